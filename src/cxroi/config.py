@@ -1,0 +1,209 @@
+"""Typed configuration, read from one TOML file and validated with every problem collected.
+
+No file is needed: :class:`Config()` holds defaults that suit the demo and most first runs.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from cxroi.errors import ConfigError, Problem
+from cxroi.io.contract import MODES
+
+# The results contract always reports these windows; a configuration can add more.
+CONTRACT_WINDOWS_DAYS: tuple[int, ...] = (7, 14)
+
+
+@dataclass(frozen=True)
+class ModeCost:
+    """Cost of one contact when the dataset has none: ``per_contact + per_minute × minutes``."""
+
+    per_contact: float
+    per_minute: float
+
+
+def _default_costs() -> dict[str, ModeCost]:
+    # Seed-article benchmarks: about $0.20 per AI-handled interaction and $5.50 per human call;
+    # a human minute at ~$0.85 gives ~$5.50 for a 6.5-minute call.
+    return {
+        "ai_only": ModeCost(per_contact=0.20, per_minute=0.0),
+        "hybrid": ModeCost(per_contact=0.20, per_minute=0.85),
+        "human_only": ModeCost(per_contact=0.0, per_minute=0.85),
+    }
+
+
+@dataclass(frozen=True)
+class CostModel:
+    by_mode: dict[str, ModeCost] = field(default_factory=_default_costs)
+
+
+@dataclass(frozen=True)
+class Config:
+    timezone: str = "UTC"
+    currency: str = "USD"
+    as_of: datetime | None = None
+    extra_windows_days: tuple[int, ...] = ()
+    cost_model: CostModel = field(default_factory=CostModel)
+    covariates: tuple[str, ...] = ()
+    strict: bool = False
+    min_cell: int = 10
+
+    @property
+    def windows_days(self) -> tuple[int, ...]:
+        return tuple(sorted(set(CONTRACT_WINDOWS_DAYS) | set(self.extra_windows_days)))
+
+
+# section -> key -> (expected python types, description used in messages)
+_SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], str]]] = {
+    "dataset": {
+        "timezone": ((str,), "an IANA time zone such as 'Europe/London'"),
+        "currency": ((str,), "a currency code such as 'USD'"),
+        "as_of": ((str, datetime), "an ISO-8601 instant such as '2025-12-31T23:59:59Z'"),
+    },
+    "resolution": {
+        "extra_windows_days": ((list,), "a list of whole numbers of days, e.g. [30]"),
+    },
+    "retention": {
+        "covariates": ((list,), "a list of column names of the customers table"),
+    },
+    "validation": {
+        "strict": ((bool,), "true or false"),
+    },
+    "privacy": {
+        "min_cell": ((int,), "a whole number ≥ 1"),
+    },
+}
+
+
+def load_config(path: Path | None) -> Config:
+    """Read and validate a TOML configuration; ``None`` gives the defaults."""
+    if path is None:
+        return Config()
+    where = str(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise ConfigError([Problem(where, "file_missing", "configuration file not found")])
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError([Problem(where, "toml_syntax", f"not valid TOML: {exc}")])
+    return config_from_dict(raw, source=where)
+
+
+def config_from_dict(raw: dict[str, Any], source: str = "config") -> Config:
+    problems: list[Problem] = []
+
+    def bad(key: str, rule: str, message: str) -> None:
+        problems.append(Problem(f"{source}: {key}", rule, message))
+
+    for section, body in raw.items():
+        if section == "cost_model":
+            continue
+        if section not in _SCHEMA:
+            known = ", ".join(sorted([*_SCHEMA, "cost_model"]))
+            bad(section, "unknown_section", f"unknown section; known sections: {known}")
+            continue
+        if not isinstance(body, dict):
+            bad(section, "not_a_table", "must be a [section] table")
+            continue
+        for key, value in body.items():
+            spec = _SCHEMA[section].get(key)
+            if spec is None:
+                known = ", ".join(sorted(_SCHEMA[section]))
+                bad(f"{section}.{key}", "unknown_key", f"unknown key; known keys: {known}")
+            elif not isinstance(value, spec[0]) or (isinstance(value, bool) and bool not in spec[0]):
+                bad(f"{section}.{key}", "wrong_type", f"expected {spec[1]}, got {value!r}")
+
+    values: dict[str, Any] = {}
+    dataset = raw.get("dataset", {}) if isinstance(raw.get("dataset"), dict) else {}
+    tz = dataset.get("timezone")
+    if isinstance(tz, str):
+        try:
+            ZoneInfo(tz)
+            values["timezone"] = tz
+        except (ZoneInfoNotFoundError, ValueError):
+            bad("dataset.timezone", "unknown_timezone", f"{tz!r} is not an IANA time zone")
+    if isinstance(dataset.get("currency"), str):
+        values["currency"] = dataset["currency"]
+    as_of = dataset.get("as_of")
+    if isinstance(as_of, (str, datetime)):
+        parsed = _parse_instant(as_of, ZoneInfo(values.get("timezone", "UTC")))
+        if parsed is None:
+            bad("dataset.as_of", "bad_instant", f"expected an ISO-8601 instant, got {as_of!r}")
+        else:
+            values["as_of"] = parsed
+
+    windows = _section(raw, "resolution").get("extra_windows_days")
+    if isinstance(windows, list):
+        if all(isinstance(w, int) and not isinstance(w, bool) and 1 <= w <= 365 for w in windows):
+            values["extra_windows_days"] = tuple(sorted(set(windows)))
+        else:
+            bad("resolution.extra_windows_days", "bad_window", "each window is 1–365 whole days")
+    covariates = _section(raw, "retention").get("covariates")
+    if isinstance(covariates, list):
+        if all(isinstance(c, str) and c for c in covariates):
+            values["covariates"] = tuple(covariates)
+        else:
+            bad("retention.covariates", "wrong_type", "expected a list of column names")
+    strict = _section(raw, "validation").get("strict")
+    if isinstance(strict, bool):
+        values["strict"] = strict
+    min_cell = _section(raw, "privacy").get("min_cell")
+    if isinstance(min_cell, int) and not isinstance(min_cell, bool):
+        if min_cell >= 1:
+            values["min_cell"] = min_cell
+        else:
+            bad("privacy.min_cell", "out_of_range", "must be ≥ 1")
+
+    if "cost_model" in raw:
+        values["cost_model"] = _cost_model(raw["cost_model"], bad)
+
+    if problems:
+        raise ConfigError(problems)
+    known = {f.name for f in fields(Config)}
+    return Config(**{k: v for k, v in values.items() if k in known})
+
+
+def _section(raw: dict[str, Any], name: str) -> dict[str, Any]:
+    body = raw.get(name, {})
+    return body if isinstance(body, dict) else {}
+
+
+def _cost_model(body: Any, bad: Any) -> CostModel:
+    costs = _default_costs()
+    if not isinstance(body, dict):
+        bad("cost_model", "not_a_table", "must be a table of [cost_model.<mode>] sections")
+        return CostModel(costs)
+    for mode, spec in body.items():
+        if mode not in MODES:
+            bad(f"cost_model.{mode}", "unknown_mode", f"modes are {', '.join(MODES)}")
+            continue
+        if not isinstance(spec, dict):
+            bad(f"cost_model.{mode}", "not_a_table", "expected per_contact and per_minute")
+            continue
+        current = costs[mode]
+        parts = {"per_contact": current.per_contact, "per_minute": current.per_minute}
+        for key, value in spec.items():
+            if key not in parts:
+                bad(f"cost_model.{mode}.{key}", "unknown_key", "known keys: per_contact, per_minute")
+            elif isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                bad(f"cost_model.{mode}.{key}", "wrong_type", f"expected a number ≥ 0, got {value!r}")
+            else:
+                parts[key] = float(value)
+        costs[mode] = ModeCost(**parts)
+    return CostModel(costs)
+
+
+def _parse_instant(value: str | datetime, zone: ZoneInfo) -> datetime | None:
+    """An instant in UTC; a value without an offset is read in the dataset's zone."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    local = value if value.tzinfo else value.replace(tzinfo=zone)
+    return local.astimezone(timezone.utc)

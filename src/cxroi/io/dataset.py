@@ -1,0 +1,212 @@
+"""Load a canonical dataset into an engine, validated, and hand out clean Ibis tables.
+
+Loading is the one engine-specific step (DuckDB reads the files); everything downstream works on
+the Ibis tables in :class:`Dataset`, so another backend only needs another loader.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import ibis
+import ibis.expr.types as ir
+from ibis.backends.duckdb import Backend as DuckDBBackend
+
+from cxroi.config import Config
+from cxroi.errors import ContractError, Problem
+from cxroi.io.contract import TABLES
+from cxroi.io.normalize import TypedTable, normalize
+from cxroi.io.sources import ROW, attach_if_database, find_tables, run, stage
+from cxroi.io.validate import RULES_COLUMN, RuleCount, Severity, apply_rules, table_rules
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    source: str
+    rows: dict[str, int]
+    accepted: dict[str, int]
+    quarantined: dict[str, int]
+    counts: tuple[RuleCount, ...]
+    excluded_after_as_of: int = 0
+
+    @property
+    def errors(self) -> tuple[RuleCount, ...]:
+        return tuple(c for c in self.counts if c.severity is Severity.ERROR)
+
+    @property
+    def warnings(self) -> tuple[RuleCount, ...]:
+        return tuple(c for c in self.counts if c.severity is Severity.WARNING)
+
+
+@dataclass
+class Dataset:
+    """Clean, typed tables of one dataset plus what validation found."""
+
+    backend: DuckDBBackend
+    tables: dict[str, ir.Table]
+    present_columns: dict[str, tuple[str, ...]]
+    extra_columns: dict[str, tuple[str, ...]]
+    report: ValidationReport
+    as_of: datetime
+    config: Config
+    row_labels: dict[str, str] = field(default_factory=dict)
+    _quarantine: dict[str, ir.Table] = field(default_factory=dict, repr=False)
+
+    def table(self, name: str) -> ir.Table | None:
+        return self.tables.get(name)
+
+    def has(self, table: str, column: str | None = None) -> bool:
+        if table not in self.tables:
+            return False
+        return column is None or column in self.present_columns.get(table, ())
+
+    def write_quarantine(self, out_dir: Path) -> dict[str, Path]:
+        """One CSV per table with quarantined rows: the raw values, row number and rules broken."""
+        written: dict[str, Path] = {}
+        for name, rows in sorted(self._quarantine.items()):
+            if self.report.quarantined.get(name, 0) == 0:
+                continue
+            folder = out_dir / "quarantine"
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"{name}.csv"
+            raw = self.backend.table(f"raw_{name}")
+            label = "line" if self.row_labels.get(name) == "line" else "row"
+            joined = raw.join(rows, ROW).order_by(ROW).rename({label: ROW, "rules": RULES_COLUMN})
+            self.backend.to_csv(joined, path)
+            written[name] = path
+        return written
+
+
+Progress = Callable[[str], None]
+
+
+def load_dataset(
+    path: str | Path, config: Config | None = None, progress: Progress | None = None
+) -> Dataset:
+    """Read, type and validate a dataset; raise :class:`ContractError` on structural faults.
+
+    Row-level faults quarantine rows (lenient, the default) or raise (``config.strict``).
+    """
+    config = config or Config()
+    path = Path(path)
+    say = progress or (lambda _msg: None)
+    relations, problems = find_tables(path)
+    if not path.exists():
+        raise ContractError(problems)
+    for spec in TABLES:
+        if spec.required and spec.name not in relations and not any(
+            p.where.endswith(f"/{spec.name}") for p in problems
+        ):
+            problems.append(
+                Problem(f"{path}", "missing_required_table", f"required table {spec.name} not found")
+            )
+    if problems:
+        raise ContractError(problems)
+
+    workdir = tempfile.mkdtemp(prefix="cxroi-")
+    backend = ibis.duckdb.connect(temp_directory=workdir)
+    con = backend.con
+    # Instants are compared as instants; the zone only shapes calendar buckets (months, weeks).
+    run(con, f"SET TimeZone = '{config.timezone}'")
+    attach_if_database(con, path)
+
+    typed: dict[str, TypedTable] = {}
+    rows: dict[str, int] = {}
+    for spec in TABLES:
+        if spec.name not in relations:
+            continue
+        say(f"reading {spec.name}")
+        raw, found = stage(con, spec.name, relations[spec.name], _source_label(path, spec.name))
+        problems.extend(found)
+        if raw is None:
+            continue
+        rows[spec.name] = raw.rows
+        if spec.name == "contacts" and raw.rows == 0:
+            problems.append(Problem("contacts", "empty_table", "contacts has no rows"))
+        table, found = normalize(con, raw, spec, config.timezone)
+        problems.extend(found)
+        if table is not None:
+            typed[spec.name] = table
+    if problems:
+        raise ContractError(problems)
+
+    say("validating")
+    clean: dict[str, ir.Table] = {}
+    quarantine: dict[str, ir.Table] = {}
+    counts: list[RuleCount] = []
+    quarantined: dict[str, int] = {}
+    for spec in TABLES:
+        if spec.name not in typed:
+            continue
+        t = backend.table(typed[spec.name].staged_as)
+        outcome = apply_rules(typed[spec.name], t, table_rules(spec, t, clean))
+        clean[spec.name] = backend.create_table(f"clean_{spec.name}", outcome.clean)
+        quarantine[spec.name] = backend.create_table(f"quarantine_{spec.name}", outcome.quarantine)
+        counts.extend(outcome.counts)
+        quarantined[spec.name] = outcome.quarantined
+
+    errors = [c for c in counts if c.severity is Severity.ERROR]
+    if config.strict and errors:
+        raise ContractError(
+            [Problem(f"{c.table}.{c.column}", c.rule, c.describe()) for c in errors]
+        )
+
+    contacts = clean["contacts"]
+    as_of, excluded = _as_of(contacts, config)
+    if excluded:
+        clean["contacts"] = contacts.filter(contacts.started_at <= as_of)
+    accepted = {name: rows[name] - quarantined.get(name, 0) for name in rows}
+    report = ValidationReport(
+        source=str(path),
+        rows=rows,
+        accepted=accepted,
+        quarantined=quarantined,
+        counts=tuple(counts),
+        excluded_after_as_of=excluded,
+    )
+    return Dataset(
+        backend=backend,
+        tables=clean,
+        present_columns={n: t.present for n, t in typed.items()},
+        extra_columns={n: t.extras for n, t in typed.items()},
+        report=report,
+        as_of=as_of,
+        config=config,
+        row_labels={n: t.row_label for n, t in typed.items()},
+        _quarantine=quarantine,
+    )
+
+
+def _source_label(path: Path, table: str) -> str:
+    if path.is_file():
+        return f"{path}:{table}"
+    for suffix in (".parquet", ".csv"):
+        if (path / f"{table}{suffix}").exists():
+            return str(path / f"{table}{suffix}")
+    return str(path / table)
+
+
+def _as_of(contacts: ir.Table, config: Config) -> tuple[datetime, int]:
+    if config.as_of is None:
+        latest = contacts.started_at.max().execute()
+        if latest is None or str(latest) == "NaT":
+            raise ContractError(
+                [Problem("contacts.started_at", "no_valid_rows", "no contact passed validation")]
+            )
+        return _to_utc(latest), 0
+    as_of = config.as_of
+    after = contacts.filter(contacts.started_at > as_of).count().execute()
+    return as_of.astimezone(timezone.utc), int(after)
+
+
+def _to_utc(value: object) -> datetime:
+    stamp = value.to_pydatetime() if hasattr(value, "to_pydatetime") else value
+    assert isinstance(stamp, datetime)
+    return stamp.astimezone(timezone.utc)
+
+
+__all__ = ["Dataset", "ValidationReport", "load_dataset", "RULES_COLUMN"]

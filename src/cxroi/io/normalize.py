@@ -1,0 +1,221 @@
+"""Turn a staged raw table into the contract's types, remembering which values failed to parse.
+
+Decisions that are the contract's, made once here:
+- ids are text (an integer id in one file joins a string id in another; ``42.0`` becomes ``42``);
+- enum-like text is trimmed and lower-cased; ``''``, ``NA``, ``N/A``, ``NaN``, ``null`` are missing;
+- instants: zone-aware values (Parquet with a zone, CSV with ``Z`` or an offset) are kept as they
+  are; values without a zone are read in the dataset's configured zone;
+- a float NaN is missing (that is how pandas writes a missing number).
+Every contract column exists afterwards (all-null when absent), so later code never branches on it;
+``present`` records which columns the source really had.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from cxroi.errors import Problem
+from cxroi.io.contract import ColumnSpec, ColumnType, TableSpec
+from cxroi.io.sources import ROW, RawTable, _literal, _quote, run
+
+BAD_PREFIX = "_cxroi_bad_"
+_MISSING_TOKENS = "('', 'na', 'n/a', 'nan', 'null')"
+_TRUE = "('true', 't', '1', 'yes', 'y')"
+_FALSE = "('false', 'f', '0', 'no', 'n')"
+_ZONED_TEXT = r"'\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([Zz]|[+-]\d{2}(:?\d{2})?)$'"
+_SQL_TYPES = {
+    ColumnType.STRING: "VARCHAR",
+    ColumnType.TIMESTAMP: "TIMESTAMPTZ",
+    ColumnType.NUMBER: "DOUBLE",
+    ColumnType.BOOL: "BOOLEAN",
+}
+
+
+@dataclass(frozen=True)
+class TypedTable:
+    name: str
+    staged_as: str
+    present: tuple[str, ...]
+    extras: tuple[str, ...]
+    row_label: str
+
+
+def _family(type_name: str) -> str:
+    t = type_name.upper()
+    if t.startswith("TIMESTAMP WITH TIME ZONE") or t.startswith("TIMESTAMPTZ"):
+        return "zoned"
+    if t.startswith("TIMESTAMP") or t == "DATE":
+        return "naive"
+    if t in {"FLOAT", "DOUBLE", "REAL"}:
+        return "float"
+    if t.startswith("DECIMAL") or t in {
+        "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+        "UINTEGER", "UBIGINT", "UHUGEINT",
+    }:
+        return "integer" if not t.startswith("DECIMAL") else "decimal"
+    if t == "BOOLEAN":
+        return "bool"
+    if t == "VARCHAR":
+        return "text"
+    return "other"
+
+
+def _clean(col: str, family: str) -> str:
+    """The raw value with every spelling of "missing" turned into NULL."""
+    q = _quote(col)
+    if family == "text":
+        return f"(CASE WHEN lower(trim({q})) IN {_MISSING_TOKENS} THEN NULL ELSE trim({q}) END)"
+    if family == "float":
+        return f"(CASE WHEN isnan({q}) THEN NULL ELSE {q} END)"
+    return q
+
+
+def _typed(spec: ColumnSpec, clean: str, family: str, zone: str) -> str | None:
+    """SQL giving the contract type from a cleaned value, or None if the type cannot convert."""
+    z = _literal(zone)
+    if spec.type is ColumnType.STRING:
+        if family == "float":
+            # 42.0 (pandas' float ids once a NaN appears) is the id 42
+            text = (
+                f"(CASE WHEN {clean} = trunc({clean}) AND abs({clean}) < 1e15 "
+                f"THEN CAST(CAST({clean} AS BIGINT) AS VARCHAR) ELSE CAST({clean} AS VARCHAR) END)"
+            )
+        elif family in {"text", "integer", "decimal", "bool"}:
+            text = f"CAST({clean} AS VARCHAR)"
+        else:
+            return None
+        if spec.allowed is not None:
+            return f"lower({text})"
+        return text
+    if spec.type is ColumnType.NUMBER:
+        if family in {"float", "integer", "decimal"}:
+            return f"CAST({clean} AS DOUBLE)"
+        if family == "bool":
+            return f"CAST(CAST({clean} AS INTEGER) AS DOUBLE)"
+        if family == "text":
+            return f"(CASE WHEN isnan(TRY_CAST({clean} AS DOUBLE)) THEN NULL ELSE TRY_CAST({clean} AS DOUBLE) END)"
+        return None
+    if spec.type is ColumnType.BOOL:
+        if family == "bool":
+            return clean
+        if family in {"integer", "float", "decimal"}:
+            return f"(CASE WHEN {clean} = 1 THEN true WHEN {clean} = 0 THEN false END)"
+        if family == "text":
+            return (
+                f"(CASE WHEN lower({clean}) IN {_TRUE} THEN true "
+                f"WHEN lower({clean}) IN {_FALSE} THEN false END)"
+            )
+        return None
+    if family == "zoned":
+        return f"CAST({clean} AS TIMESTAMPTZ)"
+    if family == "naive":
+        return f"timezone({z}, CAST({clean} AS TIMESTAMP))"
+    if family == "text":
+        return (
+            f"(CASE WHEN regexp_matches({clean}, {_ZONED_TEXT}) "
+            f"THEN TRY_CAST({clean} AS TIMESTAMPTZ) "
+            f"ELSE timezone({z}, TRY_CAST({clean} AS TIMESTAMP)) END)"
+        )
+    return None
+
+
+def _expected(spec: ColumnSpec) -> str:
+    return {
+        ColumnType.STRING: "text",
+        ColumnType.TIMESTAMP: "a timestamp (ISO-8601 text or a timestamp type)",
+        ColumnType.NUMBER: "a number",
+        ColumnType.BOOL: "true/false",
+    }[spec.type]
+
+
+def normalize(
+    con: duckdb.DuckDBPyConnection, raw: RawTable, spec: TableSpec, zone: str
+) -> tuple[TypedTable | None, list[Problem]]:
+    problems: list[Problem] = []
+    selects = [ROW]
+    bad_flags: list[str] = []
+    present: list[str] = []
+    for col in spec.columns:
+        if col.name not in raw.columns:
+            if col.required:
+                problems.append(
+                    Problem(
+                        f"{spec.name}.{col.name}",
+                        "missing_required_column",
+                        f"required column is missing ({raw.source})",
+                    )
+                )
+            selects.append(f"CAST(NULL AS {_SQL_TYPES[col.type]}) AS {_quote(col.name)}")
+            continue
+        present.append(col.name)
+        family = _family(raw.columns[col.name])
+        clean = _clean(col.name, family)
+        typed = _typed(col, clean, family, zone)
+        if typed is None:
+            problems.append(
+                Problem(
+                    f"{spec.name}.{col.name}",
+                    "wrong_column_type",
+                    f"has type {raw.columns[col.name]}, expected {_expected(col)}",
+                )
+            )
+            continue
+        selects.append(f"{typed} AS {_quote(col.name)}")
+        flag = f"{BAD_PREFIX}{col.name}"
+        bad_flags.append(flag)
+        selects.append(f"({clean} IS NOT NULL AND ({typed}) IS NULL) AS {_quote(flag)}")
+    extras = [c for c in raw.columns if c not in spec.column_names and c != ROW]
+    for extra in extras:
+        family = _family(raw.columns[extra])
+        # ibis does not know DuckDB 2.0's nanosecond types; microseconds lose nothing we use.
+        if family == "zoned":
+            selects.append(f"CAST({_quote(extra)} AS TIMESTAMPTZ) AS {_quote(extra)}")
+        elif family == "naive" and raw.columns[extra].upper() != "DATE":
+            selects.append(f"CAST({_quote(extra)} AS TIMESTAMP) AS {_quote(extra)}")
+        else:
+            selects.append(_quote(extra))
+    if problems:
+        return None, problems
+    typed_name = f"typed_{spec.name}"
+    run(
+        con,
+        f"CREATE OR REPLACE TABLE {typed_name} AS SELECT {', '.join(selects)} FROM {raw.staged_as}"
+    )
+    problems.extend(_unparseable_columns(con, typed_name, spec, raw, bad_flags))
+    if problems:
+        return None, problems
+    return TypedTable(spec.name, typed_name, tuple(present), tuple(extras), raw.row_label), []
+
+
+def _unparseable_columns(
+    con: duckdb.DuckDBPyConnection,
+    typed_name: str,
+    spec: TableSpec,
+    raw: RawTable,
+    flags: list[str],
+) -> list[Problem]:
+    """A required column where no value parses is a wrong file, not a few bad rows."""
+    required_flags = [f for f in flags if spec.column(f[len(BAD_PREFIX):]).required]
+    if not required_flags or raw.rows == 0:
+        return []
+    parts = ", ".join(
+        f"count(*) FILTER (WHERE {_quote(f)}), count({_quote(f[len(BAD_PREFIX):])})"
+        for f in required_flags
+    )
+    row = con.execute(f"SELECT {parts} FROM {typed_name}").fetchall()[0]
+    assert row is not None
+    problems = []
+    for i, flag in enumerate(required_flags):
+        failed, parsed = int(row[2 * i]), int(row[2 * i + 1])
+        if failed > 0 and parsed == 0:
+            col = spec.column(flag[len(BAD_PREFIX):])
+            problems.append(
+                Problem(
+                    f"{spec.name}.{col.name}",
+                    "column_unparseable",
+                    f"no value parses as {_expected(col)} ({failed} values tried)",
+                )
+            )
+    return problems

@@ -1,0 +1,150 @@
+"""Find a dataset's tables (a folder of Parquet/CSV files, or a DuckDB file) and stage them raw.
+
+Staging copies each table as it is into the engine with its file row number, so every later
+message can point at a row, and so nothing is transformed before it is checked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from cxroi.errors import Problem
+from cxroi.io.contract import TABLES_BY_NAME
+
+ROW = "_cxroi_row"
+_FILE_SUFFIXES = (".parquet", ".csv")
+_DB_SUFFIXES = (".duckdb", ".db", ".ddb")
+
+
+@dataclass(frozen=True)
+class RawTable:
+    name: str
+    source: str
+    staged_as: str
+    # column name as in the source -> engine type name (e.g. VARCHAR, TIMESTAMPTZ_NS)
+    columns: dict[str, str]
+    rows: int
+    # what a user calls ``ROW`` in messages: a CSV's line number (header = line 1) or a row number
+    row_label: str
+
+
+def run(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Execute a statement to completion (DuckDB 2.0 refuses new work while a result is open)."""
+    con.execute(sql).fetchall()
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def find_tables(path: Path) -> tuple[dict[str, str], list[Problem]]:
+    """Map contract table name -> a DuckDB relation expression that reads it."""
+    problems: list[Problem] = []
+    found: dict[str, str] = {}
+    if not path.exists():
+        return found, [Problem(str(path), "dataset_missing", "no such file or folder")]
+    if path.is_file():
+        if path.suffix.lower() not in _DB_SUFFIXES:
+            msg = "expected a folder of <table>.parquet/.csv files or a DuckDB database file"
+            return found, [Problem(str(path), "unsupported_source", msg)]
+        return _find_in_database(path)
+    by_table: dict[str, list[Path]] = {}
+    for file in sorted(path.iterdir()):
+        if file.is_file() and file.suffix.lower() in _FILE_SUFFIXES:
+            by_table.setdefault(file.stem.lower(), []).append(file)
+    for table, files in by_table.items():
+        if table not in TABLES_BY_NAME:
+            continue  # other files (truths.json, notes) may live beside the data
+        if len(files) > 1:
+            names = ", ".join(f.name for f in files)
+            problems.append(
+                Problem(f"{path}/{table}", "ambiguous_table", f"more than one file: {names}")
+            )
+            continue
+        file = files[0]
+        if file.suffix.lower() == ".parquet":
+            found[table] = f"read_parquet({_literal(str(file))})"
+        else:
+            # Everything as text: types are decided by the contract, not by a sniffer that
+            # guesses from the first rows.
+            found[table] = (
+                f"read_csv({_literal(str(file))}, all_varchar=true, header=true, delim=',', "
+                "quote='\"', escape='\"', strict_mode=true)"
+            )
+    return found, problems
+
+
+def _find_in_database(path: Path) -> tuple[dict[str, str], list[Problem]]:
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        return {}, [Problem(str(path), "unreadable", f"cannot open DuckDB file: {_first_line(exc)}")]
+    try:
+        rows = con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+        ).fetchall()
+    finally:
+        con.close()
+    names = {str(r[0]).lower(): str(r[0]) for r in rows}
+    found = {t: f"src.main.{_quote(names[t])}" for t in TABLES_BY_NAME if t in names}
+    return found, []
+
+
+def attach_if_database(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    if path.is_file():
+        run(con, f"ATTACH {_literal(str(path))} AS src (READ_ONLY)")
+
+
+def stage(
+    con: duckdb.DuckDBPyConnection, table: str, relation: str, source: str
+) -> tuple[RawTable | None, list[Problem]]:
+    staged = f"raw_{table}"
+    csv_source = relation.startswith("read_csv")
+    try:
+        run(con, f"CREATE OR REPLACE TABLE {staged} AS SELECT * FROM {relation}")
+    except duckdb.Error as exc:
+        return None, [Problem(source, "unreadable", f"cannot read {table}: {_first_line(exc)}")]
+    described = con.execute(f"DESCRIBE {staged}").fetchall()
+    columns: dict[str, str] = {}
+    problems: list[Problem] = []
+    folded: dict[str, str] = {}
+    renames: list[tuple[str, str]] = []
+    for row in described:
+        original, type_name = str(row[0]), str(row[1])
+        name = original.strip().lstrip("\ufeff")
+        key = name.lower()
+        if key in folded:
+            problems.append(
+                Problem(f"{table}.{name}", "duplicate_column", f"column repeats {folded[key]!r}")
+            )
+            continue
+        folded[key] = name
+        # Contract names are matched without regard to case or stray spaces in headers.
+        canonical = key if key in TABLES_BY_NAME[table].column_names else name
+        if canonical != original:
+            renames.append((original, canonical))
+        columns[canonical] = type_name
+    if problems:
+        return None, problems
+    for original, canonical in renames:
+        run(con, f"ALTER TABLE {staged} RENAME COLUMN {_quote(original)} TO {_quote(canonical)}")
+    # rowid follows insertion order, which DuckDB preserves for a plain scan: the file's row order.
+    offset = 1 if csv_source else 0
+    run(
+        con,
+        f"CREATE OR REPLACE TABLE {staged} AS SELECT rowid + 1 + {offset} AS {ROW}, * FROM {staged}"
+    )
+    count_row = con.execute(f"SELECT count(*) FROM {staged}").fetchall()[0]
+    rows = int(count_row[0]) if count_row else 0
+    return RawTable(table, source, staged, columns, rows, "line" if csv_source else "row"), []
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
