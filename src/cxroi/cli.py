@@ -20,6 +20,7 @@ from cxroi.summary import print_summary, print_validation
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
     help="Measure the return on AI in contact centres by retention, loyalty and revenue.",
 )
 # Piped output (CI logs, files) gets a width that fits the tables instead of Rich's 80 columns.

@@ -95,7 +95,7 @@ def load_dataset(
     path = Path(path)
     say = progress or (lambda _msg: None)
     relations, problems = find_tables(path)
-    if not path.exists():
+    if not path.exists() or (path.is_file() and problems):
         raise ContractError(problems)
     for spec in TABLES:
         if spec.required and spec.name not in relations and not any(
@@ -104,8 +104,7 @@ def load_dataset(
             problems.append(
                 Problem(f"{path}", "missing_required_table", f"required table {spec.name} not found")
             )
-    if problems:
-        raise ContractError(problems)
+    # Structural faults are collected across every table before stopping, so one run lists them all.
 
     workdir = tempfile.mkdtemp(prefix="cxroi-")
     backend = ibis.duckdb.connect(temp_directory=workdir)

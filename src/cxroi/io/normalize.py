@@ -43,7 +43,9 @@ class TypedTable:
 
 
 def _family(type_name: str) -> str:
-    t = type_name.upper()
+    t = type_name.upper().strip('"')
+    if t == "NULL":
+        return "null"  # an all-empty column (pandas writes an all-None object column this way)
     if t.startswith("TIMESTAMP WITH TIME ZONE") or t.startswith("TIMESTAMPTZ"):
         return "zoned"
     if t.startswith("TIMESTAMP") or t == "DATE":
@@ -69,12 +71,16 @@ def _clean(col: str, family: str) -> str:
         return f"(CASE WHEN lower(trim({q})) IN {_MISSING_TOKENS} THEN NULL ELSE trim({q}) END)"
     if family == "float":
         return f"(CASE WHEN isnan({q}) THEN NULL ELSE {q} END)"
+    if family == "null":
+        return "NULL"
     return q
 
 
 def _typed(spec: ColumnSpec, clean: str, family: str, zone: str) -> str | None:
     """SQL giving the contract type from a cleaned value, or None if the type cannot convert."""
     z = _literal(zone)
+    if family == "null":
+        return f"CAST(NULL AS {_SQL_TYPES[spec.type]})"
     if spec.type is ColumnType.STRING:
         if family == "float":
             # 42.0 (pandas' float ids once a NaN appears) is the id 42

@@ -64,6 +64,8 @@ class ExactMetrics:
     relationship: dict[str, Result]
     csat_delta_monthly: tuple[tuple[str, Result], ...]
     has_surveys: bool
+    # per calendar month (configured zone): containment, fcr_<W>d, false containment, CSAT, CES
+    monthly: tuple[tuple[str, dict[str, Result]], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Plain numbers (None where not computable), the shape the benchmark compares."""
@@ -170,6 +172,11 @@ def compute_exact_metrics(ds: Dataset) -> ExactMetrics:
     ).estimate("no ai_only contacts at least 7 days before as_of")
 
     survey_parts = _survey_views(ds, enriched)
+    monthly = _monthly(
+        resolution_sums(enriched, windows, ["month", "ai_mode"]).execute(),
+        survey_parts.pop("monthly_surveys"),
+        windows,
+    )
     return ExactMetrics(
         as_of=ds.as_of.isoformat().replace("+00:00", "Z"),
         windows=windows,
@@ -183,8 +190,41 @@ def compute_exact_metrics(ds: Dataset) -> ExactMetrics:
         cost_per_resolution=cpr,
         aht_seconds=aht,
         has_surveys=ds.has("surveys"),
+        monthly=monthly,
         **survey_parts,
     )
+
+
+def _monthly(
+    sums: pd.DataFrame, surveys: dict[str, SurveyStats], windows: tuple[int, ...]
+) -> tuple[tuple[str, dict[str, Result]], ...]:
+    out = []
+    for month, rows in sorted(sums.groupby("month"), key=lambda kv: str(kv[0])):
+        by_mode = {str(r["ai_mode"]): r for r in rows.to_dict("records")}
+        n = {m: int(by_mode[m]["n"]) if m in by_mode else 0 for m in MODES}
+        escalated = sum(int(r["escalated"]) for r in by_mode.values())
+        values: dict[str, Result] = {
+            "containment_rate": Proportion(n["ai_only"] + escalated, n["ai_only"]).estimate(
+                f"{month}: no ai_only or escalated contacts"
+            )
+        }
+        for w in windows:
+            values[f"fcr_{w}d"] = _total(
+                (Proportion(int(r[f"eligible_{w}"]), int(r[f"resolved_{w}"])) for r in by_mode.values()),
+                Proportion(),
+            ).estimate(f"{month}: no contacts at least {w} days before as_of")
+        ai = by_mode.get("ai_only")
+        values["false_containment_7d"] = (
+            Proportion(int(ai["eligible_7"]), int(ai["eligible_7"]) - int(ai["resolved_7"]))
+            if ai is not None
+            else Proportion()
+        ).estimate(f"{month}: no eligible ai_only contacts")
+        answers = surveys.get(str(month), EMPTY_SURVEYS)
+        values["csat"] = answers.csat.estimate(f"{month}: no csat answers")
+        values["ces"] = answers.ces.mean(f"{month}: no ces answers")
+        values["contacts"] = Estimate(float(sum(n.values())), method="count", n=sum(n.values()))
+        out.append((str(month), values))
+    return tuple(out)
 
 
 def _survey_views(ds: Dataset, enriched: Any) -> dict[str, Any]:
@@ -200,6 +240,7 @@ def _survey_views(ds: Dataset, enriched: Any) -> dict[str, Any]:
                 k: CannotCompute(NO_SURVEYS) for k in ("csat", "csat_mean", "nps", "ces")
             },
             "csat_delta_monthly": (),
+            "monthly_surveys": {},
         }
     cells = survey_sums(enriched, surveys).execute()
     keyed = [(_cell_key(r), _cell_stats(r)) for r in cells.to_dict("records")]
@@ -216,7 +257,10 @@ def _survey_views(ds: Dataset, enriched: Any) -> dict[str, Any]:
     ai_assisted = view("ai_mode", "ai_only") + view("ai_mode", "hybrid")
     channels = sorted({k["channel"] for k, _ in keyed})
     touchpoints = sorted({k["touchpoint"] for k, _ in keyed})
-    months = sorted({k["month"] for k, _ in keyed})
+    # months with CSAT answers on either side; one side missing is reported, not skipped
+    months = sorted(
+        {k["month"] for k, s in keyed if s.csat.n and k["ai_mode"] in ("hybrid", "human_only")}
+    )
 
     def month_mode(month: str, mode: str) -> Proportion:
         return _total(
@@ -244,6 +288,9 @@ def _survey_views(ds: Dataset, enriched: Any) -> dict[str, Any]:
             )
             for m in months
         ),
+        "monthly_surveys": {
+            month: view("month", month) for month in sorted({k["month"] for k, _ in keyed})
+        },
     }
 
 

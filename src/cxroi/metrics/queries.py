@@ -17,7 +17,8 @@ from cxroi.io.contract import MODES, SELF_SERVICE_TOUCHPOINTS
 
 # Money and durations are summed as decimals: exact, hence identical whatever order parallel
 # threads add them in, which keeps results.json byte-identical across runs.
-_MONEY = dt.Decimal(18, 6)
+# 38 digits before squaring: a DECIMAL(18) product overflows at ~1e9 scaled units.
+_MONEY = dt.Decimal(38, 6)
 _SUM = dt.Decimal(38, 6)
 _SUM_SQ = dt.Decimal(38, 12)
 

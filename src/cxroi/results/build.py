@@ -100,6 +100,7 @@ def metrics_section(m: ExactMetrics) -> dict[str, Any]:
     out["by_touchpoint"] = {tp: _survey_block(v) for tp, v in m.by_touchpoint.items()}
     out["relationship_surveys"] = _survey_block(m.relationship)
     out["csat_delta_hybrid_vs_human_monthly"] = [_month(month, r) for month, r in m.csat_delta_monthly]
+    out["monthly"] = [_monthly_row(month, values) for month, values in m.monthly]
     out["intervals"] = detail
     out["counts"] = {
         "contacts": {**m.contacts, "all": sum(m.contacts.values())},
@@ -108,6 +109,16 @@ def metrics_section(m: ExactMetrics) -> dict[str, Any]:
     }
     out["windows_days"] = list(m.windows)
     return out
+
+
+def _monthly_row(month: str, values: Mapping[str, Result]) -> dict[str, Any]:
+    row: dict[str, Any] = {"month": month}
+    for key, result in values.items():
+        if key == "contacts" and isinstance(result, Estimate):
+            row[key] = result.n
+        else:
+            put(row, key, result, as_number=False)
+    return row
 
 
 def _survey_block(values: Mapping[str, Result]) -> dict[str, Any]:

@@ -1,0 +1,3 @@
+from cxroi.cli import main
+
+main()

@@ -1,0 +1,167 @@
+"""Every exact metric on a dataset small enough to compute by hand (derivations in comments)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from statsmodels.stats.proportion import confint_proportions_2indep
+
+import cxroi
+from cxroi.config import CostModel, ModeCost
+from cxroi.stats.result import CannotCompute, Estimate
+from helpers import contact, customers_for, write_csv
+
+# Customer A: a1 (ai_only, billing) is repeated by a2 exactly 7 days later (boundary counts);
+# a3 ties with a2 (a tie is never a repeat) and has another intent; a4 has no intent, so it
+# repeats both a2 and a3 twelve days on. Customer B: b1 (no intent) is followed 15 days later,
+# b2 16 days later: no repeats. as_of = b3 = 2025-02-10; b3 is too recent for either window.
+CONTACTS = [
+    contact("a1", "A", "2025-01-01T00:00:00Z", "ai_only", intent="billing", channel="chat", touchpoint="chatbot", handle=60, cost=1),
+    contact("a2", "A", "2025-01-08T00:00:00Z", "hybrid", intent="billing", channel="chat", touchpoint="chatbot", handle=600, cost=4),
+    contact("a3", "A", "2025-01-08T00:00:00Z", "human_only", intent="tech", touchpoint="none", handle=300, cost=6),
+    contact("a4", "A", "2025-01-20T00:00:00Z", "human_only", handle=300, cost=6),
+    contact("b1", "B", "2025-01-10T00:00:00Z", "ai_only", touchpoint="ivr", handle=120, cost=0.5),
+    contact("b2", "B", "2025-01-25T00:00:00Z", "ai_only", intent="password", channel="chat", touchpoint="chatbot", handle=100, cost=0.5),
+    contact("b3", "B", "2025-02-10T00:00:00Z", "human_only", intent="password", handle=400, cost=7),
+]
+SURVEYS = [
+    {"survey_id": "s1", "customer_id": "A", "contact_id": "a1", "answered_at": "2025-01-02T00:00:00Z", "kind": "csat", "score": 5},
+    {"survey_id": "s2", "customer_id": "A", "contact_id": "a2", "answered_at": "2025-01-09T00:00:00Z", "kind": "csat", "score": 2},
+    {"survey_id": "s3", "customer_id": "A", "contact_id": "a3", "answered_at": "2025-01-09T00:00:00Z", "kind": "csat", "score": 4},
+    {"survey_id": "s4", "customer_id": "A", "contact_id": "a1", "answered_at": "2025-01-02T00:00:00Z", "kind": "nps", "score": 10},
+    {"survey_id": "s5", "customer_id": "B", "contact_id": "b1", "answered_at": "2025-01-11T00:00:00Z", "kind": "nps", "score": 6},
+    {"survey_id": "s6", "customer_id": "B", "contact_id": "b3", "answered_at": "2025-02-10T00:00:00Z", "kind": "nps", "score": 3},
+    {"survey_id": "s7", "customer_id": "B", "contact_id": "b1", "answered_at": "2025-01-11T00:00:00Z", "kind": "ces", "score": 6},
+    {"survey_id": "s8", "customer_id": "A", "contact_id": "a2", "answered_at": "2025-01-09T00:00:00Z", "kind": "ces", "score": 3},
+    {"survey_id": "s9", "customer_id": "B", "contact_id": None, "answered_at": "2025-01-15T00:00:00Z", "kind": "nps", "score": 9},
+]
+CONTACT_COLS = ["contact_id", "customer_id", "started_at", "channel", "ai_mode", "touchpoint", "intent", "handle_seconds", "cost"]
+
+
+def _write(folder: Path, contacts: list[dict[str, Any]] = CONTACTS, cols: list[str] = CONTACT_COLS) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    write_csv(folder / "contacts.csv", contacts, cols)
+    write_csv(folder / "customers.csv", customers_for(contacts))
+    write_csv(folder / "surveys.csv", SURVEYS)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def metrics(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    folder = _write(tmp_path_factory.mktemp("hand"))
+    return cxroi.compute_exact_metrics(cxroi.load_dataset(folder)).to_dict()
+
+
+def test_fcr(metrics: dict[str, Any]) -> None:
+    # 7d: eligible a1..a4, b1, b2; only a1 repeats. 14d: a1, a2, a3 repeat.
+    assert metrics["fcr_7d"] == pytest.approx({"ai_only": 2 / 3, "hybrid": 1.0, "human_only": 1.0, "all": 5 / 6})
+    assert metrics["fcr_14d"] == pytest.approx({"ai_only": 2 / 3, "hybrid": 0.0, "human_only": 0.5, "all": 0.5})
+
+
+def test_containment_and_false_containment(metrics: dict[str, Any]) -> None:
+    # no escalated column: a2 (hybrid via chatbot) is the one escalation; 3 ai_only contacts
+    assert metrics["containment_rate"] == pytest.approx(3 / 4)
+    # eligible ai_only a1, b1, b2; a1 came back within 7 days
+    assert metrics["false_containment_7d"] == pytest.approx(1 / 3)
+
+
+def test_costs_and_handle_time(metrics: dict[str, Any]) -> None:
+    assert metrics["cost_per_contact"] == pytest.approx({"ai_only": 2 / 3, "hybrid": 4.0, "human_only": 19 / 3, "all": 25 / 7})
+    assert metrics["cost_per_resolution_7d"] == pytest.approx({"ai_only": 1.0, "hybrid": 4.0, "human_only": 6.0, "all": 3.6})
+    cpr14 = metrics["cost_per_resolution_14d"]
+    assert cpr14["hybrid"] is None  # a2 is its only eligible contact and it was repeated
+    assert {k: v for k, v in cpr14.items() if k != "hybrid"} == pytest.approx({"ai_only": 1.0, "human_only": 12.0, "all": 6.0})
+    assert metrics["aht_seconds"] == pytest.approx({"ai_only": 280 / 3, "hybrid": 600.0, "human_only": 1000 / 3, "all": 1880 / 7})
+
+
+def test_surveys(metrics: dict[str, Any]) -> None:
+    assert metrics["csat"] == pytest.approx({"ai_only": 1.0, "hybrid": 0.0, "human_only": 1.0, "all": 2 / 3})
+    # ai_only: 10 and 6 -> one promoter, one detractor; human_only: 3 -> detractor; s9 is relational
+    assert metrics["nps"]["hybrid"] is None
+    assert metrics["nps"]["ai_only"] == pytest.approx(0.0)
+    assert metrics["nps"]["human_only"] == pytest.approx(-100.0)
+    assert metrics["nps"]["all"] == pytest.approx(-100 / 3)
+    assert metrics["ces"]["ai_only"] == pytest.approx(6.0)
+    assert metrics["ces"]["hybrid"] == pytest.approx(3.0)
+    assert metrics["ces"]["human_only"] is None
+    assert metrics["ces"]["all"] == pytest.approx(4.5)
+    assert metrics["ces_by_channel"] == pytest.approx({"voice": 6.0, "chat": 3.0})
+
+
+def test_full_results_views(tmp_path: Path) -> None:
+    analysis = cxroi.analyze(_write(tmp_path / "d"))
+    m = analysis.metrics
+    assert isinstance(m.relationship["nps"], Estimate) and m.relationship["nps"].estimate == 100.0
+    assert isinstance(m.post_ai_nps, Estimate) and m.post_ai_nps.estimate == pytest.approx(0.0)
+    assert isinstance(m.by_touchpoint["chatbot"]["csat"], Estimate)  # a1 (5) and a2 (2)
+    assert m.by_touchpoint["chatbot"]["csat"].estimate == pytest.approx(0.5)
+    # January: hybrid csat 0/1 vs human_only 1/1; the interval is Newcombe's, as in statsmodels
+    [(month, delta)] = m.csat_delta_monthly
+    assert month == "2025-01" and isinstance(delta, Estimate)
+    low, high = confint_proportions_2indep(0, 1, 1, 1, method="newcomb", compare="diff")
+    assert (delta.estimate, delta.ci_low, delta.ci_high) == pytest.approx((-1.0, low, high))
+    fcr = analysis.results["metrics"]["intervals"]["fcr_7d"]["all"]
+    assert fcr["n"] == 6 and fcr["method"] == "wilson" and fcr["ci_low"] < 5 / 6 < fcr["ci_high"]
+
+
+def test_escalated_column_wins_over_the_derived_rule(tmp_path: Path) -> None:
+    rows = [dict(c, escalated=(c["contact_id"] in {"a3", "b3"})) for c in CONTACTS]
+    folder = _write(tmp_path / "d", rows, CONTACT_COLS + ["escalated"])
+    m = cxroi.compute_exact_metrics(cxroi.load_dataset(folder)).to_dict()
+    # a2 is now explicitly not escalated; a3 and b3 are: 3 / (3 + 2)
+    assert m["containment_rate"] == pytest.approx(3 / 5)
+
+
+def test_cost_model_fills_missing_cost(tmp_path: Path) -> None:
+    rows = [dict(c, cost=None) if c["ai_mode"] != "hybrid" else c for c in CONTACTS]
+    model = CostModel({"ai_only": ModeCost(0.25, 0.0), "hybrid": ModeCost(9, 9), "human_only": ModeCost(1.0, 0.6)})
+    ds = cxroi.load_dataset(_write(tmp_path / "d", rows), cxroi.Config(cost_model=model))
+    m = cxroi.compute_exact_metrics(ds)
+    # human_only: 1 + 0.6 × minutes (5, 5, 6.67) = 4, 4, 5; hybrid keeps its observed 4
+    assert m.to_dict()["cost_per_contact"]["human_only"] == pytest.approx((4 + 4 + 5) / 3)
+    assert m.to_dict()["cost_per_contact"]["hybrid"] == pytest.approx(4.0)
+    assert m.to_dict()["cost_per_contact"]["ai_only"] == pytest.approx(0.25)
+    assert m.cost_modelled == 6
+
+
+def test_configured_as_of_cuts_the_data(tmp_path: Path) -> None:
+    from datetime import datetime, timezone
+
+    cfg = cxroi.Config(as_of=datetime(2025, 1, 25, tzinfo=timezone.utc))
+    ds = cxroi.load_dataset(_write(tmp_path / "d"), cfg)
+    assert ds.report.excluded_after_as_of == 1  # b3
+    m = cxroi.compute_exact_metrics(ds).to_dict()
+    # 7d cutoff 2025-01-18: eligible a1, a2, a3, b1; a1 repeats
+    assert m["fcr_7d"]["all"] == pytest.approx(3 / 4)
+    # 14d cutoff 2025-01-11: a1, a2, a3, b1; a1, a2, a3 repeat
+    assert m["fcr_14d"]["all"] == pytest.approx(1 / 4)
+
+
+def test_months_follow_the_configured_zone(tmp_path: Path) -> None:
+    rows = [
+        contact("h1", "A", "2025-02-01T02:00:00Z", "hybrid"),  # 31 Jan, 21:00 in New York
+        contact("u1", "B", "2025-02-01T02:00:00Z", "human_only"),
+    ]
+    folder = tmp_path / "d"
+    folder.mkdir()
+    write_csv(folder / "contacts.csv", rows, CONTACT_COLS)
+    write_csv(folder / "customers.csv", customers_for(rows))
+    write_csv(folder / "surveys.csv", [
+        {"customer_id": "A", "contact_id": "h1", "answered_at": "2025-02-01T03:00:00Z", "kind": "csat", "score": 5},
+        {"customer_id": "B", "contact_id": "u1", "answered_at": "2025-02-01T03:00:00Z", "kind": "csat", "score": 1},
+    ])
+    ny = cxroi.compute_exact_metrics(cxroi.load_dataset(folder, cxroi.Config(timezone="America/New_York")))
+    utc = cxroi.compute_exact_metrics(cxroi.load_dataset(folder))
+    assert [m for m, _ in ny.csat_delta_monthly] == ["2025-01"]
+    assert [m for m, _ in utc.csat_delta_monthly] == ["2025-02"]
+
+
+def test_no_surveys_gives_null_with_reason(tmp_path: Path) -> None:
+    folder = _write(tmp_path / "d")
+    (folder / "surveys.csv").unlink()
+    analysis = cxroi.analyze(folder)
+    metrics = analysis.results["metrics"]
+    assert metrics["csat"]["all"] is None and "no surveys" in metrics["csat"]["all_note"]
+    assert isinstance(analysis.metrics.post_ai_nps, CannotCompute)
