@@ -1,0 +1,233 @@
+"""sBG against Fader & Hardie's published fits and against independent computations.
+
+Published reference: Fader & Hardie, "How to Project Customer Retention" (J. Interactive
+Marketing 2007), survivors of 1000-customer cohorts over years 0..7 and the sBG maximum-likelihood
+estimates: regular alpha = 0.704, beta = 1.182; high end alpha = 0.668, beta = 3.806.
+
+Independent computations: the likelihood and survival curve by numerical integration over the
+beta mixing distribution, the observed information by second differences of that likelihood on
+the natural scale, DERL as a long discounted sum of survival probabilities built from the
+published retention-rate recursion, and simulations with planted parameters.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import integrate, special
+
+from cxroi.stats.sbg import ShiftedBetaGeometric
+
+REGULAR = [1000, 631, 468, 382, 326, 289, 262, 241]
+HIGH_END = [1000, 869, 743, 653, 593, 551, 517, 491]
+PUBLISHED = {"regular": (REGULAR, 0.704, 1.182), "high_end": (HIGH_END, 0.668, 3.806)}
+
+
+def mixture_expectation(func: object, a: float, b: float) -> float:
+    """E[func(theta)] for theta ~ Beta(a, b), by quadrature.
+
+    QUADPACK's algebraic weight x**(a-1) (1-x)**(b-1) absorbs the endpoint singularities of the
+    beta density, so ``func`` itself stays smooth.
+    """
+    assert callable(func)
+    value = integrate.quad(func, 0.0, 1.0, weight="alg", wvar=(a - 1.0, b - 1.0))[0]
+    return float(value / math.exp(special.betaln(a, b)))
+
+
+def quad_log_likelihood(a: float, b: float, lost: list[float], censored: list[float]) -> float:
+    ll = 0.0
+    for k, (n_lost, n_cens) in enumerate(zip(lost, censored), start=1):
+        if n_lost:
+            ll += n_lost * math.log(
+                mixture_expectation(lambda th, k=k: th * (1 - th) ** (k - 1), a, b)
+            )
+        if n_cens:
+            ll += n_cens * math.log(mixture_expectation(lambda th, k=k: (1 - th) ** k, a, b))
+    return ll
+
+
+def cohort_counts(active: list[int]) -> tuple[list[float], list[float]]:
+    lost = [float(active[i] - active[i + 1]) for i in range(len(active) - 1)]
+    censored = [0.0] * (len(active) - 2) + [float(active[-1])]
+    return lost, censored
+
+
+def brute_force_derl(a: float, b: float, d: float, renewals: int, horizon: int = 3000) -> float:
+    # Survival from the retention-rate recursion r(t) = (b + t - 1) / (a + b + t - 1).
+    t = np.arange(1, renewals + horizon + 1)
+    surv = np.concatenate([[1.0], np.cumprod((b + t - 1) / (a + b + t - 1))])
+    k = np.arange(1, horizon + 1)
+    return float(np.sum(surv[renewals + k] / surv[renewals] / (1 + d) ** k))
+
+
+@pytest.mark.parametrize("name", ["regular", "high_end"])
+def test_published_mle(name: str) -> None:
+    data, alpha, beta = PUBLISHED[name]
+    m = ShiftedBetaGeometric().fit(data)
+    assert m.alpha_ == pytest.approx(alpha, abs=5e-4)
+    assert m.beta_ == pytest.approx(beta, abs=5e-4)
+    assert m.alpha_ci_[0] < m.alpha_ < m.alpha_ci_[1]
+    assert m.beta_ci_[0] < m.beta_ < m.beta_ci_[1]
+
+
+@pytest.mark.parametrize("name", ["regular", "high_end"])
+def test_likelihood_and_information_against_quadrature(name: str) -> None:
+    data, _, _ = PUBLISHED[name]
+    lost, censored = cohort_counts(data)
+    m = ShiftedBetaGeometric().fit(data)
+    a, b = m.alpha_, m.beta_
+
+    def ll(x: float, y: float) -> float:
+        return quad_log_likelihood(x, y, lost, censored)
+
+    assert m.log_likelihood_ == pytest.approx(ll(a, b), rel=1e-8)
+    # A maximum: every nearby point of the independent likelihood is lower.
+    for da, db in [(1e-3, 0), (-1e-3, 0), (0, 1e-3), (0, -1e-3), (1e-3, -1e-3)]:
+        assert ll(a + da, b + db) < m.log_likelihood_
+    # Observed information by second differences on the natural scale.
+    h = 2e-3
+    f0 = ll(a, b)
+    haa = (ll(a + h, b) - 2 * f0 + ll(a - h, b)) / h**2
+    hbb = (ll(a, b + h) - 2 * f0 + ll(a, b - h)) / h**2
+    hab = (ll(a + h, b + h) - ll(a + h, b - h) - ll(a - h, b + h) + ll(a - h, b - h)) / (4 * h**2)
+    cov = np.linalg.inv(-np.array([[haa, hab], [hab, hbb]]))
+    np.testing.assert_allclose(m.covariance_, cov, rtol=2e-3)
+    assert m.alpha_se_ == pytest.approx(math.sqrt(cov[0, 0]), rel=2e-3)
+    assert m.beta_se_ == pytest.approx(math.sqrt(cov[1, 1]), rel=2e-3)
+
+
+def test_survival_and_retention_against_quadrature() -> None:
+    m = ShiftedBetaGeometric().fit(HIGH_END)
+    a, b = m.alpha_, m.beta_
+    ts = [0, 1, 2, 7, 12]
+    expected = [mixture_expectation(lambda th, t=t: (1 - th) ** t, a, b) for t in ts]
+    np.testing.assert_allclose(m.survival(ts), expected, rtol=1e-8)
+    assert m.survival(7) == pytest.approx(expected[3], rel=1e-8)
+    for t in [1, 2, 5, 12]:
+        ratio = mixture_expectation(lambda th, t=t: (1 - th) ** t, a, b) / mixture_expectation(
+            lambda th, t=t: (1 - th) ** (t - 1), a, b
+        )
+        assert m.retention_rate(t) == pytest.approx(ratio, rel=1e-8)
+
+
+@pytest.mark.parametrize("discount", [0.1, 0.05, 0.25])
+@pytest.mark.parametrize("renewals", [0, 1, 4, 10])
+def test_derl_against_discounted_survival_sum(discount: float, renewals: int) -> None:
+    m = ShiftedBetaGeometric(discount_rate=discount).fit(REGULAR)
+    expected = brute_force_derl(m.alpha_, m.beta_, discount, renewals)
+    assert m.derl(renewals) == pytest.approx(expected, rel=1e-9)
+    # Same quantity as a posterior expectation: theta | n renewals ~ Beta(a, b + n), and a
+    # customer with churn probability theta has DERL (1 - theta) / (d + theta).
+    post = mixture_expectation(lambda th: (1 - th) / (discount + th), m.alpha_, m.beta_ + renewals)
+    assert m.derl(renewals) == pytest.approx(post, rel=1e-7)
+    clv = m.expected_clv(margin=0.3, revenue_per_period=120.0, renewals=renewals)
+    assert clv == pytest.approx(0.3 * 120.0 * expected, rel=1e-9)
+
+
+def test_derl_interval_matches_parametric_simulation() -> None:
+    m = ShiftedBetaGeometric().fit(REGULAR)
+    est = m.derl_estimate(renewals=2)
+    assert est.ci_low is not None and est.ci_high is not None
+    rng = np.random.default_rng(7)
+    cov_log = m.covariance_ / np.outer([m.alpha_, m.beta_], [m.alpha_, m.beta_])
+    draws = np.exp(rng.multivariate_normal(np.log([m.alpha_, m.beta_]), cov_log, size=4000))
+    sims = np.array([brute_force_derl(a, b, 0.1, 2, horizon=600) for a, b in draws])
+    lo, hi = np.quantile(sims, [0.025, 0.975])
+    assert est.ci_low == pytest.approx(lo, rel=0.03)
+    assert est.ci_high == pytest.approx(hi, rel=0.03)
+    clv = m.clv_estimate(0.4, 50.0, renewals=2)
+    assert clv.estimate == pytest.approx(20.0 * brute_force_derl(m.alpha_, m.beta_, 0.1, 2))
+    assert clv.ci_low == pytest.approx(20.0 * est.ci_low)
+    assert clv.ci_high == pytest.approx(20.0 * est.ci_high)
+
+
+def simulate(
+    rng: np.random.Generator, a: float, b: float, size: int, horizon: np.ndarray | int
+) -> tuple[np.ndarray, np.ndarray]:
+    theta = rng.beta(a, b, size)
+    lifetime = rng.geometric(theta)  # period of loss, >= 1
+    churned = lifetime <= horizon
+    return np.where(churned, lifetime, horizon), churned
+
+
+def test_planted_parameters_recovered_and_interval_coverage() -> None:
+    rng = np.random.default_rng(2007)
+    a, b = 0.8, 2.5
+    periods, churned = simulate(rng, a, b, 40_000, 8)
+    m = ShiftedBetaGeometric().fit_lifetimes(periods, churned)
+    assert m.alpha_ci_[0] < a < m.alpha_ci_[1]
+    assert m.beta_ci_[0] < b < m.beta_ci_[1]
+    assert m.alpha_ == pytest.approx(a, rel=0.05)
+    assert m.beta_ == pytest.approx(b, rel=0.1)
+    # 95% intervals should cover the truth about 95% of the time.
+    reps, hits = 150, np.zeros(2)
+    for _ in range(reps):
+        periods, churned = simulate(rng, a, b, 1500, 8)
+        fit = ShiftedBetaGeometric().fit_lifetimes(periods, churned)
+        hits += [fit.alpha_ci_[0] < a < fit.alpha_ci_[1], fit.beta_ci_[0] < b < fit.beta_ci_[1]]
+    coverage = hits / reps
+    assert np.all(coverage > 0.90) and np.all(coverage < 0.99), coverage
+
+
+def test_staggered_cohorts_right_censoring() -> None:
+    """Cohorts acquired in different years are censored at different tenures."""
+    rng = np.random.default_rng(11)
+    a, b = 0.7, 1.2
+    horizon = rng.integers(1, 9, size=30_000)  # each customer's observable span
+    periods, churned = simulate(rng, a, b, horizon.size, horizon)
+    m = ShiftedBetaGeometric().fit_lifetimes(periods, churned)
+    assert m.alpha_ci_[0] < a < m.alpha_ci_[1]
+    assert m.beta_ci_[0] < b < m.beta_ci_[1]
+    # Same data as aggregated counts, and the likelihood by quadrature.
+    lost = [float(np.sum(churned & (periods == k))) for k in range(1, 9)]
+    cens = [float(np.sum(~churned & (periods == k))) for k in range(1, 9)]
+    m2 = ShiftedBetaGeometric().fit_counts(lost, cens)
+    assert m2.alpha_ == pytest.approx(m.alpha_, rel=1e-8)
+    assert m2.beta_ == pytest.approx(m.beta_, rel=1e-8)
+    assert m.log_likelihood_ == pytest.approx(
+        quad_log_likelihood(m.alpha_, m.beta_, lost, cens), rel=1e-8
+    )
+
+
+def test_summary_reports_fitted_parameters() -> None:
+    m = ShiftedBetaGeometric().fit(REGULAR)
+    s = m.summary
+    assert list(s.index) == ["alpha", "beta"]
+    assert list(s.columns) == ["estimate", "se", "ci_low", "ci_high"]
+    assert s.loc["beta", "estimate"] == pytest.approx(1.182, abs=5e-4)
+    assert s.loc["alpha", "ci_low"] == m.alpha_ci_[0]
+    assert s.attrs["n_customers"] == 1000
+    assert m.estimates_["alpha"].n == 1000
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: ShiftedBetaGeometric().fit([1000, 1100, 900]),
+        lambda: ShiftedBetaGeometric().fit([1000, 1000, 1000]),
+        # Beta heterogeneity can only make retention rise with tenure; constant (geometric) or
+        # falling retention has its likelihood supremum at alpha, beta -> infinity.
+        lambda: ShiftedBetaGeometric().fit([1000, 500, 250, 125, 62]),
+        lambda: ShiftedBetaGeometric().fit([1000, 900, 700, 400, 100]),
+        lambda: ShiftedBetaGeometric().fit([1000]),
+        lambda: ShiftedBetaGeometric().fit([1000, 0]),
+        lambda: ShiftedBetaGeometric().fit_counts([1, 2], [3]),
+        lambda: ShiftedBetaGeometric(discount_rate=0.0),
+        lambda: ShiftedBetaGeometric().fit(REGULAR).derl(-1),
+        lambda: ShiftedBetaGeometric().fit(REGULAR).expected_clv(1.5, 10.0),
+        lambda: ShiftedBetaGeometric().fit(REGULAR).survival(-1),
+        lambda: ShiftedBetaGeometric().fit(REGULAR).retention_rate(0),
+        lambda: ShiftedBetaGeometric().fit_lifetimes([0, 2], [True, False]),
+    ],
+)
+def test_invalid_input_raises(call: object) -> None:
+    assert callable(call)
+    with pytest.raises(ValueError):
+        call()
+
+
+def test_unfitted_model_refuses_to_predict() -> None:
+    with pytest.raises(RuntimeError):
+        ShiftedBetaGeometric().derl()
