@@ -164,8 +164,8 @@ def config_from_dict(raw: dict[str, Any], source: str = "config") -> Config:
 
     if problems:
         raise ConfigError(problems)
-    known = {f.name for f in fields(Config)}
-    return Config(**{k: v for k, v in values.items() if k in known})
+    field_names = {f.name for f in fields(Config)}
+    return Config(**{k: v for k, v in values.items() if k in field_names})
 
 
 def _section(raw: dict[str, Any], name: str) -> dict[str, Any]:

@@ -112,7 +112,7 @@ def compute_exact_metrics(ds: Dataset) -> ExactMetrics:
     windows = cfg.windows_days
     enriched = enrich(ds.tables["contacts"], cfg.cost_model, ds.as_of, windows).cache()
     sums = resolution_sums(enriched, windows, ["ai_mode"]).execute()
-    rows = {str(r["ai_mode"]): r for r in sums.to_dict("records")}
+    rows: dict[str, dict[str, Any]] = {str(r["ai_mode"]): r for r in sums.to_dict("records")}
 
     def rec(mode: str) -> dict[str, Any]:
         return rows.get(mode, {})
