@@ -19,8 +19,16 @@ from ibis.backends.duckdb import Backend as DuckDBBackend
 from cxroi.config import Config
 from cxroi.errors import ContractError, Problem
 from cxroi.io.contract import TABLES
-from cxroi.io.normalize import TypedTable, normalize
-from cxroi.io.sources import ROW, attach_if_database, find_tables, run, stage
+from cxroi.io.normalize import TypedTable, normalize, unparseable_columns
+from cxroi.io.sources import (
+    ROW,
+    RawTable,
+    attach_if_database,
+    drop_staged,
+    find_tables,
+    run,
+    stage,
+)
 from cxroi.io.validate import RULES_COLUMN, RuleCount, Severity, apply_rules, table_rules
 
 
@@ -54,7 +62,7 @@ class Dataset:
     as_of: datetime
     config: Config
     row_labels: dict[str, str] = field(default_factory=dict)
-    _quarantine: dict[str, ir.Table] = field(default_factory=dict, repr=False)
+    quarantined_tables: tuple[str, ...] = ()
 
     def table(self, name: str) -> ir.Table | None:
         return self.tables.get(name)
@@ -67,16 +75,19 @@ class Dataset:
     def write_quarantine(self, out_dir: Path) -> dict[str, Path]:
         """One CSV per table with quarantined rows: the raw values, row number and rules broken."""
         written: dict[str, Path] = {}
-        for name, rows in sorted(self._quarantine.items()):
+        for name in sorted(self.quarantined_tables):
             if self.report.quarantined.get(name, 0) == 0:
                 continue
             folder = out_dir / "quarantine"
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / f"{name}.csv"
-            raw = self.backend.table(f"raw_{name}")
             label = "line" if self.row_labels.get(name) == "line" else "row"
-            joined = raw.join(rows, ROW).order_by(ROW).rename({label: ROW, "rules": RULES_COLUMN})
-            self.backend.to_csv(joined, path)
+            target = "'" + str(path).replace("'", "''") + "'"
+            run(
+                self.backend.con,
+                f"COPY (SELECT * RENAME ({ROW} AS {label}, {RULES_COLUMN} AS rules) "
+                f"FROM quarantine_{name} ORDER BY {ROW}) TO {target} (HEADER, DELIMITER ',')",
+            )
             written[name] = path
         return written
 
@@ -114,6 +125,7 @@ def load_dataset(
     attach_if_database(con, path)
 
     typed: dict[str, TypedTable] = {}
+    staged: dict[str, RawTable] = {}
     rows: dict[str, int] = {}
     for spec in TABLES:
         if spec.name not in relations:
@@ -123,6 +135,7 @@ def load_dataset(
         problems.extend(found)
         if raw is None:
             continue
+        staged[spec.name] = raw
         rows[spec.name] = raw.rows
         if spec.name == "contacts" and raw.rows == 0:
             problems.append(Problem("contacts", "empty_table", "contacts has no rows"))
@@ -135,19 +148,42 @@ def load_dataset(
 
     say("validating")
     clean: dict[str, ir.Table] = {}
-    quarantine: dict[str, ir.Table] = {}
     counts: list[RuleCount] = []
     quarantined: dict[str, int] = {}
     for spec in TABLES:
         if spec.name not in typed:
             continue
-        t = backend.table(typed[spec.name].staged_as)
-        outcome = apply_rules(typed[spec.name], t, table_rules(spec, t, clean))
-        clean[spec.name] = backend.create_table(f"clean_{spec.name}", outcome.clean)
-        quarantine[spec.name] = backend.create_table(f"quarantine_{spec.name}", outcome.quarantine)
+        say(f"validating {spec.name}")
+        info = typed[spec.name]
+        t = backend.table(info.staged_as)
+        outcome = apply_rules(backend, info, t, table_rules(spec, t, clean))
+        problems.extend(unparseable_columns(con, f"flagged_{spec.name}", spec, rows[spec.name]))
+        flagged = f"flagged_{spec.name}"
+        if outcome.quarantined == 0:
+            # Every row is accepted: a view over the flagged rows avoids copying the table.
+            clean_sql = backend.compile(outcome.clean)
+            run(con, f"CREATE OR REPLACE VIEW clean_{spec.name} AS {clean_sql}")
+            run(con, f"CREATE OR REPLACE TABLE quarantine_{spec.name} AS "
+                     f"SELECT *, NULL::VARCHAR AS {RULES_COLUMN} FROM raw_{spec.name} LIMIT 0")
+        else:
+            backend.create_table(f"clean_{spec.name}", outcome.clean, overwrite=True)
+            backend.create_table(f"quarantine_rows_{spec.name}", outcome.quarantine, overwrite=True)
+            # Raw values as the user wrote them, for the quarantine file.
+            run(
+                con,
+                f"CREATE OR REPLACE TABLE quarantine_{spec.name} AS SELECT r.*, q.{RULES_COLUMN} "
+                f"FROM raw_{spec.name} r JOIN quarantine_rows_{spec.name} q USING ({ROW})",
+            )
+            run(con, f"DROP TABLE IF EXISTS quarantine_rows_{spec.name}")
+            run(con, f"DROP TABLE IF EXISTS {flagged}")
+        clean[spec.name] = backend.table(f"clean_{spec.name}")
+        run(con, f"DROP VIEW IF EXISTS {info.staged_as}")
+        drop_staged(con, staged[spec.name])
         counts.extend(outcome.counts)
         quarantined[spec.name] = outcome.quarantined
 
+    if problems:
+        raise ContractError(problems)
     errors = [c for c in counts if c.severity is Severity.ERROR]
     if config.strict and errors:
         raise ContractError(
@@ -176,7 +212,7 @@ def load_dataset(
         as_of=as_of,
         config=config,
         row_labels={n: t.row_label for n, t in typed.items()},
-        _quarantine=quarantine,
+        quarantined_tables=tuple(quarantined),
     )
 
 

@@ -136,12 +136,21 @@ def _expected(spec: ColumnSpec) -> str:
     }[spec.type]
 
 
+def _can_fail(spec: ColumnSpec, family: str) -> bool:
+    """Whether converting a present value can yield NULL (a parse failure worth flagging)."""
+    if family == "text":
+        return spec.type is not ColumnType.STRING
+    return spec.type is ColumnType.BOOL and family in {"integer", "float", "decimal"}
+
+
 def normalize(
     con: duckdb.DuckDBPyConnection, raw: RawTable, spec: TableSpec, zone: str
 ) -> tuple[TypedTable | None, list[Problem]]:
     problems: list[Problem] = []
-    selects = [ROW]
-    bad_flags: list[str] = []
+    # Two levels: each raw value is cleaned once (inner), then typed and checked (outer);
+    # DuckDB evaluates a repeated expression every time it appears.
+    inner = [ROW]
+    outer = [ROW]
     present: list[str] = []
     for col in spec.columns:
         if col.name not in raw.columns:
@@ -153,12 +162,12 @@ def normalize(
                         f"required column is missing ({raw.source})",
                     )
                 )
-            selects.append(f"CAST(NULL AS {_SQL_TYPES[col.type]}) AS {_quote(col.name)}")
+            outer.append(f"CAST(NULL AS {_SQL_TYPES[col.type]}) AS {_quote(col.name)}")
             continue
         present.append(col.name)
         family = _family(raw.columns[col.name])
-        clean = _clean(col.name, family)
-        typed = _typed(col, clean, family, zone)
+        cleaned = _quote(f"_c_{col.name}")
+        typed = _typed(col, cleaned, family, zone)
         if typed is None:
             problems.append(
                 Problem(
@@ -168,52 +177,53 @@ def normalize(
                 )
             )
             continue
-        selects.append(f"{typed} AS {_quote(col.name)}")
-        flag = f"{BAD_PREFIX}{col.name}"
-        bad_flags.append(flag)
-        selects.append(f"({clean} IS NOT NULL AND ({typed}) IS NULL) AS {_quote(flag)}")
+        inner.append(f"{_clean(col.name, family)} AS {cleaned}")
+        outer.append(f"{typed} AS {_quote(col.name)}")
+        if _can_fail(col, family):
+            flag = _quote(f"{BAD_PREFIX}{col.name}")
+            outer.append(f"({cleaned} IS NOT NULL AND ({typed}) IS NULL) AS {flag}")
     extras = [c for c in raw.columns if c not in spec.column_names and c != ROW]
     for extra in extras:
         family = _family(raw.columns[extra])
         # ibis does not know DuckDB 2.0's nanosecond types; microseconds lose nothing we use.
         if family == "zoned":
-            selects.append(f"CAST({_quote(extra)} AS TIMESTAMPTZ) AS {_quote(extra)}")
+            inner.append(f"CAST({_quote(extra)} AS TIMESTAMPTZ) AS {_quote(extra)}")
         elif family == "naive" and raw.columns[extra].upper() != "DATE":
-            selects.append(f"CAST({_quote(extra)} AS TIMESTAMP) AS {_quote(extra)}")
+            inner.append(f"CAST({_quote(extra)} AS TIMESTAMP) AS {_quote(extra)}")
         else:
-            selects.append(_quote(extra))
+            inner.append(_quote(extra))
+        outer.append(_quote(extra))
     if problems:
         return None, problems
     typed_name = f"typed_{spec.name}"
+    # A view: validation materialises it once, together with its rule flags.
     run(
         con,
-        f"CREATE OR REPLACE TABLE {typed_name} AS SELECT {', '.join(selects)} FROM {raw.staged_as}"
+        f"CREATE OR REPLACE VIEW {typed_name} AS SELECT {', '.join(outer)} FROM "
+        f"(SELECT {', '.join(inner)} FROM {raw.staged_as})",
     )
-    problems.extend(_unparseable_columns(con, typed_name, spec, raw, bad_flags))
-    if problems:
-        return None, problems
     return TypedTable(spec.name, typed_name, tuple(present), tuple(extras), raw.row_label), []
 
 
-def _unparseable_columns(
-    con: duckdb.DuckDBPyConnection,
-    typed_name: str,
-    spec: TableSpec,
-    raw: RawTable,
-    flags: list[str],
+def unparseable_columns(
+    con: duckdb.DuckDBPyConnection, table: str, spec: TableSpec, rows: int
 ) -> list[Problem]:
-    """A required column where no value parses is a wrong file, not a few bad rows."""
-    required_flags = [f for f in flags if spec.column(f[len(BAD_PREFIX):]).required]
-    if not required_flags or raw.rows == 0:
+    """A required column where no value parses is a wrong file, not a few bad rows.
+
+    Runs on the materialised, flagged table so the source is not parsed a second time.
+    """
+    have = {str(r[0]) for r in con.execute(f"DESCRIBE {table}").fetchall()}
+    flags = [
+        f"{BAD_PREFIX}{c.name}" for c in spec.columns if c.required and f"{BAD_PREFIX}{c.name}" in have
+    ]
+    if not flags or rows == 0:
         return []
     parts = ", ".join(
-        f"count(*) FILTER (WHERE {_quote(f)}), count({_quote(f[len(BAD_PREFIX):])})"
-        for f in required_flags
+        f"count(*) FILTER (WHERE {_quote(f)}), count({_quote(f[len(BAD_PREFIX):])})" for f in flags
     )
-    row = con.execute(f"SELECT {parts} FROM {typed_name}").fetchall()[0]
-    assert row is not None
+    row = con.execute(f"SELECT {parts} FROM {table}").fetchall()[0]
     problems = []
-    for i, flag in enumerate(required_flags):
+    for i, flag in enumerate(flags):
         failed, parsed = int(row[2 * i]), int(row[2 * i + 1])
         if failed > 0 and parsed == 0:
             col = spec.column(flag[len(BAD_PREFIX):])

@@ -105,19 +105,35 @@ def attach_if_database(con: duckdb.DuckDBPyConnection, path: Path) -> None:
 def stage(
     con: duckdb.DuckDBPyConnection, table: str, relation: str, source: str
 ) -> tuple[RawTable | None, list[Problem]]:
+    """A view over the source with contract column names and the row number; CSV is read once.
+
+    Parquet and DuckDB sources are not copied: the typing step reads them once. CSV text is
+    parsed once into a table, because re-parsing it for every use would cost more than the copy.
+    """
     staged = f"raw_{table}"
     csv_source = relation.startswith("read_csv")
+    if relation.startswith("read_parquet"):
+        relation = relation[:-1] + ", file_row_number=true)"
+        row_expr = "file_row_number + 1"
+    else:
+        # rowid follows insertion order, which DuckDB preserves for a plain scan: the file's order
+        # (a CSV's header is line 1, so its first data row is line 2).
+        row_expr = f"rowid + {2 if csv_source else 1}"
     try:
-        run(con, f"CREATE OR REPLACE TABLE {staged} AS SELECT * FROM {relation}")
+        if csv_source:
+            run(con, f"CREATE OR REPLACE TABLE {staged}_text AS SELECT * FROM {relation}")
+            relation = f"{staged}_text"
+        described = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
     except duckdb.Error as exc:
         return None, [Problem(source, "unreadable", f"cannot read {table}: {_first_line(exc)}")]
-    described = con.execute(f"DESCRIBE {staged}").fetchall()
     columns: dict[str, str] = {}
     problems: list[Problem] = []
     folded: dict[str, str] = {}
-    renames: list[tuple[str, str]] = []
+    selects = [f"{row_expr} AS {ROW}"]
     for row in described:
         original, type_name = str(row[0]), str(row[1])
+        if original == "file_row_number" and row_expr.startswith("file_row_number"):
+            continue
         name = original.strip().lstrip("\ufeff")
         key = name.lower()
         if key in folded:
@@ -128,22 +144,20 @@ def stage(
         folded[key] = name
         # Contract names are matched without regard to case or stray spaces in headers.
         canonical = key if key in TABLES_BY_NAME[table].column_names else name
-        if canonical != original:
-            renames.append((original, canonical))
         columns[canonical] = type_name
+        selects.append(f"{_quote(original)} AS {_quote(canonical)}")
     if problems:
         return None, problems
-    for original, canonical in renames:
-        run(con, f"ALTER TABLE {staged} RENAME COLUMN {_quote(original)} TO {_quote(canonical)}")
-    # rowid follows insertion order, which DuckDB preserves for a plain scan: the file's row order.
-    offset = 1 if csv_source else 0
-    run(
-        con,
-        f"CREATE OR REPLACE TABLE {staged} AS SELECT rowid + 1 + {offset} AS {ROW}, * FROM {staged}"
-    )
-    count_row = con.execute(f"SELECT count(*) FROM {staged}").fetchall()[0]
+    run(con, f"CREATE OR REPLACE VIEW {staged} AS SELECT {', '.join(selects)} FROM {relation}")
+    count_row = con.execute(f"SELECT count(*) FROM {relation}").fetchall()[0]
     rows = int(count_row[0]) if count_row else 0
     return RawTable(table, source, staged, columns, rows, "line" if csv_source else "row"), []
+
+
+def drop_staged(con: duckdb.DuckDBPyConnection, raw: RawTable) -> None:
+    """Free a staged source once its accepted and quarantined rows are materialised."""
+    run(con, f"DROP VIEW IF EXISTS {raw.staged_as}")
+    run(con, f"DROP TABLE IF EXISTS {raw.staged_as}_text")
 
 
 def _first_line(exc: BaseException) -> str:

@@ -13,6 +13,7 @@ from enum import Enum
 
 import ibis
 import ibis.expr.types as ir
+from ibis.backends import BaseBackend
 
 from cxroi.io.contract import SURVEY_RANGES, ColumnType, TableSpec
 from cxroi.io.normalize import BAD_PREFIX, TypedTable
@@ -170,12 +171,20 @@ def table_rules(spec: TableSpec, t: ir.Table, parents: dict[str, ir.Table]) -> l
     return rules
 
 
-def apply_rules(typed: TypedTable, t: ir.Table, rules: list[Rule]) -> TableOutcome:
+def apply_rules(
+    backend: BaseBackend, typed: TypedTable, t: ir.Table, rules: list[Rule]
+) -> TableOutcome:
+    """Evaluate every rule in one pass (materialised as ``flagged_<table>``), then count and split.
+
+    The caller drops ``flagged_<table>`` once the clean and quarantined rows are materialised.
+    """
     # Rules become columns first: some are window expressions, which may not sit inside aggregates.
     names = [f"_cxroi_r{i}" for i in range(len(rules))]
-    flagged = t.mutate(
-        **{n: r.violated.fill_null(False) for n, r in zip(names, rules)}
-    ).cache()
+    flagged = backend.create_table(
+        f"flagged_{typed.name}",
+        t.mutate(**{n: r.violated.fill_null(False) for n, r in zip(names, rules)}),
+        overwrite=True,
+    )
     totals = flagged.aggregate(
         [flagged[n].cast("int64").sum().fill_null(0).name(n) for n in names]
     ).execute()

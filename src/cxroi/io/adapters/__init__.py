@@ -1,0 +1,1 @@
+"""Import adapters: vendor exports -> the canonical dataset (see docs/adapters.md)."""

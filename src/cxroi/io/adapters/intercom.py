@@ -1,0 +1,301 @@
+"""Intercom conversations (REST API conversation model) -> contacts, surveys, customers.
+
+Input: conversation objects as ``GET /conversations/{id}`` returns them, a list or search page
+(``{"type": "conversation.list", "conversations": [...]}``), JSON lines, or a folder of such files.
+Times are Unix seconds. One conversation is one contact.
+
+- ``ai_agent_participated`` and the AI agent handed over (``ai_agent.resolution_state``
+  ``routed_to_team``, ``escalated`` or ``procedure_handoff``) or a teammate replied: ``hybrid``,
+  touchpoint ``chatbot``, escalated; ``resolved`` = the conversation is closed;
+- ``ai_agent_participated`` otherwise: ``ai_only``; ``resolved`` true for ``assumed_resolution``
+  and ``confirmed_resolution`` (what Intercom bills as a resolution), false for ``abandoned`` and
+  ``negative_feedback``, empty when no answer was delivered;
+- no AI agent: ``human_only``; ``resolved`` = closed;
+- extra column ``vendor_resolution``: the resolution state is one Intercom counts as resolved,
+  which ``cxroi vendor-audit`` reconciles against durable resolution;
+- ``handle_seconds`` = ``statistics.adjusted_handling_time`` | ``handling_time`` (teammate time);
+  Intercom records no time for the AI agent, so a conversation without it is written as 0 and
+  counted; ``wait_seconds`` = ``statistics.time_to_admin_reply``;
+- surveys: ``conversation_rating.rating`` and ``ai_agent.rating`` (1-5) -> ``csat`` answers
+  (extra column ``rated``: ``teammate`` or ``ai_agent``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from cxroi.errors import Problem
+from cxroi.io.adapters.base import Converted, FieldMapping, Problems, ReportBuilder
+from cxroi.io.adapters.options import parse_options
+from cxroi.io.adapters.records import Fields, iter_json_records
+from cxroi.io.adapters.tables import frame, sort_rows, synthesise_customers
+
+SOURCE = "intercom"
+CHANNELS = {
+    "conversation": "chat",
+    "email": "email",
+    "facebook": "social",
+    "twitter": "social",
+    "instagram": "social",
+    "whatsapp": "messaging",
+    "sms": "messaging",
+    "phone_call": "voice",
+    "phone_switch": "voice",
+    "call": "voice",
+    "push": "other",
+}
+BILLED = ("assumed_resolution", "confirmed_resolution")
+HANDED_OVER = ("routed_to_team", "escalated", "procedure_handoff")
+NOT_RESOLVED = ("abandoned", "negative_feedback")
+EXTRAS = ("vendor_resolution", "ai_resolution_state", "state")
+
+MAPPING = (
+    FieldMapping("contacts.contact_id", "id"),
+    FieldMapping(
+        "contacts.customer_id",
+        "contacts.contacts[0].external_id | .id | source.author.id",
+        "none -> anon-<id>",
+    ),
+    FieldMapping("contacts.started_at", "created_at", "Unix seconds"),
+    FieldMapping(
+        "contacts.channel", "source.type", "conversation chat, email email, phone_call voice, ..."
+    ),
+    FieldMapping(
+        "contacts.ai_mode",
+        "ai_agent_participated, ai_agent.resolution_state, teammates, "
+        "statistics.first_admin_reply_at",
+        "see the module docstring",
+    ),
+    FieldMapping("contacts.touchpoint", "ai_agent_participated", "chatbot, else none"),
+    FieldMapping(
+        "contacts.escalated",
+        "ai_agent.resolution_state in routed_to_team/escalated/"
+        "procedure_handoff, or a teammate replied after the AI agent",
+    ),
+    FieldMapping(
+        "contacts.agent_id", "admin_assignee_id | teammates | statistics.last_closed_by_id"
+    ),
+    FieldMapping(
+        "contacts.handle_seconds",
+        "statistics.adjusted_handling_time | handling_time",
+        "0 when absent (counted)",
+    ),
+    FieldMapping("contacts.wait_seconds", "statistics.time_to_admin_reply"),
+    FieldMapping("contacts.resolved", "ai_agent.resolution_state | state == closed"),
+    FieldMapping("contacts.intent", "custom_attributes[intent_attribute]"),
+    FieldMapping(
+        "surveys.*",
+        "conversation_rating.rating/created_at, ai_agent.rating/created_at",
+        "kind csat (1-5)",
+    ),
+    FieldMapping("customers.*", "(synthesised)", "acquired_at = first seen"),
+)
+USED = (
+    "id",
+    "created_at",
+    "updated_at",
+    "state",
+    "open",
+    "source.type",
+    "source.author.id",
+    "source.author.type",
+    "contacts.contacts[].id",
+    "contacts.contacts[].external_id",
+    "ai_agent_participated",
+    "ai_agent.resolution_state",
+    "ai_agent.rating",
+    "ai_agent.created_at",
+    "teammates",
+    "admin_assignee_id",
+    "statistics.adjusted_handling_time",
+    "statistics.handling_time",
+    "statistics.time_to_admin_reply",
+    "statistics.first_admin_reply_at",
+    "statistics.last_closed_by_id",
+    "conversation_rating.rating",
+    "conversation_rating.created_at",
+    "custom_attributes",
+)
+
+
+@dataclass(frozen=True)
+class IntercomOptions:
+    customer_key: str = "external_id"  # or "id": Intercom's own contact id
+    intent_attribute: str | None = None
+    ai_agent_ratings: bool = True
+
+
+def parse_intercom_options(raw: dict[str, Any], problems: list[Problem]) -> IntercomOptions:
+    return parse_options(
+        IntercomOptions,
+        raw,
+        problems,
+        "import.intercom",
+        choices={"customer_key": ("external_id", "id")},
+    )
+
+
+def _teammates(f: Fields) -> list[str]:
+    block = f.raw("teammates")
+    if isinstance(block, dict):
+        items = block.get("admins") or block.get("teammates") or []
+    elif isinstance(block, list):
+        items = block
+    else:
+        items = []
+    return [str(t["id"]) for t in items if isinstance(t, dict) and t.get("id") is not None]
+
+
+def _customer(f: Fields, conv_id: str, opts: IntercomOptions, report: ReportBuilder) -> str:
+    people = [c for c in f.items("contacts.contacts") if isinstance(c, dict)]
+    if people:
+        first = people[0]
+        if opts.customer_key == "external_id" and first.get("external_id"):
+            report.count("customer_from_external_id")
+            return str(first["external_id"])
+        if first.get("id"):
+            report.count("customer_from_intercom_contact_id")
+            return str(first["id"])
+    author = f.obj("source.author")
+    if author.get("id") and author.get("type") in ("user", "lead", "contact"):
+        report.count("customer_from_source_author")
+        return str(author["id"])
+    report.count("customer_unknown_one_off")
+    return f"anon-{conv_id}"
+
+
+def convert(path: Path, options: IntercomOptions | None = None) -> Converted:
+    opts = options or IntercomOptions()
+    problems = Problems()
+    report = ReportBuilder(
+        SOURCE, path, opaque=("custom_attributes",), ignore=("type", "total_count", "has_more")
+    )
+    contacts: dict[str, dict[str, Any]] = {}
+    surveys: list[dict[str, Any]] = []
+    for rec in iter_json_records(path, ("conversations", "data"), problems):
+        report.records_read += 1
+        report.see(rec.value)
+        f = Fields(rec.value, rec.where, problems)
+        conv_id = f.text("id", required=True)
+        created = f.instant("created_at", required=True)
+        ai = f.flag("ai_agent_participated")
+        ai_agent = f.obj("ai_agent")
+        stats = f.obj("statistics")
+        f.obj("conversation_rating")
+        state_value = f.text("state")
+        for name in (
+            "statistics.adjusted_handling_time",
+            "statistics.handling_time",
+            "statistics.time_to_admin_reply",
+            "ai_agent.rating",
+            "conversation_rating.rating",
+        ):
+            f.number(name)
+        if not f.ok or conv_id is None or created is None:
+            continue
+        if conv_id in contacts:
+            report.count("duplicate_conversations_skipped")
+            continue
+        resolution = str(ai_agent.get("resolution_state") or "").lower() or None
+        teammates = _teammates(f)
+        human = bool(teammates) or stats.get("first_admin_reply_at") is not None
+        closed = (state_value or "").lower() == "closed"
+        resolved: bool | None
+        if ai and (resolution in HANDED_OVER or human):
+            mode, escalated, resolved = "hybrid", True, closed
+        elif ai:
+            mode, escalated = "ai_only", False
+            resolved = (
+                True if resolution in BILLED else False if resolution in NOT_RESOLVED else None
+            )
+        else:
+            mode, escalated, resolved = "human_only", False, closed
+        handle = f.number("statistics.adjusted_handling_time")
+        if handle is None:
+            handle = f.number("statistics.handling_time")
+        if handle is None:
+            report.count(
+                "ai_only_without_handle_time_written_as_0"
+                if mode == "ai_only"
+                else "handle_time_missing_written_as_0"
+            )
+            handle = 0.0
+        agent = (
+            f.text("admin_assignee_id")
+            or (teammates[0] if teammates else None)
+            or f.text("statistics.last_closed_by_id")
+        )
+        customer = _customer(f, conv_id, opts, report)
+        attrs = f.obj("custom_attributes")
+        intent = attrs.get(opts.intent_attribute) if opts.intent_attribute else None
+        source_type = str(f.raw("source.type") or "").lower()
+        contacts[conv_id] = {
+            "contact_id": conv_id,
+            "customer_id": customer,
+            "started_at": created,
+            "channel": CHANNELS.get(source_type, "other"),
+            "ai_mode": mode,
+            "touchpoint": "chatbot" if ai else "none",
+            "escalated": escalated,
+            "intent": str(intent) if intent not in (None, "") else None,
+            "agent_id": agent if mode != "ai_only" else None,
+            "handle_seconds": handle,
+            "wait_seconds": f.number("statistics.time_to_admin_reply")
+            if mode != "ai_only"
+            else None,
+            "resolved": resolved,
+            "vendor_resolution": resolution in BILLED,
+            "ai_resolution_state": resolution,
+            "state": state_value,
+        }
+        surveys.extend(_ratings(f, conv_id, customer, opts, report))
+    problems.raise_if_any()
+    if not contacts:
+        problems.add(str(path), "no_records", "no conversations found")
+        problems.raise_if_any()
+    table = frame(
+        "contacts", sort_rows(list(contacts.values()), "started_at", "contact_id"), EXTRAS
+    )
+    tables = {"contacts": table}
+    survey_table = (
+        frame("surveys", sort_rows(surveys, "answered_at", "survey_id"), ("rated",))
+        if surveys
+        else None
+    )
+    tables["customers"] = synthesise_customers(table, survey_table)
+    if survey_table is not None:
+        tables["surveys"] = survey_table
+    return Converted(tables=tables, report=report, mapping=MAPPING, used=USED)
+
+
+def _ratings(
+    f: Fields, conv_id: str, customer: str, opts: IntercomOptions, report: ReportBuilder
+) -> list[dict[str, Any]]:
+    out = []
+    fallback: datetime | None = f.instant("updated_at") or f.instant("created_at")
+    sources = [("teammate", "conversation_rating")]
+    if opts.ai_agent_ratings:
+        sources.append(("ai_agent", "ai_agent"))
+    for rated, block in sources:
+        score = f.number(f"{block}.rating")
+        if score is None:
+            continue
+        at = f.instant(f"{block}.created_at")
+        if at is None:
+            report.count(f"{rated}_ratings_dated_by_updated_at")
+            at = fallback
+        out.append(
+            {
+                "survey_id": f"{conv_id}-{rated}",
+                "customer_id": customer,
+                "contact_id": conv_id,
+                "answered_at": at,
+                "kind": "csat",
+                "score": score,
+                "rated": rated,
+            }
+        )
+    return out
