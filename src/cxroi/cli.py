@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from cxroi.config import Config, load_config
-from cxroi.errors import CxroiInputError
+from cxroi.errors import ConfigError, CxroiInputError, Problem
 from cxroi.pipeline import analyze as run_analysis
 from cxroi.summary import print_summary, print_validation
 
@@ -106,6 +106,8 @@ def analyze(
             written = analysis.write(out)
         print_validation(console, analysis.dataset.report, brief=True)
         print_summary(console, analysis.results, cfg.min_cell)
+        for note in analysis.notes:
+            console.print(note, highlight=False)
         for name, path in written.items():
             console.print(f"[dim]{name}:[/] {path}")
     except CxroiInputError as exc:
@@ -143,6 +145,72 @@ def demo(
         say(f"generating {contacts:,} demo contacts")
         generate_demo(data, contacts=contacts, seed=seed)
     analyze(data, out=out, config=None, strict=False)
+
+
+@app.command("import")
+def import_(
+    input: Annotated[Path, typer.Argument(help="The vendor export (file or folder).")],
+    source: Annotated[
+        str,
+        typer.Option("--from", help="connect, genesys, intercom, zendesk or bank."),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Dataset folder to write.")],
+    set_: Annotated[
+        Optional[list[str]],
+        typer.Option("--set", help="Adapter option KEY=VALUE (repeatable); see docs/adapters.md."),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+    overwrite: Annotated[bool, typer.Option(help="Replace tables already in OUT.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Convert a contact-centre platform's export into the canonical dataset."""
+    from cxroi.io.adapters.cli import import_command
+    from cxroi.io.adapters.options import split_assignments
+
+    try:
+        cfg = _config(config, False)
+        problems: list[Problem] = []
+        options = {
+            **cfg.imports.get(source.strip().lower(), {}),
+            **split_assignments(list(set_ or ()), problems),
+        }
+        if problems:
+            raise ConfigError(problems)
+        with _steps() as say:
+            say(f"importing {source} export")
+            report = import_command(source, input, out, options, fmt, overwrite)
+        for line in report.lines():
+            console.print(line, highlight=False)
+    except CxroiInputError as exc:
+        _fail(exc)
+
+
+@app.command("vendor-audit")
+def vendor_audit(
+    dataset: DatasetArg,
+    claimed: Annotated[
+        Optional[float], typer.Option(help="The vendor's billed automated resolutions (total).")
+    ] = None,
+    claimed_csv: Annotated[
+        Optional[Path], typer.Option(help="Per-month vendor counts: month,vendor_resolutions.")
+    ] = None,
+    window: Annotated[int, typer.Option(help="Days without a repeat that make a resolution durable.")] = 7,
+    price: Annotated[Optional[float], typer.Option(help="Price per billed resolution.")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder for vendor_audit.json.")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Reconcile a vendor's 'automated resolutions' with durable resolution (no repeat in W days)."""
+    from cxroi.io.adapters.cli import vendor_audit_command
+
+    try:
+        cfg = _config(config, False)
+        with _steps() as say:
+            say("auditing vendor resolutions")
+            result = vendor_audit_command(dataset, claimed, claimed_csv, window, price, cfg, out)
+        for line in result.lines():
+            console.print(line, highlight=False)
+    except CxroiInputError as exc:
+        _fail(exc)
 
 
 def main() -> None:

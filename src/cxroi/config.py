@@ -6,13 +6,17 @@ No file is needed: :class:`Config()` holds defaults that suit the demo and most 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cxroi.analyses.agents.settings import AgentsSettings, parse_agents_settings
+from cxroi.analyses.value.settings import ValueSettings, parse_value_settings
 from cxroi.errors import ConfigError, Problem
+from cxroi.io.adapters.vendor_claims import VendorAuditSettings, parse_vendor_audit_settings
 from cxroi.io.contract import MODES
 
 # The results contract always reports these windows; a configuration can add more.
@@ -52,6 +56,11 @@ class Config:
     covariates: tuple[str, ...] = ()
     strict: bool = False
     min_cell: int = 10
+    agents: AgentsSettings = field(default_factory=AgentsSettings)
+    value: ValueSettings = field(default_factory=ValueSettings)
+    # adapter options per source, from [import.<source>] tables
+    imports: dict[str, Any] = field(default_factory=dict)
+    vendor_audit: VendorAuditSettings = field(default_factory=VendorAuditSettings)
 
     @property
     def windows_days(self) -> tuple[int, ...]:
@@ -80,6 +89,24 @@ _SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], str]]] = {
 }
 
 
+def _parse_import_settings(raw: Any, problems: list[Problem]) -> dict[str, Any]:
+    # the adapters' command module needs this module: import it only when the section is used
+    from cxroi.io.adapters.cli import parse_import_settings
+
+    return parse_import_settings(raw, problems)
+
+
+# Sections owned by an analysis: each module parses and validates its own table.
+_ANALYSIS_SECTIONS: dict[str, Callable[[Any, list[Problem]], Any]] = {
+    "agents": parse_agents_settings,
+    "value": parse_value_settings,
+    "import": _parse_import_settings,
+    "vendor_audit": parse_vendor_audit_settings,
+}
+# TOML section -> Config field, where they differ ("import" is a Python keyword)
+_FIELD = {"import": "imports"}
+
+
 def load_config(path: Path | None) -> Config:
     """Read and validate a TOML configuration; ``None`` gives the defaults."""
     if path is None:
@@ -101,10 +128,10 @@ def config_from_dict(raw: dict[str, Any], source: str = "config") -> Config:
         problems.append(Problem(f"{source}: {key}", rule, message))
 
     for section, body in raw.items():
-        if section == "cost_model":
+        if section == "cost_model" or section in _ANALYSIS_SECTIONS:
             continue
         if section not in _SCHEMA:
-            known = ", ".join(sorted([*_SCHEMA, "cost_model"]))
+            known = ", ".join(sorted([*_SCHEMA, "cost_model", *_ANALYSIS_SECTIONS]))
             bad(section, "unknown_section", f"unknown section; known sections: {known}")
             continue
         if not isinstance(body, dict):
@@ -161,6 +188,11 @@ def config_from_dict(raw: dict[str, Any], source: str = "config") -> Config:
 
     if "cost_model" in raw:
         values["cost_model"] = _cost_model(raw["cost_model"], bad)
+    for section, parse in _ANALYSIS_SECTIONS.items():
+        if section in raw:
+            found: list[Problem] = []
+            values[_FIELD.get(section, section)] = parse(raw[section], found)
+            problems.extend(Problem(f"{source}: {p.where}", p.rule, p.message) for p in found)
 
     if problems:
         raise ConfigError(problems)

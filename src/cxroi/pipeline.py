@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cxroi.analyses.agents import run_agents
+from cxroi.analyses.value import run_value
 from cxroi.config import Config
 from cxroi.io.dataset import Dataset, load_dataset
 from cxroi.metrics.exact import ExactMetrics, compute_exact_metrics
@@ -18,6 +20,8 @@ class Analysis:
     dataset: Dataset
     metrics: ExactMetrics
     results: dict[str, Any]
+    # headline lines from each analysis, for the terminal summary
+    notes: list[str] = field(default_factory=list)
 
     def write(self, out_dir: Path) -> dict[str, Path]:
         """results.json plus quarantine files for every table that set rows aside."""
@@ -32,7 +36,17 @@ def analyze(
 ) -> Analysis:
     say = progress or (lambda _msg: None)
     ds = load_dataset(path, config, progress=say)
+    cfg = ds.config
     say("computing resolution and survey metrics")
     metrics = compute_exact_metrics(ds)
-    say("assembling results")
-    return Analysis(ds, metrics, build_results(ds, metrics))
+    results = build_results(ds, metrics)
+    notes: list[str] = []
+    # Order matters: value reads retention's delta; the stack reads everything before it.
+    say("valuing retention and revenue")
+    value = run_value(ds, metrics, results, cfg.value)
+    results["value"] = value.to_results()
+    say("agent experience and its lead over loyalty")
+    agents = run_agents(ds, metrics, results, cfg.agents)
+    results["agents"] = agents.to_results()
+    notes.extend(agents.summary_lines())
+    return Analysis(ds, metrics, results, notes)

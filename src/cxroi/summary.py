@@ -96,6 +96,49 @@ def print_summary(console: Console, results: dict[str, Any], min_cell: int) -> N
             f"{r['month']}: {r['estimate']:+.1%} [{r['ci_low']:+.1%}, {r['ci_high']:+.1%}]" for r in last
         )
         console.print(f"CSAT hybrid − human-only, latest months: {shown}")
+    for line in value_lines(results.get("value") or {}, cur):
+        console.print(line, highlight=False)
     pending = [k for k in ("retention", "value", "agents") if all(v is None for k2, v in results[k].items() if not k2.endswith("_note"))]
     if pending:
         console.print(f"[dim]not computed yet: {', '.join(pending)} (see the _note keys in results.json)[/]")
+
+
+def _money(x: float, cur: str) -> str:
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(x) >= size:
+            return f"{cur} {x / size:,.2f}{suffix}"
+    return f"{cur} {x:,.0f}"
+
+
+def _est_money(obj: Any, cur: str) -> str | None:
+    if not isinstance(obj, dict) or obj.get("estimate") is None:
+        return None
+    text = _money(obj["estimate"], cur)
+    if obj.get("ci_low") is not None and obj.get("ci_high") is not None:
+        text += f" [{_money(obj['ci_low'], cur)} – {_money(obj['ci_high'], cur)}]"
+    return text
+
+
+def value_lines(value: dict[str, Any], cur: str) -> list[str]:
+    """The board's three pillars and the what-if, one line each, from results.json."""
+    lines = []
+    labels = (
+        ("revenue_protected", "Revenue protected by AI (12 months)"),
+        ("revenue_generated", "Revenue generated through AI-assisted contacts"),
+        ("revenue_at_risk", "Revenue at risk (active customers, next 12 months)"),
+        ("clv", "Lifetime value per active customer"),
+    )
+    for key, label in labels:
+        text = _est_money(value.get(key), cur)
+        if text is not None:
+            lines.append(f"{label}: {text}")
+        elif value.get(f"{key}_note"):
+            lines.append(f"[dim]{label}: not available — {value[f'{key}_note']}[/]")
+    what_if = value.get("what_if_stopped") or {}
+    cost = _est_money(what_if.get("extra_cost"), cur)
+    agents = what_if.get("extra_agents") or {}
+    if cost is not None and isinstance(agents, dict) and agents.get("estimate") is not None:
+        lines.append(
+            f"If AI stopped: extra cost {cost} a year, {agents['estimate']:.0f} more agents"
+        )
+    return lines

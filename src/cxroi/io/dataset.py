@@ -11,12 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import ibis
 import ibis.expr.types as ir
 from ibis.backends.duckdb import Backend as DuckDBBackend
 
-from cxroi.config import Config
 from cxroi.errors import ContractError, Problem
 from cxroi.io.contract import TABLES
 from cxroi.io.normalize import TypedTable, normalize, unparseable_columns
@@ -29,6 +29,8 @@ from cxroi.io.sources import (
     run,
     stage,
 )
+if TYPE_CHECKING:  # config imports the analyses' settings, which import this module
+    from cxroi.config import Config
 from cxroi.io.validate import RULES_COLUMN, RuleCount, Severity, apply_rules, table_rules
 
 
@@ -102,6 +104,8 @@ def load_dataset(
 
     Row-level faults quarantine rows (lenient, the default) or raise (``config.strict``).
     """
+    from cxroi.config import Config
+
     config = config or Config()
     path = Path(path)
     say = progress or (lambda _msg: None)

@@ -26,14 +26,6 @@ PENDING_SECTIONS: dict[str, dict[str, str]] = {
         "delta_12m_naive": "retention curves",
         "delta_12m_adjusted": "adjusted retention delta",
     },
-    "value": {
-        "clv": "lifetime value",
-        "revenue_protected": "the three pillars",
-        "revenue_generated": "the three pillars",
-        "revenue_at_risk": "the three pillars",
-        "what_if_stopped": "the what-if-we-stopped-AI scenario",
-    },
-    "agents": {"lead_lag": "the agent experience lead-lag analysis"},
 }
 
 

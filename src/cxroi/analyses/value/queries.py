@@ -1,0 +1,225 @@
+"""Ibis queries behind the value analyses; each returns a small frame for pandas to model.
+
+Customer ids leave the engine only inside these per-customer frames, which never reach an output.
+Calendar months are buckets in the session zone (``strftime('%Y-%m')``), as in the exact metrics.
+Windows over contacts order by ``started_at`` then ``contact_id``: a full ordering, so the index
+contact is the same on every backend and run.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
+import pandas as pd
+
+from cxroi.io.dataset import Dataset
+from cxroi.metrics.queries import enrich
+
+AI_MODES: tuple[str, ...] = ("ai_only", "hybrid")
+# Sums of money, durations and scores are exact decimals, as in cxroi.metrics.queries: a float sum
+# depends on the order parallel threads add values in, and results.json must be byte-identical.
+_MONEY = dt.Decimal(38, 6)
+_SQ = dt.Decimal(38, 12)
+
+
+def _sum(x: ir.NumericValue, where: ir.BooleanValue | None = None) -> ir.NumericScalar:
+    return x.cast(_MONEY).sum(where=where).cast(_MONEY)
+
+
+def _sum_sq(x: ir.NumericValue, where: ir.BooleanValue | None = None) -> ir.NumericScalar:
+    d = x.cast(_MONEY)
+    return (d * d).sum(where=where).cast(_SQ)
+
+
+def _floats(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    # Decimals arrive as Python objects (None when a group has no value): make them floats.
+    for c in cols:
+        df[c] = [float(v) if v is not None and not pd.isna(v) else float("nan") for v in df[c]]
+    return df
+
+
+CUSTOMER_BASE: tuple[str, ...] = ("segment", "plan", "region")
+
+
+def instant(value: datetime) -> ir.TimestampScalar:
+    return ibis.literal(value, type=dt.Timestamp(timezone="UTC"))
+
+
+def index_contacts(contacts: ir.Table) -> ir.Table:
+    """One row per customer: the first contact (ties broken by contact_id), its time and mode."""
+    w = ibis.window(
+        group_by=contacts.customer_id, order_by=[contacts.started_at, contacts.contact_id]
+    )
+    ranked = contacts.mutate(_rank=ibis.row_number().over(w))
+    first = ranked.filter(ranked._rank == 0)
+    return first.select(
+        "customer_id",
+        index_at=first.started_at,
+        index_mode=first.ai_mode,
+        index_month=first.started_at.strftime("%Y-%m"),
+    )
+
+
+def customer_frame(ds: Dataset, extra: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Customers with their index contact (NaT/None for customers who never made contact)."""
+    cust = ds.tables["customers"]
+    idx = index_contacts(ds.tables["contacts"])
+    wanted = ["acquired_at", "churned_at", "monthly_revenue", *CUSTOMER_BASE]
+    wanted += [c for c in extra if c in cust.columns and c not in wanted and c != "customer_id"]
+    j = cust.left_join(idx, "customer_id")
+    expr = j.select(
+        cust.customer_id, *[cust[c] for c in wanted], idx.index_at, idx.index_mode, idx.index_month
+    ).order_by("customer_id")
+    return expr.execute()
+
+
+def observation_start(ds: Dataset) -> datetime:
+    """The first contact: before it, the data saw nobody, so earlier tenure is left-truncated."""
+    value = ds.tables["contacts"].started_at.min().execute()
+    stamp = value.to_pydatetime() if hasattr(value, "to_pydatetime") else value
+    assert isinstance(stamp, datetime)
+    return stamp
+
+
+def monthly_mode_counts(contacts: ir.Table) -> pd.DataFrame:
+    """Contacts per calendar month and mode (rates come from the exact metrics)."""
+    c = contacts.mutate(month=contacts.started_at.strftime("%Y-%m"))
+    out = c.group_by(["month", "ai_mode"]).aggregate(n=c.count())
+    return out.order_by(["month", "ai_mode"]).execute()
+
+
+def revenue_after_index(ds: Dataset, horizon_days: int) -> pd.DataFrame:
+    """Per customer: revenue events in [index, index + horizon), and recurring ones apart."""
+    rev = ds.tables["revenue"]
+    idx = index_contacts(ds.tables["contacts"])
+    j = rev.join(idx, "customer_id")
+    j = j.filter(
+        (j.occurred_at >= j.index_at)
+        & (j.occurred_at < j.index_at + ibis.interval(seconds=horizon_days * 86400))
+    )
+    out = (
+        j.group_by("customer_id")
+        .aggregate(
+            events_total=_sum(j.amount),
+            recurring_total=_sum(j.amount, where=j.kind == "recurring"),
+        )
+        .order_by("customer_id")
+        .execute()
+    )
+    return _floats(out, ["events_total", "recurring_total"])
+
+
+def has_recurring_rows(ds: Dataset) -> bool:
+    rev = ds.tables["revenue"]
+    return bool(rev.filter(rev.kind == "recurring").count().execute() > 0)
+
+
+def attributed_sales(ds: Dataset) -> pd.DataFrame:
+    """Upsell and cross-sell events attributed (contact_id) to a contact, by month and mode.
+
+    A sale that books a won opportunity (same contact and amount) is left out here: it is counted
+    once, under won pipeline, when the dataset has opportunities.
+    """
+    rev = ds.tables["revenue"]
+    sales = rev.filter(rev.kind.isin(["upsell", "cross_sell"]) & rev.contact_id.notnull())
+    if ds.has("opportunities") and ds.has("opportunities", "won"):
+        opp = ds.tables["opportunities"]
+        won = opp.filter(opp.won.fill_null(False) & opp.contact_id.notnull())
+        won = won.select(w_contact=won.contact_id, w_amount=won.amount).distinct()
+        sales = sales.anti_join(
+            won, [sales.contact_id == won.w_contact, sales.amount == won.w_amount]
+        )
+    c = ds.tables["contacts"].select("contact_id", "ai_mode")
+    j = sales.join(c, "contact_id")
+    j = j.mutate(month=j.occurred_at.strftime("%Y-%m"))
+    out = (
+        j.group_by(["month", "ai_mode"])
+        .aggregate(n=j.count(), amount=_sum(j.amount), amount_sq=_sum_sq(j.amount))
+        .order_by(["month", "ai_mode"])
+        .execute()
+    )
+    return _floats(out, ["amount", "amount_sq"])
+
+
+def opportunity_sums(ds: Dataset) -> pd.DataFrame:
+    """Closed and won service-sourced opportunities by the sourcing contact's mode and close month.
+
+    An opportunity with ``won`` set is closed; its month is ``closed_at`` (else ``created_at``).
+    """
+    opp = ds.tables["opportunities"]
+    o = opp.filter(opp.contact_id.notnull() & opp.won.notnull())
+    c = ds.tables["contacts"].select("contact_id", "ai_mode")
+    j = o.join(c, "contact_id")
+    j = j.mutate(month=j.closed_at.fill_null(j.created_at).strftime("%Y-%m"))
+    out = (
+        j.group_by(["month", "ai_mode"])
+        .aggregate(
+            closed=j.count(),
+            won=j.won.sum(),
+            won_amount=_sum(j.amount, where=j.won),
+            won_amount_sq=_sum_sq(j.amount, where=j.won),
+        )
+        .order_by(["month", "ai_mode"])
+        .execute()
+    )
+    return _floats(out, ["won_amount", "won_amount_sq"])
+
+
+def experience_features(
+    ds: Dataset, landmark: datetime, lookback_days: int, ces_max: float
+) -> pd.DataFrame:
+    """Per customer, from contacts in (landmark - lookback, landmark]: the loyalty-chain links.
+
+    ``unresolved_ai``: an AI-assisted contact with a repeat within 7 days, among contacts at least
+    7 days before the landmark (so the repeat, if any, happened before it: no look-ahead).
+    ``high_effort``: a CES answer <= ``ces_max`` on a contact in the window, answered by then.
+    ``sentiment_shift``: mean of ``sentiment_end - sentiment_start`` over the window's contacts.
+    """
+    start = landmark - timedelta(days=lookback_days)
+    contacts = ds.tables["contacts"]
+    window = contacts.filter(
+        (contacts.started_at > instant(start)) & (contacts.started_at <= instant(landmark))
+    )
+    # Repeats are looked for inside the window only: anything later is after the landmark.
+    e = enrich(window, ds.config.cost_model, landmark, (7,))
+    unresolved = e.ai_mode.isin(list(AI_MODES)) & e.eligible_7 & e.repeat_7
+    aggs: dict[str, ir.Value] = {
+        "contacts": e.count(),
+        "unresolved_ai": unresolved.any(),
+    }
+    if ds.has("contacts", "sentiment_start") and ds.has("contacts", "sentiment_end"):
+        shift = e.sentiment_end - e.sentiment_start
+        aggs["shift_sum"] = _sum(shift)
+        aggs["shift_n"] = shift.count()
+    feats = e.group_by("customer_id").aggregate(**aggs)
+    if ds.has("surveys"):
+        s = ds.tables["surveys"]
+        s = s.filter(
+            (s.kind == "ces") & s.contact_id.notnull() & (s.answered_at <= instant(landmark))
+        )
+        w = window.select("contact_id", "customer_id")
+        sj = s.join(w, "contact_id")
+        effort = sj.group_by(w.customer_id).aggregate(
+            ces_answers=sj.count(), high_effort=(sj.score <= ces_max).any()
+        )
+        feats = feats.outer_join(effort, "customer_id").select(
+            customer_id=ibis.coalesce(feats.customer_id, effort.customer_id),
+            contacts=feats.contacts.fill_null(0),
+            unresolved_ai=feats.unresolved_ai.fill_null(False),
+            **(
+                {"shift_sum": feats.shift_sum, "shift_n": feats.shift_n.fill_null(0)}
+                if "shift_sum" in aggs
+                else {}
+            ),
+            ces_answers=effort.ces_answers.fill_null(0),
+            high_effort=effort.high_effort.fill_null(False),
+        )
+    out = feats.order_by("customer_id").execute()
+    if "shift_sum" in out:
+        out = _floats(out, ["shift_sum"])
+        out["sentiment_shift"] = out["shift_sum"] / out["shift_n"].where(out["shift_n"] > 0)
+        out = out.drop(columns=["shift_sum", "shift_n"])
+    return out

@@ -1,0 +1,372 @@
+"""Settings of the value analyses (CLV, pillars, what-if, ROI), read from the ``[value]`` TOML table.
+
+Every default is an assumption, not a fact about the data: ``assumptions_table`` lists each one
+with its source ("default" or "configured") so results.json says which numbers a user chose.
+
+TOML layout::
+
+    [value]
+    margin = 0.3                      # contribution margin on revenue
+    annual_discount_rate = 0.10
+    acquisition_cost = 400            # CAC per customer; unset = no CAC offset
+    acquisition_cost_share = 0.5      # share of CAC a service-sourced won deal avoids
+    lookback_days = 90                # window for loyalty-chain features
+    high_effort_ces_max = 3
+    monte_carlo_draws = 10000
+    seed = 20250101
+
+    [value.what_if]
+    hybrid_ai_share = 0.5             # share of a hybrid contact's AI work that moves to humans
+    target_service_level = 0.8
+    target_answer_seconds = 20
+    shrinkage = 0.3
+    max_occupancy = 0.85              # optional
+    hours_per_month = 365.25          # hours of operation per month (12 h a day)
+
+    [value.roi]
+    implementation = [50000, 75000, 120000]   # one-off: number or [low, mode, high]
+    licence_per_month = [3000, 4000, 6000]
+    run_cost_per_month = [2000, 3000, 5000]
+    amortisation_months = 36
+
+    [value.roi.risk_savings_per_year]         # risk-adjusted expected savings, any names
+    fraud = [0, 10000, 30000]
+    compliance = [0, 5000, 20000]
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from cxroi.errors import Problem
+
+SECTION = "value"
+
+
+@dataclass(frozen=True)
+class Triangular:
+    """An uncertain amount: triangular(low, mode, high); low == high is a fixed number."""
+
+    low: float
+    mode: float
+    high: float
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.low) and math.isfinite(self.high) and math.isfinite(self.mode)):
+            raise ValueError("triangular bounds must be finite")
+        if not self.low <= self.mode <= self.high:
+            raise ValueError(f"need low <= mode <= high, got {self.as_list()}")
+
+    @classmethod
+    def fixed(cls, value: float) -> Triangular:
+        return cls(value, value, value)
+
+    @property
+    def mean(self) -> float:
+        return (self.low + self.mode + self.high) / 3.0
+
+    def draw(self, rng: np.random.Generator, size: int) -> npt.NDArray[np.float64]:
+        if self.low == self.high:
+            return np.full(size, self.mode, dtype=np.float64)
+        return np.asarray(rng.triangular(self.low, self.mode, self.high, size), dtype=np.float64)
+
+    def as_list(self) -> list[float]:
+        return [self.low, self.mode, self.high]
+
+
+@dataclass(frozen=True)
+class WhatIfSettings:
+    hybrid_ai_share: float = 0.5
+    target_service_level: float = 0.8
+    target_answer_seconds: float = 20.0
+    shrinkage: float = 0.30
+    max_occupancy: float | None = None
+    hours_per_month: float = 365.25
+
+
+def _default_risk_savings() -> tuple[tuple[str, Triangular], ...]:
+    # No data speaks to fraud or compliance savings: zero until a user states a range.
+    return (("compliance", Triangular.fixed(0.0)), ("fraud", Triangular.fixed(0.0)))
+
+
+@dataclass(frozen=True)
+class RoiSettings:
+    # Illustrative defaults for a mid-sized AI deployment; every one is an assumption to replace.
+    implementation: Triangular = Triangular(50_000.0, 75_000.0, 120_000.0)
+    licence_per_month: Triangular = Triangular(3_000.0, 4_000.0, 6_000.0)
+    run_cost_per_month: Triangular = Triangular(2_000.0, 3_000.0, 5_000.0)
+    amortisation_months: int = 36
+    risk_savings_per_year: tuple[tuple[str, Triangular], ...] = field(
+        default_factory=_default_risk_savings
+    )
+
+
+@dataclass(frozen=True)
+class ValueSettings:
+    margin: float = 0.30
+    annual_discount_rate: float = 0.10
+    acquisition_cost: float | None = None
+    acquisition_cost_share: float = 0.5
+    lookback_days: int = 90
+    high_effort_ces_max: float = 3.0
+    monte_carlo_draws: int = 10_000
+    seed: int = 20250101
+    what_if: WhatIfSettings = field(default_factory=WhatIfSettings)
+    roi: RoiSettings = field(default_factory=RoiSettings)
+    configured: tuple[str, ...] = ()
+    """Dotted keys the user set; everything else is a default."""
+
+    @property
+    def monthly_discount_rate(self) -> float:
+        return float((1.0 + self.annual_discount_rate) ** (1.0 / 12.0) - 1.0)
+
+
+# ------------------------------------------------------------------------------------ parsing
+_Check = tuple[str, str]  # (kind, description)
+_TOP: dict[str, _Check] = {
+    "margin": ("share", "a share in [0, 1]"),
+    "annual_discount_rate": ("rate", "a rate in (0, 1], e.g. 0.10"),
+    "acquisition_cost": ("money", "an amount >= 0"),
+    "acquisition_cost_share": ("share", "a share in [0, 1]"),
+    "lookback_days": ("days", "a whole number of days in 7..365"),
+    "high_effort_ces_max": ("ces", "a CES score in [1, 7]"),
+    "monte_carlo_draws": ("draws", "a whole number in 1000..1000000"),
+    "seed": ("seed", "a whole number >= 0"),
+}
+_WHAT_IF: dict[str, _Check] = {
+    "hybrid_ai_share": ("share", "a share in [0, 1]"),
+    "target_service_level": ("open_share", "a share in (0, 1)"),
+    "target_answer_seconds": ("seconds", "seconds >= 0"),
+    "shrinkage": ("shrinkage", "a share in [0, 1)"),
+    "max_occupancy": ("occupancy", "a share in (0, 1]"),
+    "hours_per_month": ("hours", "hours in (0, 744]"),
+}
+_ROI: dict[str, _Check] = {
+    "implementation": ("triangular", "an amount >= 0 or [low, mode, high]"),
+    "licence_per_month": ("triangular", "an amount >= 0 or [low, mode, high]"),
+    "run_cost_per_month": ("triangular", "an amount >= 0 or [low, mode, high]"),
+    "amortisation_months": ("months", "a whole number of months in 1..240"),
+    "risk_savings_per_year": ("table", "a table of name = amount or [low, mode, high]"),
+}
+
+
+def _number(v: Any) -> float | None:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        return None
+    return float(v)
+
+
+def _whole(v: Any) -> int | None:
+    return v if isinstance(v, int) and not isinstance(v, bool) else None
+
+
+def _triangular(v: Any) -> Triangular | None:
+    if isinstance(v, dict) and set(v) == {"low", "mode", "high"}:
+        v = [v["low"], v["mode"], v["high"]]
+    if isinstance(v, list) and len(v) == 3:
+        nums = [_number(x) for x in v]
+        if all(x is not None and x >= 0 for x in nums):
+            lo, mo, hi = (float(x) for x in nums if x is not None)
+            return Triangular(lo, mo, hi) if lo <= mo <= hi else None
+        return None
+    x = _number(v)
+    return Triangular.fixed(x) if x is not None and x >= 0 else None
+
+
+def _convert(kind: str, v: Any) -> Any:
+    """The parsed value, or None when ``v`` breaks the rule of ``kind``."""
+    x = _number(v)
+    n = _whole(v)
+    ok: dict[str, Any] = {
+        "share": x if x is not None and 0 <= x <= 1 else None,
+        "open_share": x if x is not None and 0 < x < 1 else None,
+        "rate": x if x is not None and 0 < x <= 1 else None,
+        "money": x if x is not None and x >= 0 else None,
+        "days": n if n is not None and 7 <= n <= 365 else None,
+        "ces": x if x is not None and 1 <= x <= 7 else None,
+        "draws": n if n is not None and 1000 <= n <= 1_000_000 else None,
+        "seed": n if n is not None and n >= 0 else None,
+        "seconds": x if x is not None and x >= 0 else None,
+        "shrinkage": x if x is not None and 0 <= x < 1 else None,
+        "occupancy": x if x is not None and 0 < x <= 1 else None,
+        "hours": x if x is not None and 0 < x <= 744 else None,
+        "months": n if n is not None and 1 <= n <= 240 else None,
+    }
+    if kind == "triangular":
+        return _triangular(v)
+    return ok[kind]
+
+
+def _read(
+    body: dict[str, Any],
+    spec: dict[str, _Check],
+    where: str,
+    problems: list[Problem],
+    skip: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in body.items():
+        if key in skip:
+            continue
+        if key not in spec:
+            known = ", ".join(sorted([*spec, *skip]))
+            problems.append(
+                Problem(f"{where}.{key}", "unknown_key", f"unknown key; known: {known}")
+            )
+            continue
+        kind, desc = spec[key]
+        if kind == "table":
+            continue
+        parsed = _convert(kind, value)
+        if parsed is None:
+            problems.append(
+                Problem(f"{where}.{key}", "bad_value", f"expected {desc}, got {value!r}")
+            )
+        else:
+            out[key] = parsed
+    return out
+
+
+def parse_value_settings(raw: dict[str, Any], problems: list[Problem]) -> ValueSettings:
+    """Read the ``[value]`` table (``raw`` is its content); invalid entries fall back to defaults."""
+    if not isinstance(raw, dict):
+        problems.append(Problem(SECTION, "not_a_table", "must be a [value] table"))
+        return ValueSettings()
+    configured: list[str] = []
+    top = _read(raw, _TOP, SECTION, problems, skip=("what_if", "roi"))
+    configured += [f"{SECTION}.{k}" for k in top]
+
+    what_if = WhatIfSettings()
+    body = raw.get("what_if", {})
+    if isinstance(body, dict):
+        vals = _read(body, _WHAT_IF, f"{SECTION}.what_if", problems)
+        what_if = replace(what_if, **vals)
+        configured += [f"{SECTION}.what_if.{k}" for k in vals]
+    else:
+        problems.append(Problem(f"{SECTION}.what_if", "not_a_table", "must be a table"))
+
+    roi = RoiSettings()
+    body = raw.get("roi", {})
+    if isinstance(body, dict):
+        vals = _read(body, _ROI, f"{SECTION}.roi", problems)
+        configured += [f"{SECTION}.roi.{k}" for k in vals]
+        savings = body.get("risk_savings_per_year")
+        if savings is not None:
+            items = _risk_savings(savings, problems)
+            if items is not None:
+                vals["risk_savings_per_year"] = items
+                configured.append(f"{SECTION}.roi.risk_savings_per_year")
+        roi = replace(roi, **vals)
+    else:
+        problems.append(Problem(f"{SECTION}.roi", "not_a_table", "must be a table"))
+
+    known = {f.name for f in fields(ValueSettings)}
+    return ValueSettings(
+        **{k: v for k, v in top.items() if k in known},
+        what_if=what_if,
+        roi=roi,
+        configured=tuple(sorted(configured)),
+    )
+
+
+def _risk_savings(body: Any, problems: list[Problem]) -> tuple[tuple[str, Triangular], ...] | None:
+    where = f"{SECTION}.roi.risk_savings_per_year"
+    if not isinstance(body, dict):
+        problems.append(Problem(where, "not_a_table", "must be a table of name = amount"))
+        return None
+    items: list[tuple[str, Triangular]] = []
+    ok = True
+    for name, value in body.items():
+        t = _triangular(value)
+        if t is None:
+            problems.append(
+                Problem(
+                    f"{where}.{name}",
+                    "bad_value",
+                    f"expected an amount >= 0 or "
+                    f"[low, mode, high] with low <= mode <= high, got {value!r}",
+                )
+            )
+            ok = False
+        else:
+            items.append((str(name), t))
+    # a table with a bad entry keeps the defaults whole rather than silently dropping an item
+    return tuple(sorted(items)) if ok else None
+
+
+def assumptions_table(s: ValueSettings, currency: str) -> dict[str, Any]:
+    """Every setting the value numbers rest on, with whether the user chose it."""
+
+    def entry(key: str, value: Any, meaning: str) -> dict[str, Any]:
+        if isinstance(value, Triangular):
+            value = {"low": value.low, "mode": value.mode, "high": value.high}
+        return {
+            "value": value,
+            "source": "configured" if key in s.configured else "default assumption",
+            "meaning": meaning,
+        }
+
+    w, r = s.what_if, s.roi
+    out = {
+        "value.margin": entry("value.margin", s.margin, "contribution margin on revenue"),
+        "value.annual_discount_rate": entry(
+            "value.annual_discount_rate",
+            s.annual_discount_rate,
+            f"discount rate per year (per month: {s.monthly_discount_rate:.6f})",
+        ),
+        "value.acquisition_cost": entry(
+            "value.acquisition_cost",
+            s.acquisition_cost,
+            f"cost to acquire a customer ({currency}); unset = no CAC offset",
+        ),
+        "value.acquisition_cost_share": entry(
+            "value.acquisition_cost_share",
+            s.acquisition_cost_share,
+            "share of the acquisition cost a service-sourced won deal avoids",
+        ),
+        "value.lookback_days": entry(
+            "value.lookback_days", s.lookback_days, "days of contacts behind churn-risk features"
+        ),
+        "value.high_effort_ces_max": entry(
+            "value.high_effort_ces_max",
+            s.high_effort_ces_max,
+            "a CES answer at or below is high effort",
+        ),
+        "value.monte_carlo_draws": entry(
+            "value.monte_carlo_draws", s.monte_carlo_draws, "Monte Carlo draws per analysis"
+        ),
+        "value.seed": entry("value.seed", s.seed, "random seed of every Monte Carlo"),
+    }
+    for key, value, meaning in (
+        (
+            "hybrid_ai_share",
+            w.hybrid_ai_share,
+            "share of a hybrid contact's AI work moved to humans",
+        ),
+        ("target_service_level", w.target_service_level, "share answered within the target"),
+        ("target_answer_seconds", w.target_answer_seconds, "answer target, seconds"),
+        ("shrinkage", w.shrinkage, "share of paid agent time off the phones"),
+        ("max_occupancy", w.max_occupancy, "occupancy cap (none = no cap)"),
+        ("hours_per_month", w.hours_per_month, "hours of operation per month"),
+    ):
+        out[f"value.what_if.{key}"] = entry(f"value.what_if.{key}", value, meaning)
+    costs: tuple[tuple[str, Triangular | int, str], ...] = (
+        ("implementation", r.implementation, f"one-off implementation cost ({currency})"),
+        ("licence_per_month", r.licence_per_month, f"AI licences per month ({currency})"),
+        ("run_cost_per_month", r.run_cost_per_month, f"AI run cost per month ({currency})"),
+        ("amortisation_months", r.amortisation_months, "months the implementation is spread over"),
+    )
+    for key, amount, meaning in costs:
+        out[f"value.roi.{key}"] = entry(f"value.roi.{key}", amount, meaning)
+    for name, tri in r.risk_savings_per_year:
+        out[f"value.roi.risk_savings_per_year.{name}"] = entry(
+            "value.roi.risk_savings_per_year",
+            tri,
+            f"risk-adjusted expected saving per year ({currency}): {name}",
+        )
+    return out
