@@ -34,14 +34,16 @@ def _div(num: float, den: float) -> float | None:
     return None if den == 0 else float(num) / float(den)
 
 
-def _per_mode(frame: pd.DataFrame, mode: pd.Series, num: str, den: str) -> PerMode:
-    """sum(num)/sum(den) for each mode and overall."""
-    sums = frame.groupby(mode, observed=True)[[num, den]].sum()
-    out: PerMode = {}
-    for m in MODES:
-        out[m] = _div(sums.at[m, num], sums.at[m, den]) if m in sums.index else None
-    out["all"] = _div(frame[num].sum(), frame[den].sum())
-    return out
+def _group_sums(frame: pd.DataFrame, mode: pd.Series) -> pd.DataFrame:
+    """Column sums per mode plus an "all" row: one groupby pass serves every ratio."""
+    sums = frame.groupby(mode.astype(object)).sum()
+    sums.loc["all"] = frame.sum()
+    return sums
+
+
+def _per_mode(sums: pd.DataFrame, num: str, den: str) -> PerMode:
+    """sum(num)/sum(den) for each mode and overall; None for a mode with no rows."""
+    return {g: _div(sums.at[g, num], sums.at[g, den]) if g in sums.index else None for g in GROUPS}
 
 
 def _next_later(left: pd.DataFrame, right: pd.DataFrame, by: list[str]) -> np.ndarray:
@@ -99,7 +101,6 @@ def pandas_metrics(dataset_dir: Path) -> dict[str, Any]:
     intent = c["intent"] if "intent" in c else pd.Series(None, index=c.index, dtype=object)
     c["intent_code"] = pd.factorize(intent)[0]  # -1 = missing intent
     c = c.sort_values("t", kind="stable").reset_index(drop=True)
-    mode = c["ai_mode"].astype("category")
 
     deadline = _repeat_deadline(c)
     t = c["t"].to_numpy()
@@ -118,8 +119,11 @@ def pandas_metrics(dataset_dir: Path) -> dict[str, Any]:
         f[f"rep_ai_{w}"] = (eligible & repeat & (c["ai_mode"] == "ai_only").to_numpy()).astype(
             float
         )
-        out[f"fcr_{w}d"] = _per_mode(f, mode, f"res_{w}", f"elig_{w}")
-        out[f"cost_per_resolution_{w}d"] = _per_mode(f, mode, f"cost_elig_{w}", f"res_{w}")
+    f["handle"] = c["handle_seconds"].astype(float)
+    sums = _group_sums(f, c["ai_mode"])
+    for w in WINDOWS:
+        out[f"fcr_{w}d"] = _per_mode(sums, f"res_{w}", f"elig_{w}")
+        out[f"cost_per_resolution_{w}d"] = _per_mode(sums, f"cost_elig_{w}", f"res_{w}")
 
     ai_only = c["ai_mode"] == "ai_only"
     inferred = (c["ai_mode"] == "hybrid") & (
@@ -135,9 +139,8 @@ def pandas_metrics(dataset_dir: Path) -> dict[str, Any]:
     out["containment_rate"] = _div(n_ai, n_ai + int(escalated.sum()))
     elig7_ai = f["elig_7"].to_numpy().astype(bool) & ai_only.to_numpy()
     out["false_containment_7d"] = _div(f["rep_ai_7"].sum(), elig7_ai.sum())
-    f["handle"] = c["handle_seconds"].astype(float)
-    out["cost_per_contact"] = _per_mode(f, mode, "cost", "one")
-    out["aht_seconds"] = _per_mode(f, mode, "handle", "one")
+    out["cost_per_contact"] = _per_mode(sums, "cost", "one")
+    out["aht_seconds"] = _per_mode(sums, "handle", "one")
     out.update(_survey_metrics(dataset_dir, c))
     return out
 
@@ -152,10 +155,8 @@ def _survey_metrics(dataset_dir: Path, c: pd.DataFrame) -> dict[str, Any]:
     s = s[s["contact_id"].notna() & (s["contact_id"] != "")]
     j = s.merge(c[["contact_id", "ai_mode", "channel"]], on="contact_id", how="inner")
     j["score"] = j["score"].astype(float)
-    mode = j["ai_mode"].astype("category")
-    j["one"] = 1.0
     j["is_csat"] = (j["kind"] == "csat").astype(float)
-    j["csat_top"] = (j["is_csat"] > 0) & j["score"].between(4, 5)
+    j["csat_top"] = ((j["is_csat"] > 0) & j["score"].between(4, 5)).astype(float)
     j["is_nps"] = (j["kind"] == "nps").astype(float)
     # Promoter +100, detractor -100, passive 0: its mean is the NPS, and equal shares give 0.
     j["nps_pts"] = np.where(
@@ -165,12 +166,13 @@ def _survey_metrics(dataset_dir: Path, c: pd.DataFrame) -> dict[str, Any]:
     )
     j["is_ces"] = (j["kind"] == "ces").astype(float)
     j["ces_pts"] = np.where(j["is_ces"] > 0, j["score"], 0.0)
-    j["csat_top"] = j["csat_top"].astype(float)
     ces = j[j["kind"] == "ces"]
     by_channel = ces.groupby("channel")["score"].mean()
+    cols = ["is_csat", "csat_top", "is_nps", "nps_pts", "is_ces", "ces_pts"]
+    sums = _group_sums(j[cols], j["ai_mode"])
     return {
-        "csat": _per_mode(j, mode, "csat_top", "is_csat"),
-        "nps": _per_mode(j, mode, "nps_pts", "is_nps"),
-        "ces": _per_mode(j, mode, "ces_pts", "is_ces"),
+        "csat": _per_mode(sums, "csat_top", "is_csat"),
+        "nps": _per_mode(sums, "nps_pts", "is_nps"),
+        "ces": _per_mode(sums, "ces_pts", "is_ces"),
         "ces_by_channel": {str(k): float(v) for k, v in sorted(by_channel.items())},
     }

@@ -5,6 +5,7 @@ the next strictly later start in the partition: EXCLUDE GROUP drops the row's pe
 started_at are never repeats. A missing intent matches any intent, so a contact with an intent
 looks at the next same-intent contact and the next no-intent contact; one without looks at any.
 These next-start times do not depend on W, so one pass serves both windows.
+Timestamps are cast to microseconds: two starts less than 1 us apart would become a tie here.
 """
 
 from __future__ import annotations

@@ -35,7 +35,8 @@ def _intents_match(a: str | None, b: str | None) -> bool:
 
 def has_repeat(c: dict[str, Any], contacts: list[dict[str, Any]], days: int) -> bool:
     """True when the same customer comes back within `days` (exact elapsed time) on a
-    compatible intent. Searched among all contacts, including those after the eligibility cut."""
+    compatible intent. Searched among all contacts, including those after the eligibility cut.
+    Expects UTC datetimes (see `reference_metrics`), so that adding days adds exact time."""
     limit = c["started_at"] + timedelta(days=days)
     for other in contacts:
         if other["customer_id"] != c["customer_id"]:

@@ -143,7 +143,7 @@ def datasets(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[dict[str, Any]
     return contacts, surveys, drop
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(datasets(), st.booleans())
 def test_three_implementations_agree(
     data: tuple[list[dict[str, Any]], list[dict[str, Any]], tuple[str, ...]], in_berlin: bool

@@ -14,6 +14,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from cxroi.config import Config, load_config
 from cxroi.errors import ConfigError, CxroiInputError, Problem
+from cxroi.pipeline import Analysis
 from cxroi.pipeline import analyze as run_analysis
 from cxroi.summary import print_summary, print_validation
 
@@ -90,6 +91,23 @@ def validate(
         _fail(exc)
 
 
+def _analyse_and_write(
+    dataset: Path, out: Path, config: Path | None, strict: bool
+) -> tuple[Analysis, Config]:
+    cfg = _config(config, strict)
+    with _steps() as say:
+        analysis = run_analysis(dataset, cfg, progress=say)
+        say("writing results")
+        written = analysis.write(out)
+    print_validation(console, analysis.dataset.report, brief=True)
+    print_summary(console, analysis.results, cfg.min_cell)
+    for note in analysis.notes:
+        console.print(note, highlight=False)
+    for name, path in written.items():
+        console.print(f"[dim]{name}:[/] {path}")
+    return analysis, cfg
+
+
 @app.command()
 def analyze(
     dataset: DatasetArg,
@@ -99,17 +117,27 @@ def analyze(
 ) -> None:
     """Compute every metric and write OUT/results.json (plus quarantine files)."""
     try:
-        cfg = _config(config, strict)
+        _analyse_and_write(dataset, out, config, strict)
+    except CxroiInputError as exc:
+        _fail(exc)
+
+
+@app.command()
+def report(
+    dataset: DatasetArg,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for results and the report.")],
+    config: ConfigOption = None,
+    strict: StrictOption = False,
+) -> None:
+    """Analyse DATASET; write results.json, report.html, report.pdf and board.pptx to OUT."""
+    from cxroi.report import write_report
+
+    try:
+        analysis, cfg = _analyse_and_write(dataset, out, config, strict)
         with _steps() as say:
-            analysis = run_analysis(dataset, cfg, progress=say)
-            say("writing results")
-            written = analysis.write(out)
-        print_validation(console, analysis.dataset.report, brief=True)
-        print_summary(console, analysis.results, cfg.min_cell)
-        for note in analysis.notes:
-            console.print(note, highlight=False)
-        for name, path in written.items():
-            console.print(f"[dim]{name}:[/] {path}")
+            say("writing the board report")
+            files = write_report(analysis.results, out, min_cell=cfg.min_cell)
+        console.print(f"[bold]board report:[/] {files.html}  ·  {files.pdf}  ·  {files.pptx}")
     except CxroiInputError as exc:
         _fail(exc)
 
@@ -137,14 +165,14 @@ def demo(
     contacts: Annotated[int, typer.Option(min=1000, help="Number of contacts.")] = 200_000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
 ) -> None:
-    """Generate demo data and run the full analysis on it."""
+    """Generate demo data, analyse it and write the board report."""
     from cxroi.demo import generate_demo
 
     data = out / "data"
     with _steps() as say:
         say(f"generating {contacts:,} demo contacts")
         generate_demo(data, contacts=contacts, seed=seed)
-    analyze(data, out=out, config=None, strict=False)
+    report(data, out=out, config=None, strict=False)
 
 
 @app.command("import")

@@ -1,0 +1,282 @@
+"""Benchmark cxroi's exact metrics against hand-written DuckDB SQL and plain pandas.
+
+    python benchmarks/bench_metrics.py --sizes 1000000 10000000 [--data-dir bench-data] [--repeat 1]
+
+Every implementation runs in its own fresh subprocess, so the peak resident memory it reports
+(the child's own high-water mark) belongs to that implementation alone. Not a test; not in CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+IMPLS: tuple[str, ...] = ("cxroi", "sql", "pandas")
+SKIPPED = 3  # child exit code: implementation not available yet
+
+
+def _import_cxroi() -> Any:
+    try:
+        import cxroi
+    except ImportError:
+        # The benchmark may run from a checkout where the package is not installed.
+        sys.path.insert(0, str(ROOT / "src"))
+        import cxroi
+    return cxroi
+
+
+def _peak_rss_mb() -> float:
+    # Linux reports ru_maxrss in KiB: the child's lifetime peak, interpreter and imports included.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _jsonable(value: Any) -> Any:
+    """Plain JSON types only: numpy scalars from any implementation become floats."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if value is None or isinstance(value, (str, bool)):
+        return value
+    return float(value)
+
+
+def child(impl: str, dataset: Path) -> int:
+    """Run one implementation once and print a JSON line for the parent."""
+    sys.path.insert(0, str(HERE))
+    run: Callable[[], dict[str, Any]]
+    if impl == "cxroi":
+        try:
+            cxroi = _import_cxroi()
+            compute, load = cxroi.compute_exact_metrics, cxroi.load_dataset
+            run = lambda: compute(load(dataset)).to_dict()
+        except (ImportError, AttributeError) as exc:
+            print(json.dumps({"skipped": f"cxroi not usable yet: {exc!r}"}))
+            return SKIPPED
+    elif impl == "sql":
+        from impl_sql import sql_metrics
+
+        run = lambda: sql_metrics(dataset)
+    else:
+        from impl_pandas import pandas_metrics
+
+        run = lambda: pandas_metrics(dataset)
+    # Baseline after imports, so the report can tell library weight from working memory.
+    baseline = _peak_rss_mb()
+    start = time.perf_counter()
+    metrics = run()
+    seconds = time.perf_counter() - start
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "peak_rss_mb": _peak_rss_mb(),
+                "import_rss_mb": baseline,
+                "metrics": _jsonable(metrics),
+            }
+        )
+    )
+    return 0
+
+
+def _spawn(args: list[str]) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]).rstrip(
+            os.pathsep
+        ),
+    }
+    return subprocess.run(
+        [sys.executable, __file__, *args], capture_output=True, text=True, env=env, check=False
+    )
+
+
+def ensure_data(data_dir: Path, size: int) -> Path:
+    dataset = data_dir / f"contacts-{size}"
+    if (dataset / "contacts.parquet").exists():
+        return dataset
+    print(f"generating demo data with {size:,} contacts in {dataset} ...", flush=True)
+    # In a subprocess too: the generator's memory must not linger in the parent.
+    proc = _spawn(["--generate", str(size), str(dataset)])
+    if proc.returncode != 0:
+        raise SystemExit(f"demo generation failed:\n{proc.stderr[-4000:]}")
+    return dataset
+
+
+def run_impl(impl: str, dataset: Path, repeat: int) -> dict[str, Any]:
+    best: dict[str, Any] | None = None
+    peak = 0.0
+    for _ in range(repeat):
+        proc = _spawn(["--child", impl, str(dataset)])
+        lines = proc.stdout.strip().splitlines()
+        if proc.returncode == SKIPPED:
+            skipped: dict[str, Any] = json.loads(lines[-1])
+            return skipped
+        if proc.returncode != 0 or not lines:
+            # The last stderr line is the exception; the full traceback is for the JSON file.
+            err = proc.stderr.strip().splitlines() or [f"exit code {proc.returncode}"]
+            return {"failed": err[-1], "stderr_tail": proc.stderr[-4000:]}
+        result = json.loads(lines[-1])
+        peak = max(peak, result["peak_rss_mb"])
+        if best is None or result["seconds"] < best["seconds"]:
+            best = result
+    assert best is not None
+    # Fastest wall time, worst memory: a repeat must not hide a memory spike.
+    return {**best, "peak_rss_mb": peak}
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return None if a is None or not b else a / b
+
+
+def _row(
+    size: int, impl: str, res: dict[str, Any], ok: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    secs, mem = res.get("seconds"), res.get("peak_rss_mb")
+    sql, pds = ok.get("sql", {}), ok.get("pandas", {})
+    if "metrics" in res:
+        status = "ok"
+    elif "skipped" in res:
+        status = "skipped: " + res["skipped"]
+    else:
+        status = "FAILED: " + res["failed"]
+    return {
+        "size": size,
+        "impl": impl,
+        "seconds": secs,
+        "peak_rss_mb": mem,
+        "import_rss_mb": res.get("import_rss_mb"),
+        "time_vs_sql": _ratio(secs, sql.get("seconds")),
+        "mem_vs_sql": _ratio(mem, sql.get("peak_rss_mb")),
+        "time_vs_pandas": _ratio(secs, pds.get("seconds")),
+        "mem_vs_pandas": _ratio(mem, pds.get("peak_rss_mb")),
+        "status": status,
+        "stderr_tail": res.get("stderr_tail"),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000])
+    parser.add_argument("--data-dir", type=Path, default=ROOT / "bench-data")
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=HERE / "results.json")
+    parser.add_argument("--only", choices=IMPLS, nargs="+", default=list(IMPLS))
+    parser.add_argument("--child", nargs=2, metavar=("IMPL", "DATASET"), help=argparse.SUPPRESS)
+    parser.add_argument("--generate", nargs=2, metavar=("SIZE", "DIR"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        return child(args.child[0], Path(args.child[1]))
+    if args.generate:
+        from cxroi.demo import generate_demo
+
+        generate_demo(Path(args.generate[1]), contacts=int(args.generate[0]), seed=7)
+        return 0
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from reference_metrics import diff_metrics
+
+    rows: list[dict[str, Any]] = []
+    mismatches: list[str] = []
+    for size in args.sizes:
+        dataset = ensure_data(args.data_dir, size)
+        results = {}
+        for impl in args.only:
+            print(f"[{size:,}] running {impl} ...", flush=True)
+            results[impl] = run_impl(impl, dataset, args.repeat)
+            for problem in ("skipped", "failed"):
+                if problem in results[impl]:
+                    print(f"[{size:,}] {impl} {problem.upper()}: {results[impl][problem]}")
+        ok = {k: v for k, v in results.items() if "metrics" in v}
+        if "sql" in ok:
+            base = ok["sql"]["metrics"]
+            for impl, res in ok.items():
+                # Compare only the shared shape: cxroi may report more (e.g. mean CSAT score).
+                got = {k: v for k, v in res["metrics"].items() if k in base}
+                mismatches += [f"size {size}: {impl} vs sql: {p}" for p in diff_metrics(got, base)]
+        rows += [_row(size, impl, res, ok) for impl, res in results.items()]
+    print_table(rows)
+    if mismatches:
+        print("\n" + "!" * 72 + "\nRESULTS DISAGREE (relative tolerance 1e-9):")
+        for line in mismatches:
+            print("  MISMATCH " + line)
+        print("!" * 72)
+    else:
+        print("\nall implementations that ran agree (relative tolerance 1e-9)")
+    report = {"rows": rows, "mismatches": mismatches, "environment": environment()}
+    args.out.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+    print(f"figures written to {args.out}")
+    return 1 if mismatches else 0
+
+
+def environment() -> dict[str, Any]:
+    import duckdb
+    import pandas
+
+    return {
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "pandas": pandas.__version__,
+        "cpus": os.cpu_count(),
+        # Wall times on a shared machine mean little without the load they were measured under.
+        "load_average_1_5_15": list(os.getloadavg()),
+        "machine": platform.machine(),
+    }
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    def fmt(v: Any, spec: str) -> str:
+        return "-" if v is None else format(v, spec)
+
+    headers = [
+        "size",
+        "impl",
+        "wall s",
+        "peak MB",
+        "time/sql",
+        "mem/sql",
+        "time/pandas",
+        "mem/pandas",
+        "status",
+    ]
+    body = [
+        [
+            f"{r['size']:,}",
+            r["impl"],
+            fmt(r["seconds"], ".2f"),
+            fmt(r["peak_rss_mb"], ".0f"),
+            fmt(r["time_vs_sql"], ".2f"),
+            fmt(r["mem_vs_sql"], ".2f"),
+            fmt(r["time_vs_pandas"], ".2f"),
+            fmt(r["mem_vs_pandas"], ".2f"),
+            r["status"][:70],
+        ]
+        for r in rows
+    ]
+    try:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title="exact metrics: wall time and peak RSS per implementation")
+        for h in headers:
+            table.add_column(h, justify="left" if h in ("impl", "status") else "right")
+        for line in body:
+            table.add_row(*line)
+        Console(width=160).print(table)
+    except ImportError:
+        widths = [max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(headers)]
+        for line in [headers, *body]:
+            print("  ".join(c.rjust(w) for c, w in zip(line, widths)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
