@@ -14,6 +14,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cxroi.analyses.agents.settings import AgentsSettings, parse_agents_settings
+from cxroi.analyses.stack.parse import parse_stack_settings
+from cxroi.analyses.stack.settings import StackSettings
 from cxroi.analyses.value.settings import ValueSettings, parse_value_settings
 from cxroi.errors import ConfigError, Problem
 from cxroi.io.adapters.vendor_claims import VendorAuditSettings, parse_vendor_audit_settings
@@ -61,6 +63,7 @@ class Config:
     # adapter options per source, from [import.<source>] tables
     imports: dict[str, Any] = field(default_factory=dict)
     vendor_audit: VendorAuditSettings = field(default_factory=VendorAuditSettings)
+    stack: StackSettings = field(default_factory=StackSettings)
 
     @property
     def windows_days(self) -> tuple[int, ...]:
@@ -128,10 +131,10 @@ def config_from_dict(raw: dict[str, Any], source: str = "config") -> Config:
         problems.append(Problem(f"{source}: {key}", rule, message))
 
     for section, body in raw.items():
-        if section == "cost_model" or section in _ANALYSIS_SECTIONS:
+        if section in ("cost_model", "stack", "audit") or section in _ANALYSIS_SECTIONS:
             continue
         if section not in _SCHEMA:
-            known = ", ".join(sorted([*_SCHEMA, "cost_model", *_ANALYSIS_SECTIONS]))
+            known = ", ".join(sorted([*_SCHEMA, "cost_model", "stack", "audit", *_ANALYSIS_SECTIONS]))
             bad(section, "unknown_section", f"unknown section; known sections: {known}")
             continue
         if not isinstance(body, dict):
@@ -188,6 +191,10 @@ def config_from_dict(raw: dict[str, Any], source: str = "config") -> Config:
 
     if "cost_model" in raw:
         values["cost_model"] = _cost_model(raw["cost_model"], bad)
+    # the stack reads two sections ([stack] and [audit]), so it gets the whole document
+    found_stack: list[Problem] = []
+    values["stack"] = parse_stack_settings(raw, found_stack)
+    problems.extend(Problem(f"{source}: {p.where}", p.rule, p.message) for p in found_stack)
     for section, parse in _ANALYSIS_SECTIONS.items():
         if section in raw:
             found: list[Problem] = []

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from cxroi.analyses.agents import run_agents
+from cxroi.analyses.stack.run import run_stack
 from cxroi.analyses.value import run_value
 from cxroi.config import Config
 from cxroi.io.dataset import Dataset, load_dataset
@@ -49,4 +50,8 @@ def analyze(
     agents = run_agents(ds, metrics, results, cfg.agents)
     results["agents"] = agents.to_results()
     notes.extend(agents.summary_lines())
+    say("metric stack, masking, loyalty chain and audit")
+    stack = run_stack(ds, metrics, results, cfg.stack)
+    results.update(stack.to_results())
+    notes.extend(stack.summary_lines())
     return Analysis(ds, metrics, results, notes)

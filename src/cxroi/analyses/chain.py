@@ -1,0 +1,322 @@
+"""The loyalty signal chain map: each AI touchpoint through effort, resolution, sentiment, behaviour.
+
+Every link is a contrast with the **baseline**: human_only contacts with touchpoint ``none`` (no
+AI anywhere). Higher is better for every measure, so an interval wholly above 0 is ``positive``,
+wholly below 0 ``negative``, otherwise ``inconclusive``; a link without data is ``unknown`` and
+becomes a measurement priority. A link with several measures is positive (negative) when at least
+one is significantly positive (negative) and none points the other way; disagreeing measures make
+it inconclusive.
+
+* effort – CES mean difference (Welch);
+* resolution – 7-day FCR difference (Newcombe);
+* sentiment – CSAT 4–5 share difference (Newcombe), NPS difference (trinomial normal), sentiment
+  shift (end − start) mean difference (Welch);
+* behaviour – among customers whose index contact (first in the data) is at least
+  ``followup_days`` before ``as_of``: share still customers ``followup_days`` later (Newcombe) and
+  net revenue-table spend in that year (Welch), customers whose index contact used the touchpoint
+  vs customers whose index contact was baseline. Unadjusted and descriptive: the adjusted effect
+  of AI on retention is ``retention.delta_12m_adjusted``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import ibis
+import ibis.expr.datatypes as dt
+import pandas as pd
+
+from cxroi.analyses.loyalty_stats import excludes_zero, nps_difference, put, welch_difference
+from cxroi.analyses.panel import DEC, DEC_SQ, UNKNOWN, CellKey, CellStats, Panel, where
+from cxroi.analyses.stack.settings import ChainSettings
+from cxroi.io.dataset import Dataset
+from cxroi.stats.result import CannotCompute, Result
+from cxroi.stats.summary import Moments, Proportion, newcombe_difference
+
+TOUCHPOINTS: tuple[str, ...] = (
+    "chatbot",
+    "voicebot",
+    "ivr",
+    "routing",
+    "agent_assist",
+    "proactive",
+)
+LINKS: tuple[str, ...] = ("effort", "resolution", "sentiment", "behaviour")
+STATUSES: tuple[str, ...] = ("positive", "negative", "inconclusive", "unknown")
+BASELINE = "human_only contacts with touchpoint none (no AI)"
+UNLOCK = {
+    "effort": "CES answers (surveys.kind = ces) on contacts through {tp}",
+    "resolution": "contacts through {tp} at least 7 days before as_of (repeat contacts)",
+    "sentiment": "CSAT or NPS answers on contacts through {tp}, or contacts.sentiment_start "
+    "and sentiment_end",
+    "behaviour": "customers.churned_at (and a revenue table) for customers whose first contact "
+    "went through {tp}, followed for {days} days",
+}
+
+
+@dataclass(frozen=True)
+class Link:
+    status: str
+    measures: dict[str, Result]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    customers: int = 0
+    retained: Proportion = field(default_factory=Proportion)
+    spend: Moments = field(default_factory=Moments)
+
+    def __add__(self, o: Behaviour) -> Behaviour:
+        return Behaviour(
+            self.customers + o.customers, self.retained + o.retained, self.spend + o.spend
+        )
+
+
+def link_status(measures: dict[str, Result]) -> tuple[str, str]:
+    """Status of a link from its measures (all higher = better), and a note when it needs one."""
+    known = {k: v for k, v in measures.items() if not isinstance(v, CannotCompute)}
+    if not known:
+        reasons = "; ".join(
+            sorted({v.reason for v in measures.values() if isinstance(v, CannotCompute)})
+        )
+        return "unknown", reasons
+    signs = {excludes_zero(v) for v in known.values()}
+    if 1 in signs and -1 in signs:
+        return "inconclusive", "its measures disagree in direction"
+    if 1 in signs:
+        return "positive", ""
+    if -1 in signs:
+        return "negative", ""
+    return "inconclusive", ""
+
+
+@dataclass(frozen=True)
+class ChainResult:
+    settings: ChainSettings
+    touchpoints: dict[str, dict[str, Link]]
+    contacts: dict[str, int]
+    baseline_contacts: int
+    min_cell: int = 10
+
+    def priorities(self) -> list[dict[str, str]]:
+        out = []
+        for tp in TOUCHPOINTS:
+            for link in LINKS:
+                lk = self.touchpoints[tp][link]
+                if lk.status == "unknown":
+                    out.append(
+                        {
+                            "touchpoint": tp,
+                            "link": link,
+                            "reason": lk.note,
+                            "unlock": UNLOCK[link].format(tp=tp, days=self.settings.followup_days),
+                        }
+                    )
+        return out
+
+    def to_results(self) -> dict[str, Any]:
+        tps: dict[str, Any] = {}
+        counts = {s: 0 for s in STATUSES}
+        for tp in TOUCHPOINTS:
+            links: dict[str, Any] = {}
+            for link in LINKS:
+                lk = self.touchpoints[tp][link]
+                counts[lk.status] += 1
+                measures: dict[str, Any] = {}
+                for name, value in lk.measures.items():
+                    put(measures, name, value, self.min_cell)
+                body: dict[str, Any] = {"status": lk.status, "measures": measures}
+                if lk.note:
+                    body["note"] = lk.note
+                links[link] = body
+            tps[tp] = {"contacts": self.contacts[tp], "links": links}
+        return {
+            "baseline": BASELINE,
+            "baseline_contacts": self.baseline_contacts,
+            "statuses": "positive/negative: the 95% interval of the contrast with the baseline "
+            "excludes 0 (higher = better for every measure); inconclusive: it does not; unknown: "
+            "no data (a measurement priority)",
+            "behaviour_note": f"customers whose first contact is at least "
+            f"{self.settings.followup_days} days before as_of, by the touchpoint of that contact; "
+            "unadjusted (see retention.delta_12m_adjusted for the adjusted effect of AI)",
+            "touchpoints": tps,
+            "status_counts": counts,
+            "priorities": self.priorities(),
+        }
+
+
+def map_chain(ds: Dataset, panel: Panel, settings: ChainSettings) -> ChainResult:
+    def is_base(k: CellKey) -> bool:
+        return k.mode == "human_only" and k.touchpoint == "none"
+
+    base = panel.total(is_base)
+    behaviour, why_not = _behaviour(ds, settings)
+    base_b = _sum_b(behaviour, lambda tp, mode: mode == "human_only" and tp == "none")
+    links: dict[str, dict[str, Link]] = {}
+    contacts: dict[str, int] = {}
+    for tp in TOUCHPOINTS:
+        cur = panel.total(where(touchpoint=tp))
+        contacts[tp] = cur.contacts
+        cur_b = _sum_b(behaviour, _tp_is(tp))
+        links[tp] = _links(ds, panel, tp, cur, base, cur_b, base_b, why_not, settings)
+    return ChainResult(settings, links, contacts, base.contacts, ds.config.min_cell)
+
+
+def _links(
+    ds: Dataset,
+    panel: Panel,
+    tp: str,
+    cur: CellStats,
+    base: CellStats,
+    cur_b: Behaviour,
+    base_b: Behaviour,
+    why_not: dict[str, str],
+    settings: ChainSettings,
+) -> dict[str, Link]:
+    none = f"no contacts through touchpoint {tp}" if cur.contacts == 0 else ""
+    no_base = "no baseline contacts (human_only, touchpoint none)" if base.contacts == 0 else ""
+
+    def reason(default: str) -> str:
+        return none or no_base or default
+
+    no_surveys = "the dataset has no surveys table"
+    survey_why = no_surveys if not panel.has_surveys else ""
+    measures: dict[str, dict[str, Result]] = {
+        "effort": {
+            "ces": welch_difference(
+                cur.ces,
+                base.ces,
+                reason(survey_why or f"fewer than 2 CES answers on {tp} or baseline contacts"),
+            )
+        },
+        "resolution": {
+            "fcr_7d": newcombe_difference(
+                cur.fcr,
+                base.fcr,
+                reason(f"no {tp} or baseline contact at least 7 days before as_of"),
+            )
+        },
+        "sentiment": {
+            "csat": newcombe_difference(
+                cur.csat,
+                base.csat,
+                reason(survey_why or f"no CSAT answers on {tp} or baseline contacts"),
+            ),
+            "nps": nps_difference(
+                cur.nps,
+                base.nps,
+                reason(survey_why or f"no NPS answers on {tp} or baseline contacts"),
+            ),
+            "sentiment_shift": welch_difference(
+                cur.shift,
+                base.shift,
+                reason(
+                    "contacts.sentiment_start/sentiment_end are absent"
+                    if not panel.has_sentiment
+                    else f"fewer than 2 {tp} or baseline contacts with both sentiment scores"
+                ),
+            ),
+        },
+        "behaviour": {
+            "retention": newcombe_difference(
+                cur_b.retained,
+                base_b.retained,
+                none
+                or why_not.get("retention")
+                or f"no customer whose first contact went through "
+                f"{tp} (or baseline) has {settings.followup_days} days of follow-up",
+            ),
+            "spend": welch_difference(
+                cur_b.spend,
+                base_b.spend,
+                none
+                or why_not.get("spend")
+                or f"fewer than 2 customers with {settings.followup_days} "
+                f"days of follow-up on {tp} or baseline",
+            ),
+        },
+    }
+    out = {}
+    for link, ms in measures.items():
+        status, note = link_status(ms)
+        out[link] = Link(status, ms, note)
+    return out
+
+
+def _tp_is(tp: str) -> Callable[[str, str], bool]:
+    return lambda t, _mode: t == tp
+
+
+def _sum_b(groups: dict[tuple[str, str], Behaviour], keep: Callable[[str, str], bool]) -> Behaviour:
+    acc = Behaviour()
+    for (tp, mode), b in sorted(groups.items()):
+        if keep(tp, mode):
+            acc = acc + b
+    return acc
+
+
+def _behaviour(
+    ds: Dataset, settings: ChainSettings
+) -> tuple[dict[tuple[str, str], Behaviour], dict[str, str]]:
+    """Per (index touchpoint, index mode): customers followed a full year, retained, spend."""
+    why_not: dict[str, str] = {}
+    if not ds.has("customers", "churned_at"):
+        why_not["retention"] = "customers.churned_at is absent"
+    revenue = ds.table("revenue")
+    if revenue is None:
+        why_not["spend"] = "the dataset has no revenue table"
+    if len(why_not) == 2:
+        return {}, why_not
+    c = ds.tables["contacts"]
+    order = ibis.window(group_by=c.customer_id, order_by=[c.started_at, c.contact_id])
+    first = c.mutate(_rank=ibis.row_number().over(order))
+    first = first.filter(first._rank == 0).select(
+        "customer_id",
+        index_at=first.started_at,
+        tp=first.touchpoint.fill_null(UNKNOWN),
+        mode=first.ai_mode,
+    )
+    horizon = ibis.interval(seconds=settings.followup_days * 86400)
+    cutoff = ibis.literal(
+        ds.as_of - timedelta(days=settings.followup_days), type=dt.Timestamp(timezone="UTC")
+    )
+    first = first.filter(first.index_at <= cutoff)
+    cust = ds.tables["customers"].select("customer_id", "churned_at")
+    j = first.join(cust, "customer_id")
+    j = j.mutate(_retained=j.churned_at.isnull() | (j.churned_at > j.index_at + horizon))
+    if revenue is not None:
+        r = revenue.join(j.select("customer_id", "index_at"), "customer_id")
+        r = r.filter((r.occurred_at >= r.index_at) & (r.occurred_at < r.index_at + horizon))
+        spend = r.group_by("customer_id").aggregate(_spend=r.amount.cast(DEC).sum().cast(DEC))
+        j = j.left_join(spend, "customer_id").select(j, _spend=spend._spend.fill_null(0).cast(DEC))
+    else:
+        j = j.mutate(_spend=ibis.literal(0).cast(DEC))
+    g = (
+        j.group_by(["tp", "mode"])
+        .aggregate(
+            n=j.count(),
+            retained=j._retained.sum(),
+            spend_sum=j._spend.sum().cast(DEC),
+            spend_sq=(j._spend * j._spend).sum().cast(DEC_SQ),
+        )
+        .execute()
+    )
+    out: dict[tuple[str, str], Behaviour] = {}
+    for r_ in g.to_dict("records"):
+        n = int(r_["n"])
+        out[(str(r_["tp"]), str(r_["mode"]))] = Behaviour(
+            n,
+            Proportion(n, int(r_["retained"])) if "retention" not in why_not else Proportion(),
+            Moments(n, _f(r_["spend_sum"]), _f(r_["spend_sq"]))
+            if "spend" not in why_not
+            else Moments(),
+        )
+    return out, why_not
+
+
+def _f(v: Any) -> float:
+    return 0.0 if v is None or pd.isna(v) else float(v)

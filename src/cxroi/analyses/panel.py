@@ -1,0 +1,242 @@
+"""The contact panel: sufficient statistics per month × mode × escalated × touchpoint.
+
+One Ibis query serves the masking detector, the stack's monthly series and the loyalty chain
+map: each asks for a different slice (bot-entry contacts by month, a mode by month, a touchpoint
+overall) and sums the cells it needs, so totals always add up and the data is read once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
+import pandas as pd
+
+from cxroi.io.dataset import Dataset
+from cxroi.metrics.queries import enrich
+from cxroi.stats.summary import Moments, NpsCounts, Proportion
+
+# Scores and sentiment are summed as decimals: exact, so parallel threads cannot change the
+# last bits and results.json stays byte-identical across runs.
+DEC = dt.Decimal(38, 6)
+DEC_SQ = dt.Decimal(38, 12)
+WINDOW = 7
+UNKNOWN = "unknown"
+
+
+class CellKey(NamedTuple):
+    month: str
+    mode: str
+    escalated: bool
+    touchpoint: str
+
+
+@dataclass(frozen=True)
+class CellStats:
+    contacts: int = 0
+    escalated: int = 0
+    fcr: Proportion = field(default_factory=Proportion)  # eligible for 7 days, resolved (no repeat)
+    csat: Proportion = field(default_factory=Proportion)
+    nps: NpsCounts = field(default_factory=NpsCounts)
+    ces: Moments = field(default_factory=Moments)
+    shift: Moments = field(default_factory=Moments)  # sentiment_end − sentiment_start
+    surveyed: int = 0  # contacts with at least one transactional answer
+
+    def __add__(self, o: CellStats) -> CellStats:
+        return CellStats(
+            self.contacts + o.contacts,
+            self.escalated + o.escalated,
+            self.fcr + o.fcr,
+            self.csat + o.csat,
+            self.nps + o.nps,
+            self.ces + o.ces,
+            self.shift + o.shift,
+            self.surveyed + o.surveyed,
+        )
+
+
+Keep = Callable[[CellKey], bool]
+
+
+def where(
+    month: str | None = None, touchpoint: str | None = None, also: Keep | None = None
+) -> Keep:
+    """A cell filter: this month, this touchpoint, and ``also`` (each optional)."""
+
+    def keep(k: CellKey) -> bool:
+        return (
+            (month is None or k.month == month)
+            and (touchpoint is None or k.touchpoint == touchpoint)
+            and (also is None or also(k))
+        )
+
+    return keep
+
+
+def bot_entry(k: CellKey) -> bool:
+    """The contacts containment is measured on: ai_only or escalated (a bot spoke first)."""
+    return k.mode == "ai_only" or k.escalated
+
+
+def ai_assisted(k: CellKey) -> bool:
+    return k.mode in ("ai_only", "hybrid")
+
+
+@dataclass(frozen=True)
+class Panel:
+    cells: tuple[tuple[CellKey, CellStats], ...]
+    has_surveys: bool
+    has_sentiment: bool
+
+    @property
+    def months(self) -> tuple[str, ...]:
+        return tuple(sorted({k.month for k, _ in self.cells}))
+
+    def total(self, keep: Callable[[CellKey], bool]) -> CellStats:
+        acc = CellStats()
+        for key, stats in self.cells:
+            if keep(key):
+                acc = acc + stats
+        return acc
+
+    def containment(self, keep: Callable[[CellKey], bool]) -> Proportion:
+        """ai_only / (ai_only + escalated) as metrics.md defines it, over the kept cells."""
+        ai = self.total(lambda k: keep(k) and k.mode == "ai_only").contacts
+        esc = self.total(keep).escalated
+        return Proportion(ai + esc, ai)
+
+
+def enriched_contacts(ds: Dataset) -> ir.Table:
+    """Contacts with 7-day eligibility and repeat flags, materialised once for every query here."""
+    return enrich(ds.tables["contacts"], ds.config.cost_model, ds.as_of, (WINDOW,)).cache()
+
+
+def build_panel(ds: Dataset, enriched: ir.Table | None = None) -> Panel:
+    e = enriched if enriched is not None else enriched_contacts(ds)
+    eligible = e[f"eligible_{WINDOW}"]
+    e = e.mutate(
+        _tp=e.touchpoint.fill_null(UNKNOWN),
+        _eligible=eligible,
+        _resolved=eligible & ~e[f"repeat_{WINDOW}"],
+        _shift=(e.sentiment_end - e.sentiment_start).cast(DEC),
+    )
+    surveys = ds.table("surveys")
+    if surveys is not None:
+        e = _join_answers(e, surveys)
+    cols = _ANSWER_COLUMNS
+    aggs: dict[str, ir.Value] = {
+        "contacts": e.count(),
+        "escalated_n": e.escalated_value.sum(),
+        "eligible": e._eligible.sum(),
+        "resolved": e._resolved.sum(),
+        "shift_n": e._shift.count(),
+        "shift_sum": e._shift.sum().cast(DEC),
+        "shift_sq": (e._shift * e._shift).sum().cast(DEC_SQ),
+    }
+    if surveys is not None:
+        aggs.update({c: e[c].sum() for c in cols})
+        aggs["surveyed"] = (e.answers > 0).sum()
+    g = e.group_by(
+        month=e.month, mode=e.ai_mode, escalated=e.escalated_value, touchpoint=e._tp
+    ).aggregate(**aggs)
+    frame = g.execute()
+    cells = tuple(
+        sorted(
+            ((_key(r), _stats(r, surveys is not None)) for r in frame.to_dict("records")),
+            key=lambda kv: kv[0],
+        )
+    )
+    has_sentiment = ds.has("contacts", "sentiment_start") and ds.has("contacts", "sentiment_end")
+    return Panel(cells, surveys is not None, has_sentiment)
+
+
+_ANSWER_COLUMNS = (
+    "csat_n",
+    "csat_top",
+    "nps_n",
+    "nps_prom",
+    "nps_det",
+    "ces_n",
+    "ces_sum",
+    "ces_sq",
+)
+
+
+def _join_answers(e: ir.Table, surveys: ir.Table) -> ir.Table:
+    s = surveys.filter(surveys.contact_id.notnull())
+    score = s.score.cast(DEC)
+    is_csat, is_nps, is_ces = s.kind == "csat", s.kind == "nps", s.kind == "ces"
+    per_contact = s.group_by("contact_id").aggregate(
+        answers=s.count(),
+        csat_n=is_csat.sum(),
+        csat_top=(is_csat & (s.score >= 4)).sum(),
+        nps_n=is_nps.sum(),
+        nps_prom=(is_nps & (s.score >= 9)).sum(),
+        nps_det=(is_nps & (s.score <= 6)).sum(),
+        ces_n=is_ces.sum(),
+        ces_sum=score.sum(where=is_ces).cast(DEC),
+        ces_sq=(score * score).sum(where=is_ces).cast(DEC_SQ),
+    )
+    j = e.left_join(per_contact, "contact_id").select(
+        e, *[per_contact[c] for c in ("answers", *_ANSWER_COLUMNS)]
+    )
+    zero: dict[str, Any] = {c: j[c].fill_null(0) for c in ("answers", *_ANSWER_COLUMNS)}
+    return j.mutate(**zero)
+
+
+def _num(r: dict[str, Any], key: str) -> float:
+    v = r.get(key)
+    return 0.0 if v is None or pd.isna(v) else float(v)
+
+
+def _int(r: dict[str, Any], key: str) -> int:
+    return int(_num(r, key))
+
+
+def _key(r: dict[str, Any]) -> CellKey:
+    esc = r["escalated"]
+    return CellKey(
+        str(r["month"]),
+        str(r["mode"]),
+        bool(esc) if not pd.isna(esc) else False,
+        str(r["touchpoint"]),
+    )
+
+
+def _stats(r: dict[str, Any], answers: bool) -> CellStats:
+    shift = Moments(_int(r, "shift_n"), _num(r, "shift_sum"), _num(r, "shift_sq"))
+    base = CellStats(
+        contacts=_int(r, "contacts"),
+        escalated=_int(r, "escalated_n"),
+        fcr=Proportion(_int(r, "eligible"), _int(r, "resolved")),
+        shift=shift,
+    )
+    if not answers:
+        return base
+    return CellStats(
+        contacts=base.contacts,
+        escalated=base.escalated,
+        fcr=base.fcr,
+        csat=Proportion(_int(r, "csat_n"), _int(r, "csat_top")),
+        nps=NpsCounts(_int(r, "nps_n"), _int(r, "nps_prom"), _int(r, "nps_det")),
+        ces=Moments(_int(r, "ces_n"), _num(r, "ces_sum"), _num(r, "ces_sq")),
+        shift=shift,
+        surveyed=_int(r, "surveyed"),
+    )
+
+
+def months_between(months: Iterable[str]) -> tuple[str, ...]:
+    """Every calendar month from the first to the last given (gaps included), sorted."""
+    ms = sorted(set(months))
+    if not ms:
+        return ()
+    y, m = (int(x) for x in ms[0].split("-"))
+    ly, lm = (int(x) for x in ms[-1].split("-"))
+    out = []
+    while (y, m) <= (ly, lm):
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return tuple(out)

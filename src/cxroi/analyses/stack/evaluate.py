@@ -1,0 +1,292 @@
+"""Evaluate the stack against results.json: each metric's current value, each trigger's state.
+
+A trigger is ``fired``, ``not_fired`` or ``cannot_evaluate`` (a value it needs is null or absent:
+the reason says why, from the ``<key>_note`` beside it when results has one). On a monthly series
+"for N months" means the condition held in N consecutive calendar months; the trigger's state is
+its state at the latest month, and every earlier run of firing months (an episode) is kept too.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from cxroi.analyses.panel import months_between
+from cxroi.analyses.stack.spec import Condition, MetricSpec, Operand, Stack, Trigger
+
+Series = list[tuple[str, float | None, str]]  # (month, value or None, reason when None)
+
+
+@dataclass(frozen=True)
+class Value:
+    value: float | None
+    reason: str = ""
+    month: str | None = None  # for a series: the month the value is from
+
+
+def _step(node: Any, key: str) -> tuple[Any, str]:
+    if not isinstance(node, dict):
+        return None, f"no {key}"
+    if key not in node:
+        return None, f"results has no {key!r}"
+    value = node[key]
+    if value is None:
+        return None, str(node.get(f"{key}_note") or f"{key} is null")
+    return value, ""
+
+
+def _walk(node: Any, keys: list[str]) -> tuple[Any, str]:
+    for k in keys:
+        node, why = _step(node, k)
+        if node is None:
+            return None, why
+    return node, ""
+
+
+def _field(node: Any, fld: str) -> tuple[float | None, str]:
+    if isinstance(node, bool):
+        return None, "not a number"
+    if isinstance(node, (int, float)):
+        if fld != "estimate":
+            return None, f"the value has no {fld} (no interval)"
+        return float(node), ""
+    if isinstance(node, dict) and "estimate" in node:
+        v = node.get(fld)
+        if v is None:
+            return None, str(node.get("note") or f"{fld} is null")
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
+            return float(v), ""
+    return None, "not a number or an estimate object"
+
+
+def resolve(results: dict[str, Any], path: str, fld: str = "estimate") -> Value:
+    """A scalar path's value (``metrics.<m>.<g>`` reads the interval object when one exists)."""
+    keys = path.split(".")
+    if keys[0] == "metrics" and len(keys) >= 2 and fld != "estimate":
+        node, _ = _walk(results, ["metrics", "intervals", *keys[1:]])
+        if node is not None:
+            v, why = _field(node, fld)
+            return Value(v, why)
+    node, why = _walk(results, keys)
+    if node is None:
+        return Value(None, why)
+    v, why = _field(node, fld)
+    return Value(v, why)
+
+
+def resolve_series(results: dict[str, Any], path: str, fld: str = "estimate") -> tuple[Series, str]:
+    """Rows of a ``[*]`` path as (month, value, reason); ([], reason) when there is no series."""
+    head, _, tail = path.partition("[*]")
+    rows, why = _walk(results, head.split("."))
+    if rows is None:
+        return [], why
+    if not isinstance(rows, list):
+        return [], f"{head} is not a list"
+    out: Series = []
+    for row in rows:
+        if not isinstance(row, dict):
+            continue
+        month = row.get("month") or row.get("period")
+        if not isinstance(month, str):
+            continue
+        node: Any = row
+        reason = ""
+        if tail:
+            node, reason = _walk(row, tail.lstrip(".").split("."))
+        if node is None:
+            out.append((month, None, reason))
+            continue
+        v, reason = _field(node, fld)
+        out.append((month, v, reason))
+    out.sort(key=lambda r: r[0])
+    return out, "" if out else f"{head} is empty"
+
+
+@dataclass(frozen=True)
+class TriggerState:
+    trigger: Trigger
+    owner: str
+    state: str  # fired | not_fired | cannot_evaluate
+    reason: str = ""
+    left: Value = Value(None)
+    right: Value = Value(None)
+    fired_months: tuple[str, ...] = ()
+    episodes: tuple[tuple[str, str], ...] = ()
+    latest_month: str | None = None
+
+    def to_results(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "when": self.trigger.when,
+            "condition": self.trigger.condition.text(),
+            "action": self.trigger.action,
+            "owner": self.owner,
+            "state": self.state,
+            "value": self.left.value,
+            "compared_with": self.right.value,
+        }
+        if self.reason:
+            out["reason"] = self.reason
+        if self.trigger.condition.series:
+            out["latest_month"] = self.latest_month
+            out["fired_months"] = list(self.fired_months)
+            out["episodes"] = [{"start": a, "end": b} for a, b in self.episodes]
+        return out
+
+
+def _operand_series(
+    results: dict[str, Any], op: Operand
+) -> tuple[dict[str, tuple[float | None, str]], str]:
+    assert op.path is not None
+    if op.series:
+        rows, why = resolve_series(results, op.path, op.field)
+        return {m: (None if v is None else v + op.offset, r) for m, v, r in rows}, why
+    v = resolve(results, op.path, op.field)
+    return {"*": (None if v.value is None else v.value + op.offset, v.reason)}, ""
+
+
+def evaluate_trigger(results: dict[str, Any], trigger: Trigger, owner: str) -> TriggerState:
+    c: Condition = trigger.condition
+    assert c.left.path is not None
+    if not c.series:
+        left = resolve(results, c.left.path, c.left.field)
+        right = (
+            Value(c.right.offset)
+            if c.right.path is None
+            else _shift(resolve(results, c.right.path, c.right.field), c.right.offset)
+        )
+        missing = [
+            f"{o.text()}: {v.reason}"
+            for o, v in ((c.left, left), (c.right, right))
+            if v.value is None and o.path is not None
+        ]
+        if left.value is None or right.value is None:
+            return TriggerState(
+                trigger,
+                owner,
+                "cannot_evaluate",
+                "cannot evaluate: " + "; ".join(missing),
+                left,
+                right,
+            )
+        state = "fired" if c.holds(left.value, right.value) else "not_fired"
+        return TriggerState(trigger, owner, state, "", left, right)
+
+    lrows, why = _operand_series(results, c.left)
+    if not lrows:
+        return TriggerState(trigger, owner, "cannot_evaluate", f"cannot evaluate: {why}")
+    if c.right.path is None:
+        rrows: dict[str, tuple[float | None, str]] = {"*": (c.right.offset, "")}
+    else:
+        rrows, why = _operand_series(results, c.right)
+        if not rrows:
+            return TriggerState(trigger, owner, "cannot_evaluate", f"cannot evaluate: {why}")
+    months = months_between(lrows)
+    holds: dict[str, bool] = {}
+    for m in months:
+        lv = lrows.get(m, (None, "month absent"))[0]
+        rv = rrows.get(m, rrows.get("*", (None, "month absent")))[0]
+        holds[m] = lv is not None and rv is not None and c.holds(lv, rv)
+    fired = [
+        m
+        for i, m in enumerate(months)
+        if i + 1 >= c.months and all(holds[p] for p in months[i + 1 - c.months : i + 1])
+    ]
+    latest = months[-1]
+    lv, lwhy = lrows.get(latest, (None, "month absent"))
+    rv, rwhy = rrows.get(latest, rrows.get("*", (None, "month absent")))
+    if lv is None or rv is None:
+        state = "cannot_evaluate"
+        reason = f"cannot evaluate {latest}: " + "; ".join(w for w in (lwhy, rwhy) if w)
+    else:
+        state, reason = ("fired" if fired and fired[-1] == latest else "not_fired"), ""
+    return TriggerState(
+        trigger,
+        owner,
+        state,
+        reason,
+        Value(lv, lwhy, latest),
+        Value(rv, rwhy, latest),
+        tuple(fired),
+        _episodes(fired, months),
+        latest,
+    )
+
+
+def _shift(v: Value, offset: float) -> Value:
+    return v if v.value is None else Value(v.value + offset, v.reason, v.month)
+
+
+def _episodes(fired: list[str], months: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    index = {m: i for i, m in enumerate(months)}
+    out: list[list[str]] = []
+    for m in fired:
+        if out and index[m] == index[out[-1][1]] + 1:
+            out[-1][1] = m
+        else:
+            out.append([m, m])
+    return tuple((a, b) for a, b in out)
+
+
+@dataclass(frozen=True)
+class MetricState:
+    spec: MetricSpec
+    current: Value
+    triggers: tuple[TriggerState, ...] = field(default_factory=tuple)
+
+    def to_results(self) -> dict[str, Any]:
+        s = self.spec
+        out: dict[str, Any] = {
+            "id": s.id,
+            "name": s.name,
+            "path": s.path,
+            "owner": s.owner,
+            "data_source": s.data_source,
+            "cadence": s.cadence,
+            "direction": s.direction,
+            "kind": s.kind,
+            "level": s.level,
+            "chain_link": s.chain_link,
+            "value": self.current.value,
+            "triggers": [t.to_results() for t in self.triggers],
+            "state": _worst(t.state for t in self.triggers),
+        }
+        if s.why:
+            out["why"] = s.why
+        if self.current.month:
+            out["value_month"] = self.current.month
+        if self.current.value is None:
+            out["value_note"] = self.current.reason
+        return out
+
+
+def _worst(states: Any) -> str:
+    states = set(states)
+    for s in ("fired", "cannot_evaluate", "not_fired"):
+        if s in states:
+            return s
+    return "not_fired"
+
+
+def current_value(results: dict[str, Any], path: str) -> Value:
+    from cxroi.analyses.stack.catalogue import split_field
+
+    base, fld = split_field(path)
+    if "[*]" not in base:
+        return resolve(results, base, fld)
+    rows, why = resolve_series(results, base, fld)
+    if not rows:
+        return Value(None, why)
+    month, v, reason = rows[-1]
+    return Value(v, reason, month)
+
+
+def evaluate_stack(stack: Stack, results: dict[str, Any]) -> tuple[MetricState, ...]:
+    return tuple(
+        MetricState(
+            m,
+            current_value(results, m.path),
+            tuple(evaluate_trigger(results, t, t.owner or m.owner) for t in m.triggers),
+        )
+        for m in stack.metrics
+    )
