@@ -132,6 +132,26 @@ class ShiftedBetaGeometric:
                 "information for these counts; alpha and beta are not identified"
             )
 
+        self._set_fit(
+            log_params,
+            hess,
+            ll_max,
+            total,
+            int(lost_a.size),
+            "sBG maximum likelihood; Wald interval on log scale, observed information",
+        )
+        return self
+
+    def _set_fit(
+        self,
+        log_params: FloatArray,
+        hess: FloatArray,
+        ll: float,
+        total: float,
+        horizon: int,
+        method: str,
+    ) -> None:
+        """Record a converged fit: parameters, Wald intervals on the log scale, estimates."""
         self._cov_log = np.linalg.inv(hess)
         params = np.exp(log_params)
         se_log = np.sqrt(np.diag(self._cov_log))
@@ -142,10 +162,9 @@ class ShiftedBetaGeometric:
             (float(p * np.exp(-z * s)), float(p * np.exp(z * s))) for p, s in zip(params, se_log)
         )
         self.covariance_ = np.outer(params, params) * self._cov_log
-        self.log_likelihood_ = ll_max
+        self.log_likelihood_ = ll
         self.n_customers_ = total
-        self.n_periods_ = int(lost_a.size)
-        method = "sBG maximum likelihood; Wald interval on log scale, observed information"
+        self.n_periods_ = horizon
         self.estimates_ = {
             name: Estimate(est, ci[0], ci[1], method=method, n=round(total), se=se)
             for name, est, ci, se in (
@@ -153,7 +172,6 @@ class ShiftedBetaGeometric:
                 ("beta", self.beta_, self.beta_ci_, self.beta_se_),
             )
         }
-        return self
 
     def fit_lifetimes(self, periods: npt.ArrayLike, churned: npt.ArrayLike) -> Self:
         """Fit from one row per customer: periods observed, and whether the loss was seen.

@@ -22,9 +22,8 @@ from typing import Self
 
 import numpy as np
 import numpy.typing as npt
-from scipy import optimize, special, stats
+from scipy import optimize, special
 
-from cxroi.stats.result import Estimate
 from cxroi.stats.sbg import ShiftedBetaGeometric
 
 FloatArray = npt.NDArray[np.float64]
@@ -116,34 +115,15 @@ class TruncatedShiftedBetaGeometric(ShiftedBetaGeometric):
                 "the truncated sBG fit found no interior maximum with a positive definite "
                 "information; alpha and beta are not identified from these customers"
             )
-        self._set_fit(x, hess, ll_max, total, horizon)
-        return self
-
-    def _set_fit(
-        self, log_params: FloatArray, hess: FloatArray, ll: float, total: float, horizon: int
-    ) -> None:
-        # The parent's DERL/CLV intervals read ``_cov_log``; set every fitted attribute it has.
-        self._cov_log = np.linalg.inv(hess)
-        params = np.exp(log_params)
-        se_log = np.sqrt(np.diag(self._cov_log))
-        z = float(stats.norm.ppf(0.5 + self.ci_level / 2))
-        self.alpha_, self.beta_ = float(params[0]), float(params[1])
-        self.alpha_se_, self.beta_se_ = (float(v) for v in params * se_log)
-        self.alpha_ci_, self.beta_ci_ = (
-            (float(p * np.exp(-z * s)), float(p * np.exp(z * s))) for p, s in zip(params, se_log)
+        self._set_fit(
+            x,
+            hess,
+            ll_max,
+            total,
+            horizon,
+            "left-truncated sBG maximum likelihood; Wald interval on log scale",
         )
-        self.covariance_ = np.outer(params, params) * self._cov_log
-        self.log_likelihood_ = ll
-        self.n_customers_ = total
-        self.n_periods_ = horizon
-        method = "left-truncated sBG maximum likelihood; Wald interval on log scale"
-        self.estimates_ = {
-            name: Estimate(est, ci[0], ci[1], method=method, n=round(total), se=se)
-            for name, est, ci, se in (
-                ("alpha", self.alpha_, self.alpha_ci_, self.alpha_se_),
-                ("beta", self.beta_, self.beta_ci_, self.beta_se_),
-            )
-        }
+        return self
 
     @property
     def log_covariance_(self) -> FloatArray:
