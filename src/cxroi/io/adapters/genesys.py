@@ -29,7 +29,7 @@ from cxroi.errors import Problem
 from cxroi.io.adapters.base import Converted, FieldMapping, Problems, ReportBuilder
 from cxroi.io.adapters.options import parse_options
 from cxroi.io.adapters.records import Fields, iter_json_records, parse_instant, pseudonym
-from cxroi.io.adapters.tables import frame, sort_rows, synthesise_customers
+from cxroi.io.adapters.tables import contact_tables
 
 SOURCE = "genesys"
 CHANNELS = {
@@ -347,16 +347,7 @@ def convert(path: Path, options: GenesysOptions | None = None) -> Converted:
     if not contacts:
         problems.add(str(path), "no_records", "no conversations found")
         problems.raise_if_any()
-    table = frame(
-        "contacts", sort_rows(list(contacts.values()), "started_at", "contact_id"), EXTRAS
-    )
-    tables = {"contacts": table}
-    survey_table = (
-        frame("surveys", sort_rows(surveys, "answered_at", "survey_id")) if surveys else None
-    )
-    tables["customers"] = synthesise_customers(table, survey_table)
-    if survey_table is not None:
-        tables["surveys"] = survey_table
+    tables = contact_tables(list(contacts.values()), surveys, EXTRAS)
     return Converted(tables=tables, report=report, mapping=MAPPING, used=USED)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -77,6 +77,29 @@ def synthesise_customers(
 
 def sort_rows(rows: list[dict[str, Any]], by: str, key: str) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (r[by], str(r[key])))
+
+
+CustomersFrom = Callable[[pd.DataFrame, "pd.DataFrame | None"], pd.DataFrame]
+
+
+def contact_tables(
+    contacts: Sequence[dict[str, Any]],
+    surveys: list[dict[str, Any]],
+    extras: Sequence[str],
+    survey_extras: Sequence[str] = (),
+    customers: CustomersFrom = synthesise_customers,
+) -> dict[str, pd.DataFrame]:
+    """contacts, customers and (when any) surveys of a conversation export, in a stable order."""
+    table = frame("contacts", sort_rows(list(contacts), "started_at", "contact_id"), extras)
+    survey_table = (
+        frame("surveys", sort_rows(surveys, "answered_at", "survey_id"), survey_extras)
+        if surveys
+        else None
+    )
+    tables = {"contacts": table, "customers": customers(table, survey_table)}
+    if survey_table is not None:
+        tables["surveys"] = survey_table
+    return tables
 
 
 def write_tables(

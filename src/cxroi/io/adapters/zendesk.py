@@ -32,7 +32,7 @@ from cxroi.errors import Problem
 from cxroi.io.adapters.base import Converted, FieldMapping, Problems, ReportBuilder
 from cxroi.io.adapters.options import parse_options
 from cxroi.io.adapters.records import Fields, JsonRecord, iter_json_records
-from cxroi.io.adapters.tables import frame, sort_rows, synthesise_customers
+from cxroi.io.adapters.tables import contact_tables, synthesise_customers
 
 SOURCE = "zendesk"
 KINDS = {
@@ -206,16 +206,12 @@ def convert(path: Path, options: ZendeskOptions | None = None) -> Converted:
     if not contacts:
         problems.add(str(path), "no_records", "no tickets found")
         problems.raise_if_any()
-    table = frame(
-        "contacts", sort_rows(list(contacts.values()), "started_at", "contact_id"), EXTRAS
+    tables = contact_tables(
+        list(contacts.values()),
+        surveys,
+        EXTRAS,
+        customers=lambda t, s: _customers(t, s, parts["users"], report),
     )
-    tables = {"contacts": table}
-    survey_table = (
-        frame("surveys", sort_rows(surveys, "answered_at", "survey_id")) if surveys else None
-    )
-    tables["customers"] = _customers(table, survey_table, parts["users"], report)
-    if survey_table is not None:
-        tables["surveys"] = survey_table
     return Converted(tables=tables, report=report, mapping=MAPPING, used=USED)
 
 
