@@ -39,11 +39,16 @@ def test_results_follow_the_published_schema(results: dict[str, Any]) -> None:
     jsonschema.validate(results, schema, cls=jsonschema.Draft202012Validator)
 
 
-def test_pending_sections_are_null_with_a_reason(results: dict[str, Any]) -> None:
-    for section in ("retention",):
-        for key, value in results[section].items():
-            if not key.endswith("_note"):
-                assert value is None and results[section][f"{key}_note"]
+def test_every_section_is_filled_or_says_why(results: dict[str, Any]) -> None:
+    for section in ("retention", "value", "agents"):
+        body = results[section]
+        assert body, section
+        for key, value in body.items():
+            if value is None:
+                assert body.get(f"{key}_note"), f"{section}.{key} is null without a reason"
+    adjusted = results["retention"]["delta_12m_adjusted"]
+    assert adjusted["method"] and adjusted["ci_low"] < adjusted["estimate"] < adjusted["ci_high"]
+    assert isinstance(results["alerts"], list)
 
 
 def test_two_runs_write_identical_bytes(demo: Path, tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cxroi.analyses.agents.settings import AgentsSettings, parse_agents_settings
+from cxroi.analyses.retention.settings import RetentionSettings, parse_retention_settings
 from cxroi.analyses.stack.parse import parse_stack_settings
 from cxroi.analyses.stack.settings import StackSettings
 from cxroi.analyses.value.settings import ValueSettings, parse_value_settings
@@ -58,6 +59,7 @@ class Config:
     covariates: tuple[str, ...] = ()
     strict: bool = False
     min_cell: int = 10
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
     agents: AgentsSettings = field(default_factory=AgentsSettings)
     value: ValueSettings = field(default_factory=ValueSettings)
     # adapter options per source, from [import.<source>] tables
@@ -80,9 +82,6 @@ _SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], str]]] = {
     "resolution": {
         "extra_windows_days": ((list,), "a list of whole numbers of days, e.g. [30]"),
     },
-    "retention": {
-        "covariates": ((list,), "a list of column names of the customers table"),
-    },
     "validation": {
         "strict": ((bool,), "true or false"),
     },
@@ -101,6 +100,7 @@ def _parse_import_settings(raw: Any, problems: list[Problem]) -> dict[str, Any]:
 
 # Sections owned by an analysis: each module parses and validates its own table.
 _ANALYSIS_SECTIONS: dict[str, Callable[[Any, list[Problem]], Any]] = {
+    "retention": parse_retention_settings,  # [retention] covariates is read here, below
     "agents": parse_agents_settings,
     "value": parse_value_settings,
     "import": _parse_import_settings,

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from cxroi.analyses.agents import run_agents
+from cxroi.analyses.retention import run_retention
 from cxroi.analyses.stack.run import run_stack
 from cxroi.analyses.value import run_value
 from cxroi.config import Config
@@ -43,6 +44,10 @@ def analyze(
     results = build_results(ds, metrics)
     notes: list[str] = []
     # Order matters: value reads retention's delta; the stack reads everything before it.
+    say("retention with and without AI")
+    retention = run_retention(ds, metrics, results, cfg.retention)
+    results["retention"] = retention.to_results()
+    notes.extend(retention.summary_lines())
     say("valuing retention and revenue")
     value = run_value(ds, metrics, results, cfg.value)
     results["value"] = value.to_results()

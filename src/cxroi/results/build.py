@@ -18,17 +18,6 @@ from cxroi.stats.result import CannotCompute, Estimate, Result
 SCHEMA_VERSION = "1.0.0"
 SCHEMA_PATH = Path(__file__).with_name("schema.json")
 
-# Sections later versions fill in; until then each key is null with the reason beside it.
-_PENDING = "not computed by this version of cxroi (planned: {})"
-PENDING_SECTIONS: dict[str, dict[str, str]] = {
-    "retention": {
-        "retention_12m": "retention curves",
-        "delta_12m_naive": "retention curves",
-        "delta_12m_adjusted": "adjusted retention delta",
-    },
-}
-
-
 def estimate_object(result: Estimate) -> dict[str, Any]:
     return {k: _clean_number(v) for k, v in result.as_dict().items()}
 
@@ -170,12 +159,6 @@ def build_results(ds: Dataset, m: ExactMetrics) -> dict[str, Any]:
         },
         "metrics": metrics_section(m),
     }
-    for section, keys in PENDING_SECTIONS.items():
-        body: dict[str, Any] = {}
-        for key, what in keys.items():
-            body[key] = None
-            body[f"{key}_note"] = _PENDING.format(what)
-        results[section] = body
     return results
 
 

@@ -1,0 +1,94 @@
+"""The covariate design matrix: one-hot categories, numbers with explicit missing indicators.
+
+Missing values are never dropped or silently imputed: a missing category is its own level and a
+missing number is set to the median with an indicator column, so the models can tell them apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+MISSING = "(missing)"
+OTHER = "(other)"
+MAX_LEVELS = 30  # beyond this, the rarest levels of a category are pooled into "(other)"
+
+
+@dataclass(frozen=True)
+class Design:
+    matrix: npt.NDArray[np.float64]
+    columns: tuple[str, ...]
+    notes: tuple[str, ...]
+
+
+def _categorical(
+    name: str, values: pd.Series, min_level: int
+) -> tuple[list[str], list[npt.NDArray[np.float64]], list[str]]:
+    labels = values.astype("string").fillna(MISSING).astype(str)
+    counts = labels.value_counts()
+    # Stable order: by count descending, then name, so the reference level is reproducible.
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    keep = [lvl for lvl, c in ordered[:MAX_LEVELS] if c >= min_level]
+    notes: list[str] = []
+    pooled = labels.where(labels.isin(keep), OTHER)
+    if (pooled == OTHER).any():
+        notes.append(
+            f"{name}: {int((pooled == OTHER).sum())} customers in rare levels pooled as {OTHER}"
+        )
+    levels = sorted(set(pooled), key=lambda lvl: (-int((pooled == lvl).sum()), lvl))
+    names, cols = [], []
+    for lvl in levels[1:]:  # the most frequent level is the reference
+        names.append(f"{name}={lvl}")
+        cols.append((pooled == lvl).to_numpy(dtype=np.float64))
+    return names, cols, notes
+
+
+def _numeric(
+    name: str, values: npt.NDArray[np.float64], square: bool
+) -> tuple[list[str], list[npt.NDArray[np.float64]]]:
+    missing = ~np.isfinite(values)
+    filled = values.copy()
+    if missing.all():
+        return [], []
+    filled[missing] = float(np.median(values[~missing]))
+    names, cols = [name], [filled]
+    if square:
+        # A quadratic term lets both models bend without committing to a functional form.
+        centred = (filled - filled.mean()) / (filled.std() or 1.0)
+        names.append(f"{name}^2")
+        cols.append(centred * centred)
+    if missing.any():
+        names.append(f"{name}:missing")
+        cols.append(missing.astype(np.float64))
+    return names, cols
+
+
+def build_design(
+    frame: pd.DataFrame, categorical: list[str], numeric: dict[str, bool], min_level: int = 10
+) -> Design:
+    """``numeric`` maps column -> whether to add a quadratic term; constant columns are dropped."""
+    names: list[str] = []
+    cols: list[npt.NDArray[np.float64]] = []
+    notes: list[str] = []
+    for name in categorical:
+        n, c, nt = _categorical(name, frame[name], min_level)
+        names += n
+        cols += c
+        notes += nt
+    for name, square in numeric.items():
+        values = pd.to_numeric(frame[name], errors="coerce").to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
+        n, c = _numeric(name, values, square)
+        if not n:
+            notes.append(f"{name}: every value is missing; not used")
+        names += n
+        cols += c
+    keep = [i for i, col in enumerate(cols) if len(col) and np.ptp(col) > 0]
+    matrix = np.column_stack([cols[i] for i in keep]) if keep else np.zeros((len(frame), 0))
+    return Design(
+        np.ascontiguousarray(matrix, dtype=np.float64), tuple(names[i] for i in keep), tuple(notes)
+    )
