@@ -16,6 +16,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from cxroi.io.dataset import Dataset
+from cxroi.metrics.exact import ExactMetrics
 from cxroi.metrics.queries import enrich
 from cxroi.stats.summary import Moments, NpsCounts, Proportion
 
@@ -109,8 +110,13 @@ class Panel:
         return Proportion(ai + esc, ai)
 
 
-def enriched_contacts(ds: Dataset) -> ir.Table:
-    """Contacts with 7-day eligibility and repeat flags, materialised once for every query here."""
+def enriched_contacts(ds: Dataset, exact: ExactMetrics | None = None) -> ir.Table:
+    """Contacts with 7-day eligibility and repeat flags, materialised once for every query here.
+
+    The exact metrics already hold them (their windows always include 7 days); reuse that table.
+    """
+    if exact is not None and exact.enriched is not None:
+        return exact.enriched
     return enrich(ds.tables["contacts"], ds.config.cost_model, ds.as_of, (WINDOW,)).cache()
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import ibis.expr.types as ir
 import pandas as pd
 
 from cxroi.io.contract import MODES
@@ -66,6 +67,9 @@ class ExactMetrics:
     has_surveys: bool
     # per calendar month (configured zone): containment, fcr_<W>d, false containment, CSAT, CES
     monthly: tuple[tuple[str, dict[str, Result]], ...] = ()
+    # contacts with repeat/eligibility flags for every window (materialised): later analyses reuse
+    # it rather than re-running the windowed repeat query
+    enriched: ir.Table | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain numbers (None where not computable), the shape the benchmark compares."""
@@ -191,6 +195,7 @@ def compute_exact_metrics(ds: Dataset) -> ExactMetrics:
         aht_seconds=aht,
         has_surveys=ds.has("surveys"),
         monthly=monthly,
+        enriched=enriched,
         **survey_parts,
     )
 

@@ -7,14 +7,12 @@ session zone: ISO weeks (Monday start) or calendar months, returned as the local
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
-from cxroi.config import CostModel
-from cxroi.metrics.queries import effective_escalated, enrich
+from cxroi.metrics.queries import effective_escalated
 
 Period = Literal["week", "month"]
 # Sums of seconds and scores as decimals: exact, so the order in which parallel threads add them
@@ -66,10 +64,8 @@ def agent_spans(agents: ir.Table, period: Period) -> ir.Table:
 
 
 def loyalty_sums(
-    contacts: ir.Table,
+    enriched: ir.Table,
     surveys: ir.Table | None,
-    model: CostModel,
-    as_of: datetime,
     modes: tuple[str, ...] | None,
 ) -> tuple[ir.Table, ir.Table | None]:
     """Weekly sufficient statistics of the loyalty metrics, by the contact's week.
@@ -77,8 +73,9 @@ def loyalty_sums(
     Returns (FCR 7d sums per week over eligible contacts, survey sums per week and kind). ``modes``
     restricts both to contacts of those modes (None: all contacts). Surveys are bucketed by the
     week of the contact they rate, because that is when the agent's experience could act.
+    ``enriched`` is contacts with ``eligible_7``/``repeat_7`` (``cxroi.metrics.queries.enrich``).
     """
-    e = enrich(contacts, model, as_of, (7,))
+    e = enriched
     if modes is not None:
         e = e.filter(e.ai_mode.isin(list(modes)))
     e = e.mutate(period=period_start(e.started_at, "week"))

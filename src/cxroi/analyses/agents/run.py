@@ -27,6 +27,7 @@ from cxroi.analyses.agents.settings import LOYALTY_METRICS, AgentsSettings
 from cxroi.analyses.agents.warning import Drop, Lead, drops, latest_drop, warnings_for
 from cxroi.io.dataset import Dataset
 from cxroi.metrics.exact import ExactMetrics
+from cxroi.metrics.queries import enrich
 from cxroi.stats.result import CannotCompute
 
 NO_AGENT_DATA = (
@@ -136,7 +137,7 @@ def run_agents(
         notes.append(f"{comp} is left out of the index: its data is missing")
 
     series = _centre_series(centre)
-    loyalty = _loyalty(ds, settings, notes)
+    loyalty = _loyalty(ds, exact, settings, notes)
     fits = {m: _fit(series, loyalty, m, settings) for m in LOYALTY_METRICS}
     leads: dict[str, Lead | None] = {}
     for m, mf in fits.items():
@@ -236,13 +237,16 @@ def _centre_series(centre: Standardised) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-def _loyalty(ds: Dataset, settings: AgentsSettings, notes: list[str]) -> pd.DataFrame:
+def _loyalty(
+    ds: Dataset, exact: ExactMetrics | None, settings: AgentsSettings, notes: list[str]
+) -> pd.DataFrame:
     """Weekly CSAT (share 4-5), NPS, CES mean and FCR 7d, by the week of the rated contact."""
     modes = Q.AGENT_MODES if settings.loyalty_contacts == "agent_handled" else None
     surveys = ds.table("surveys")
-    fcr_q, survey_q = Q.loyalty_sums(
-        ds.tables["contacts"], surveys, ds.config.cost_model, ds.as_of, modes
-    )
+    enriched = exact.enriched if exact is not None else None
+    if enriched is None:
+        enriched = enrich(ds.tables["contacts"], ds.config.cost_model, ds.as_of, (7,))
+    fcr_q, survey_q = Q.loyalty_sums(enriched, surveys, modes)
     fcr = _periods(fcr_q.to_pandas()).set_index("period").sort_index()
     out = pd.DataFrame(index=fcr.index)
     out["fcr_7d"] = fcr["resolved"] / fcr["eligible"].where(fcr["eligible"] > 0)

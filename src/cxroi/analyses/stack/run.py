@@ -158,12 +158,12 @@ def run_stack(
     """Everything in this package for one dataset; ``results`` is read, never changed.
 
     Run it after the retention, value and agents sections are in ``results``: triggers read them.
-    ``exact`` is accepted for the pipeline's uniform call; the panel query here recomputes what
-    it needs by bot-entry population and touchpoint, which ExactMetrics does not break out.
+    ``exact`` lends its repeat-flagged contacts; the panel query breaks them out by bot-entry
+    population and touchpoint, which ExactMetrics does not.
     """
     settings = settings or StackSettings()
     min_cell = ds.config.min_cell
-    enriched = enriched_contacts(ds)
+    enriched = enriched_contacts(ds, exact)
     panel = build_panel(ds, enriched)
     masking = detect_masking(panel, settings.masking, min_cell)
     escalation = measure_escalation_quality(ds, settings.escalation, enriched)
