@@ -98,9 +98,6 @@ def print_summary(console: Console, results: dict[str, Any], min_cell: int) -> N
         console.print(f"CSAT hybrid − human-only, latest months: {shown}")
     for line in value_lines(results.get("value") or {}, cur):
         console.print(line, highlight=False)
-    pending = [k for k in ("retention", "value", "agents") if all(v is None for k2, v in results[k].items() if not k2.endswith("_note"))]
-    if pending:
-        console.print(f"[dim]not computed yet: {', '.join(pending)} (see the _note keys in results.json)[/]")
 
 
 def _money(x: float, cur: str) -> str:

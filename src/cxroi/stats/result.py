@@ -54,9 +54,3 @@ class CannotCompute:
 
 Result = Union[Estimate, CannotCompute]
 
-
-def ratio(numerator: float, denominator: float, reason: str) -> float | CannotCompute:
-    """``numerator / denominator``, or a typed refusal when the denominator is zero."""
-    if denominator == 0:
-        return CannotCompute(reason)
-    return numerator / denominator
