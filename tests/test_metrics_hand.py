@@ -9,7 +9,7 @@ import pytest
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 import cxroi
-from cxroi.config import CostModel, ModeCost
+from cxroi.metrics.cost_model import CostModel, ModeCost
 from cxroi.stats.result import CannotCompute, Estimate
 from helpers import contact, customers_for, write_csv
 

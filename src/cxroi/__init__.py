@@ -4,7 +4,8 @@ The public API is what this module exports; everything else is private and may c
 """
 
 from cxroi._version import __version__
-from cxroi.config import Config, CostModel, ModeCost, load_config
+from cxroi.config import Config, load_config
+from cxroi.metrics.cost_model import CostModel, ModeCost
 from cxroi.errors import ConfigError, ContractError, CxroiInputError, Problem
 from cxroi.io.dataset import Dataset, ValidationReport, load_dataset
 from cxroi.metrics.exact import ExactMetrics, compute_exact_metrics

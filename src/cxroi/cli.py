@@ -192,8 +192,8 @@ def import_(
     config: ConfigOption = None,
 ) -> None:
     """Convert a contact-centre platform's export into the canonical dataset."""
-    from cxroi.io.adapters.cli import import_command
-    from cxroi.io.adapters.options import split_assignments
+    from cxroi.sources.registry import import_command
+    from cxroi.sources.options import split_assignments
 
     try:
         cfg = _config(config, False)
@@ -228,7 +228,7 @@ def vendor_audit(
     config: ConfigOption = None,
 ) -> None:
     """Reconcile a vendor's 'automated resolutions' with durable resolution (no repeat in W days)."""
-    from cxroi.io.adapters.cli import vendor_audit_command
+    from cxroi.pipeline import vendor_audit_command
 
     try:
         cfg = _config(config, False)

@@ -19,34 +19,12 @@ from cxroi.analyses.stack.parse import parse_stack_settings
 from cxroi.analyses.stack.settings import StackSettings
 from cxroi.analyses.value.settings import ValueSettings, parse_value_settings
 from cxroi.errors import ConfigError, Problem
-from cxroi.io.adapters.vendor_claims import VendorAuditSettings, parse_vendor_audit_settings
+from cxroi.analyses.vendor_claims import VendorAuditSettings, parse_vendor_audit_settings
 from cxroi.io.contract import MODES
+from cxroi.metrics.cost_model import CostModel, ModeCost, default_costs
 
 # The results contract always reports these windows; a configuration can add more.
 CONTRACT_WINDOWS_DAYS: tuple[int, ...] = (7, 14)
-
-
-@dataclass(frozen=True)
-class ModeCost:
-    """Cost of one contact when the dataset has none: ``per_contact + per_minute × minutes``."""
-
-    per_contact: float
-    per_minute: float
-
-
-def _default_costs() -> dict[str, ModeCost]:
-    # Seed-article benchmarks: about $0.20 per AI-handled interaction and $5.50 per human call;
-    # a human minute at ~$0.85 gives ~$5.50 for a 6.5-minute call.
-    return {
-        "ai_only": ModeCost(per_contact=0.20, per_minute=0.0),
-        "hybrid": ModeCost(per_contact=0.20, per_minute=0.85),
-        "human_only": ModeCost(per_contact=0.0, per_minute=0.85),
-    }
-
-
-@dataclass(frozen=True)
-class CostModel:
-    by_mode: dict[str, ModeCost] = field(default_factory=_default_costs)
 
 
 @dataclass(frozen=True)
@@ -93,7 +71,7 @@ _SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], str]]] = {
 
 def _parse_import_settings(raw: Any, problems: list[Problem]) -> dict[str, Any]:
     # the adapters' command module needs this module: import it only when the section is used
-    from cxroi.io.adapters.cli import parse_import_settings
+    from cxroi.sources.registry import parse_import_settings
 
     return parse_import_settings(raw, problems)
 
@@ -213,7 +191,7 @@ def _section(raw: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def _cost_model(body: Any, bad: Any) -> CostModel:
-    costs = _default_costs()
+    costs = default_costs()
     if not isinstance(body, dict):
         bad("cost_model", "not_a_table", "must be a table of [cost_model.<mode>] sections")
         return CostModel(costs)

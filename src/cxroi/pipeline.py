@@ -1,4 +1,4 @@
-"""The main job: load and validate a dataset, compute everything, assemble results.json."""
+"""The jobs: analyse a dataset end to end (``analyze``), audit a vendor's resolution claims."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from cxroi.analyses.agents import run_agents
 from cxroi.analyses.retention import run_retention
 from cxroi.analyses.stack.run import run_stack
 from cxroi.analyses.value import run_value
+from cxroi.analyses.vendor_audit import VendorAudit, audit, read_claims, write_audit
 from cxroi.config import Config
+from cxroi.errors import ConfigError, ContractError, Problem
 from cxroi.io.dataset import Dataset, load_dataset
 from cxroi.metrics.exact import ExactMetrics, compute_exact_metrics
 from cxroi.results.build import build_results, write_results
@@ -60,3 +62,43 @@ def analyze(
     results.update(stack.to_results())
     notes.extend(stack.summary_lines())
     return Analysis(ds, metrics, results, notes)
+
+
+def vendor_audit_command(
+    dataset: Path,
+    claimed: float | None = None,
+    claimed_csv: Path | None = None,
+    window_days: int = 7,
+    price_per_resolution: float | None = None,
+    config: Config | None = None,
+    out: Path | None = None,
+) -> VendorAudit:
+    """Reconcile a vendor's automated-resolution count with durable resolution in ``dataset``.
+
+    Give the vendor's count as ``claimed`` (a total) or ``claimed_csv`` (per month); with neither,
+    the audit still reports the durable share of the contacts the source flags as billed.
+    Writes ``out/vendor_audit.json`` when ``out`` is given.
+    """
+    problems: list[Problem] = []
+    if claimed is not None and claimed_csv is not None:
+        problems.append(
+            Problem("--claimed", "conflict", "give --claimed or --claimed-csv, not both")
+        )
+    if claimed is not None and claimed < 0:
+        problems.append(Problem("--claimed", "negative", "a count cannot be negative"))
+    if window_days < 1:
+        problems.append(Problem("--window", "out_of_range", "at least 1 day"))
+    if price_per_resolution is not None and price_per_resolution < 0:
+        problems.append(Problem("--price", "negative", "a price cannot be negative"))
+    if problems:
+        raise ConfigError(problems)
+    claims: float | dict[str, float] | None = (
+        read_claims(claimed_csv) if claimed_csv is not None else claimed
+    )
+    ds = load_dataset(dataset, config)
+    if "contacts" not in ds.tables:  # pragma: no cover - load_dataset requires contacts
+        raise ContractError([Problem(str(dataset), "missing_required_table", "no contacts")])
+    result = audit(ds, claims, window_days, price_per_resolution)
+    if out is not None:
+        write_audit(result, out)
+    return result

@@ -12,7 +12,7 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
-from cxroi.config import CostModel
+from cxroi.metrics.cost_model import CostModel
 from cxroi.io.contract import MODES, SELF_SERVICE_TOUCHPOINTS
 
 # Money and durations are summed as decimals: exact, hence identical whatever order parallel

@@ -1,7 +1,7 @@
-"""Plain functions behind ``cxroi import`` and ``cxroi vendor-audit`` (the lead registers them).
+"""The importers by name, their ``[import.<source>]`` settings, and ``cxroi import``.
 
-Both raise :class:`~cxroi.errors.CxroiInputError` subclasses for bad input (the CLI prints the
-problems and exits 2) and return result objects the CLI prints with ``.lines()``.
+It raises :class:`~cxroi.errors.CxroiInputError` subclasses for bad input (the CLI prints the
+problems and exits 2) and returns the import report the CLI prints with ``.lines()``.
 """
 
 from __future__ import annotations
@@ -11,13 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cxroi.config import Config
-from cxroi.errors import ConfigError, ContractError, Problem
-from cxroi.io.adapters import bank, connect, genesys, intercom, zendesk
-from cxroi.io.adapters.base import Converted, ImportReport, write_report
-from cxroi.io.adapters.options import split_assignments
-from cxroi.io.adapters.tables import write_tables
-from cxroi.io.adapters.vendor_audit import VendorAudit, audit, read_claims, write_audit
+from cxroi.errors import ConfigError, Problem
+from cxroi.sources import bank, connect, genesys, intercom, zendesk
+from cxroi.sources.base import Converted, ImportReport, write_report
+from cxroi.sources.options import split_assignments
+from cxroi.sources.tables import write_tables
 
 
 @dataclass(frozen=True)
@@ -116,45 +114,3 @@ def import_command(
     report = converted.finish(written)
     write_report(out, report)
     return report
-
-
-def vendor_audit_command(
-    dataset: Path,
-    claimed: float | None = None,
-    claimed_csv: Path | None = None,
-    window_days: int = 7,
-    price_per_resolution: float | None = None,
-    config: Config | None = None,
-    out: Path | None = None,
-) -> VendorAudit:
-    """Reconcile a vendor's automated-resolution count with durable resolution in ``dataset``.
-
-    Give the vendor's count as ``claimed`` (a total) or ``claimed_csv`` (per month); with neither,
-    the audit still reports the durable share of the contacts the source flags as billed.
-    Writes ``out/vendor_audit.json`` when ``out`` is given.
-    """
-    from cxroi.io.dataset import load_dataset
-
-    problems: list[Problem] = []
-    if claimed is not None and claimed_csv is not None:
-        problems.append(
-            Problem("--claimed", "conflict", "give --claimed or --claimed-csv, not both")
-        )
-    if claimed is not None and claimed < 0:
-        problems.append(Problem("--claimed", "negative", "a count cannot be negative"))
-    if window_days < 1:
-        problems.append(Problem("--window", "out_of_range", "at least 1 day"))
-    if price_per_resolution is not None and price_per_resolution < 0:
-        problems.append(Problem("--price", "negative", "a price cannot be negative"))
-    if problems:
-        raise ConfigError(problems)
-    claims: float | dict[str, float] | None = (
-        read_claims(claimed_csv) if claimed_csv is not None else claimed
-    )
-    ds = load_dataset(dataset, config)
-    if "contacts" not in ds.tables:  # pragma: no cover - load_dataset requires contacts
-        raise ContractError([Problem(str(dataset), "missing_required_table", "no contacts")])
-    result = audit(ds, claims, window_days, price_per_resolution)
-    if out is not None:
-        write_audit(result, out)
-    return result

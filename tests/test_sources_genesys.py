@@ -13,9 +13,9 @@ import pytest
 
 import cxroi
 from cxroi.errors import ConfigError, ContractError
-from cxroi.io.adapters.cli import import_command
-from cxroi.io.adapters.genesys import GenesysOptions, convert
-from cxroi.io.adapters.records import pseudonym
+from cxroi.sources.registry import import_command
+from cxroi.sources.genesys import GenesysOptions, convert
+from cxroi.sources.records import pseudonym
 
 FIXTURE = Path(__file__).parent / "fixtures" / "genesys" / "details_query.json"
 REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata" / "genesys"

@@ -36,9 +36,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pandas as pd
 
 from cxroi.errors import Problem
-from cxroi.io.adapters.base import Converted, FieldMapping, Problems, ReportBuilder
-from cxroi.io.adapters.options import parse_options
-from cxroi.io.adapters.tables import frame, synthesise_customers
+from cxroi.sources.base import Converted, FieldMapping, Problems, ReportBuilder
+from cxroi.sources.options import parse_options
+from cxroi.sources.tables import frame, synthesise_customers
 
 SOURCE = "bank"
 COLUMNS = (

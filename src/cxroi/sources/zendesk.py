@@ -29,10 +29,10 @@ from typing import Any
 import pandas as pd
 
 from cxroi.errors import Problem
-from cxroi.io.adapters.base import Converted, FieldMapping, Problems, ReportBuilder
-from cxroi.io.adapters.options import parse_options
-from cxroi.io.adapters.records import Fields, JsonRecord, iter_json_records
-from cxroi.io.adapters.tables import contact_tables, synthesise_customers
+from cxroi.sources.base import Converted, FieldMapping, Problems, ReportBuilder
+from cxroi.sources.options import parse_options
+from cxroi.sources.records import Fields, JsonRecord, iter_json_records
+from cxroi.sources.tables import contact_tables, synthesise_customers
 
 SOURCE = "zendesk"
 KINDS = {

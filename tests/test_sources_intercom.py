@@ -13,8 +13,9 @@ import pytest
 
 import cxroi
 from cxroi.errors import ContractError
-from cxroi.io.adapters.cli import import_command, vendor_audit_command
-from cxroi.io.adapters.intercom import IntercomOptions, convert
+from cxroi.pipeline import vendor_audit_command
+from cxroi.sources.registry import import_command
+from cxroi.sources.intercom import IntercomOptions, convert
 
 FIXTURE = Path(__file__).parent / "fixtures" / "intercom" / "conversations.json"
 

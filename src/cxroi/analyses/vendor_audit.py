@@ -28,7 +28,7 @@ from typing import Any
 import ibis.expr.types as ir
 import pandas as pd
 
-from cxroi.io.adapters.vendor_claims import (
+from cxroi.analyses.vendor_claims import (
     VendorAuditSettings,
     parse_vendor_audit_settings,
     read_claims,

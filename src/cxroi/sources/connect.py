@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from cxroi.errors import Problem
-from cxroi.io.adapters.base import Converted, FieldMapping, Problems, ReportBuilder
-from cxroi.io.adapters.options import parse_options
-from cxroi.io.adapters.records import Fields, iter_json_records, pseudonym, read_text
-from cxroi.io.adapters.tables import frame, sort_rows, synthesise_customers
+from cxroi.sources.base import Converted, FieldMapping, Problems, ReportBuilder
+from cxroi.sources.options import parse_options
+from cxroi.sources.records import Fields, iter_json_records, pseudonym, read_text
+from cxroi.sources.tables import frame, sort_rows, synthesise_customers
 
 SOURCE = "connect"
 CHANNELS = {"VOICE": "voice", "CHAT": "chat", "TASK": "other", "EMAIL": "email"}

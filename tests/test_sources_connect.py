@@ -14,9 +14,9 @@ import pytest
 
 import cxroi
 from cxroi.errors import ContractError
-from cxroi.io.adapters.cli import import_command
-from cxroi.io.adapters.connect import ConnectOptions, convert
-from cxroi.io.adapters.records import pseudonym
+from cxroi.sources.registry import import_command
+from cxroi.sources.connect import ConnectOptions, convert
+from cxroi.sources.records import pseudonym
 
 FIXTURES = Path(__file__).parent / "fixtures" / "connect"
 OPTIONS = ConnectOptions(

@@ -16,9 +16,9 @@ from statsmodels.stats.proportion import proportion_confint
 import cxroi
 from cxroi.config import Config
 from cxroi.errors import ContractError, Problem
-from cxroi.io.adapters.bank import BankOptions, convert, parse_bank_options
-from cxroi.io.adapters.bank_report import OutcomeRepeats, outcome_repeat_rates
-from cxroi.io.adapters.cli import import_command
+from cxroi.sources.bank import BankOptions, convert, parse_bank_options
+from cxroi.analyses.bank_repeats import OutcomeRepeats, outcome_repeat_rates
+from cxroi.sources.registry import import_command
 from cxroi.stats.result import Estimate
 
 FIXTURE = Path(__file__).parent / "fixtures" / "bank" / "calls.tsv"

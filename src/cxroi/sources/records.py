@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
-from cxroi.io.adapters.base import Problems
+from cxroi.sources.base import Problems
 
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson", ".gz")
 

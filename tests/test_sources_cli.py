@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from cxroi.errors import ConfigError, ContractError, Problem
-from cxroi.io.adapters.base import unmapped
-from cxroi.io.adapters.cli import SOURCES, import_command, parse_import_settings
-from cxroi.io.adapters.connect import ConnectOptions
-from cxroi.io.adapters.records import parse_instant
+from cxroi.sources.base import unmapped
+from cxroi.sources.registry import SOURCES, import_command, parse_import_settings
+from cxroi.sources.connect import ConnectOptions
+from cxroi.sources.records import parse_instant
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GENESYS = FIXTURES / "genesys" / "details_query.json"

@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from cxroi.errors import Problem
-from cxroi.io.adapters.base import Converted, FieldMapping, Problems, ReportBuilder
-from cxroi.io.adapters.options import parse_options
-from cxroi.io.adapters.records import Fields, iter_json_records, parse_instant, pseudonym
-from cxroi.io.adapters.tables import contact_tables
+from cxroi.sources.base import Converted, FieldMapping, Problems, ReportBuilder
+from cxroi.sources.options import parse_options
+from cxroi.sources.records import Fields, iter_json_records, parse_instant, pseudonym
+from cxroi.sources.tables import contact_tables
 
 SOURCE = "genesys"
 CHANNELS = {

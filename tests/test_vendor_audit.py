@@ -15,8 +15,9 @@ import cxroi
 from cxroi.config import Config
 from cxroi.demo import generate_demo
 from cxroi.errors import ConfigError, ContractError, Problem
-from cxroi.io.adapters.cli import import_command, vendor_audit_command
-from cxroi.io.adapters.vendor_audit import (
+from cxroi.pipeline import vendor_audit_command
+from cxroi.sources.registry import import_command
+from cxroi.analyses.vendor_audit import (
     VendorAudit,
     VendorAuditSettings,
     audit,

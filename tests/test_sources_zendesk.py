@@ -12,8 +12,8 @@ import pytest
 
 import cxroi
 from cxroi.errors import ContractError
-from cxroi.io.adapters.cli import import_command
-from cxroi.io.adapters.zendesk import ZendeskOptions, convert
+from cxroi.sources.registry import import_command
+from cxroi.sources.zendesk import ZendeskOptions, convert
 
 FIXTURES = Path(__file__).parent / "fixtures" / "zendesk"
 OPTIONS = ZendeskOptions(
