@@ -13,7 +13,7 @@ from cxroi.analyses.chain import ChainSettings, map_chain
 from cxroi.analyses.panel import build_panel
 from cxroi.analyses.stack.parse import parse_stack_settings
 from cxroi.errors import Problem
-from cxroi.stats.result import Estimate
+from cxroi.stats.result import CannotCompute, Estimate
 from helpers import contact, customers_for, write_csv
 
 
@@ -38,12 +38,12 @@ from helpers import contact, customers_for, write_csv
 )
 def test_names_are_classified(name: str, kind: str, outcome: str) -> None:
     got = classify(ReportedMetric(name))
-    assert (got["kind"], got["outcome"]) == (kind, outcome)
+    assert (got.kind, got.outcome) == (kind, outcome)
 
 
 def test_declared_kind_and_outcome_win_over_the_name() -> None:
     got = classify(ReportedMetric("Average handle time", kind="outcome", outcome="effort"))
-    assert (got["kind"], got["kind_source"], got["outcome"], got["outcome_source"]) == (
+    assert (got.kind, got.kind_source, got.outcome, got.outcome_source) == (
         "outcome",
         "declared",
         "effort",
@@ -88,44 +88,48 @@ def parts(hand: Path) -> tuple[Any, Any, Any]:
 
 
 def _audit(
-    parts: tuple[Any, Any, Any], settings: AuditSettings, results: dict[str, Any] | None = None
+    parts: tuple[Any, Any, Any],
+    settings: AuditSettings,
+    computed: dict[str, tuple[bool, str]] | None = None,
 ) -> Any:
     ds, panel, chain = parts
-    return audit_measurement(ds, panel, chain, results or {}, settings)
+    known = computed or {}
+    return audit_measurement(
+        ds, panel, chain, lambda path: known.get(path, (False, "not in results")), settings
+    )
 
 
 def test_coverage_by_hand(parts: tuple[Any, Any, Any]) -> None:
     res = _audit(parts, AuditSettings())
     cov = res.coverage
-    assert isinstance(cov["survey_response_rate"], Estimate)
-    assert cov["survey_response_rate"].estimate == pytest.approx(3 / 10)
-    assert cov["survey_response_rate"].n == 10
-    assert isinstance(cov["customer_id_match_rate"], Estimate)
-    assert cov["customer_id_match_rate"].estimate == pytest.approx(10 / 11)
-    assert cov["intent"].estimate == 1.0  # type: ignore[union-attr]
-    out = res.to_results()
-    assert out["tables"]["revenue"]["present"] is False
-    assert "churned_at" in out["tables"]["customers"]["missing_columns"]
-    assert out["coverage"]["handoff_context_on_escalated"] is None
-    assert "handoff_context" in out["coverage"]["handoff_context_on_escalated_note"]
+    assert isinstance(cov.survey_response_rate, Estimate)
+    assert cov.survey_response_rate.estimate == pytest.approx(3 / 10)
+    assert cov.survey_response_rate.n == 10
+    assert isinstance(cov.customer_id_match_rate, Estimate)
+    assert cov.customer_id_match_rate.estimate == pytest.approx(10 / 11)
+    assert cov.intent.estimate == 1.0
+    assert res.tables["revenue"].present is False
+    assert "churned_at" in res.tables["customers"].missing_columns
+    assert isinstance(cov.handoff_context_on_escalated, CannotCompute)
+    assert "handoff_context" in cov.handoff_context_on_escalated.reason
 
 
 def test_outcomes_without_a_measurement_path_come_first_in_the_debt(
     parts: tuple[Any, Any, Any],
 ) -> None:
     res = _audit(parts, AuditSettings())
-    assert res.without_path == ["retention", "revenue", "loyalty"]
-    debt = res.debt()
-    assert [d["priority"] for d in debt] == list(range(1, len(debt) + 1))
-    assert [d["item"].split(":")[0] for d in debt[:3]] == ["retention", "revenue", "loyalty"]
-    assert all(d["kind"] == "no_measurement_path" for d in debt[:3])
-    assert "customers.churned_at" in debt[0]["action"]
+    assert res.outcomes_without_measurement_path == ("retention", "revenue", "loyalty")
+    debt = res.debt
+    assert [d.priority for d in debt] == list(range(1, len(debt) + 1))
+    assert [d.item.split(":")[0] for d in debt[:3]] == ["retention", "revenue", "loyalty"]
+    assert all(d.kind == "no_measurement_path" for d in debt[:3])
+    assert "customers.churned_at" in debt[0].action
     # no catalogue declared: nothing can be "not reported", and the note says so
-    assert not any(d["kind"] == "measurable_not_reported" for d in debt)
-    assert "reported_note" in res.to_results()
+    assert not any(d.kind == "measurable_not_reported" for d in debt)
+    assert res.reported_note and res.reported_counts is None
     # every touchpoint without contacts is a chain gap
-    chain_items = [d for d in debt if d["kind"] == "unknown_chain_link"]
-    assert any(d["item"].startswith("proactive:") for d in chain_items)
+    chain_items = [d for d in debt if d.kind == "unknown_chain_link"]
+    assert any(d.item.startswith("proactive:") for d in chain_items)
 
 
 def test_declared_catalogue_against_the_data(parts: tuple[Any, Any, Any]) -> None:
@@ -136,26 +140,25 @@ def test_declared_catalogue_against_the_data(parts: tuple[Any, Any, Any]) -> Non
         ReportedMetric("Widget index"),
     )
     res = _audit(parts, AuditSettings(reported=reported, min_survey_response_rate=0.5))
-    out = res.to_results()
-    assert out["reported_counts"] == {"activity": 2, "outcome": 1, "unclassified": 1}
-    assert out["outcomes"]["retention"]["status"] == "reported_without_data"
-    assert out["outcomes"]["retention"]["reported_by"] == ["Churn rate"]
-    assert out["outcomes"]["effort"]["status"] == "measurable"
-    kinds = [d["kind"] for d in out["debt"]]
+    assert res.reported_counts == {"activity": 2, "outcome": 1, "unclassified": 1}
+    assert res.outcomes["retention"].status == "reported_without_data"
+    assert res.outcomes["retention"].reported_by == ("Churn rate",)
+    assert res.outcomes["effort"].status == "measurable"
+    kinds = [d.kind for d in res.debt]
     assert kinds.index("measurable_not_reported") < kinds.index("thin_coverage")
     assert kinds[-3:] == ["activity_without_outcome", "activity_without_outcome", "unclassified"]
-    thin = [d for d in out["debt"] if d["kind"] == "thin_coverage"]
-    assert any("survey response rate is 30.0%" in d["item"] for d in thin)
-    assert out["outcomes_without_measurement_path"] == ["revenue", "loyalty"]
+    thin = [d for d in res.debt if d.kind == "thin_coverage"]
+    assert any("survey response rate is 30.0%" in d.item for d in thin)
+    assert res.outcomes_without_measurement_path == ("revenue", "loyalty")
 
 
 def test_computed_paths_are_read_from_results(parts: tuple[Any, Any, Any]) -> None:
-    results = {"metrics": {"ces": {"all": 4.25}, "fcr_7d": {"all": None, "all_note": "why not"}}}
-    res = _audit(parts, AuditSettings(), results)
-    paths = {p["path"]: p for o in res.outcomes.values() for p in o["paths"]}
-    assert paths["metrics.ces.all"]["computed"] is True
-    assert paths["metrics.fcr_7d.all"]["computed"] is False
-    assert paths["metrics.fcr_7d.all"]["note"] == "why not"
+    computed = {"metrics.ces.all": (True, ""), "metrics.fcr_7d.all": (False, "why not")}
+    res = _audit(parts, AuditSettings(), computed)
+    paths = {p.path: p for o in res.outcomes.values() for p in o.paths}
+    assert paths["metrics.ces.all"].computed is True
+    assert paths["metrics.fcr_7d.all"].computed is False
+    assert paths["metrics.fcr_7d.all"].note == "why not"
 
 
 def test_audit_configuration_errors_are_all_collected() -> None:

@@ -13,7 +13,9 @@ from scipy import stats as sps
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 import cxroi
-from cxroi.analyses.chain import LINKS, TOUCHPOINTS, ChainSettings, link_status, map_chain
+from cxroi.analyses.chain import ChainSettings, link_status, map_chain
+from cxroi.io.contract import AI_TOUCHPOINTS as TOUCHPOINTS
+from cxroi.results.model.loyalty import LINKS, measures_of
 from cxroi.analyses.panel import build_panel
 from cxroi.demo import generate_demo
 from cxroi.stats.result import CannotCompute, Estimate
@@ -99,8 +101,8 @@ def test_hand_made_links_match_independent_references(hand: tuple[Path, dict[str
     folder, ces = hand
     ds = cxroi.load_dataset(folder)
     chain = map_chain(ds, build_panel(ds), ChainSettings())
-    links = chain.touchpoints["chatbot"]
-    effort = links["effort"].measures["ces"]
+    links = dict(chain.touchpoints["chatbot"].links.items())
+    effort = links["effort"].measures.ces
     ref = sps.ttest_ind(ces["chatbot"], ces["none"], equal_var=False)
     ci = ref.confidence_interval(0.95)
     assert isinstance(effort, Estimate)
@@ -108,7 +110,7 @@ def test_hand_made_links_match_independent_references(hand: tuple[Path, dict[str
         (np.mean(ces["chatbot"]) - np.mean(ces["none"]), ci.low, ci.high), rel=1e-9
     )
     assert links["effort"].status == _interval_status(ci.low, ci.high) == "negative"
-    fcr = links["resolution"].measures["fcr_7d"]
+    fcr = links["resolution"].measures.fcr_7d
     low, high = confint_proportions_2indep(12, 20, 18, 20, method="newcomb", compare="diff")
     assert isinstance(fcr, Estimate)
     assert (fcr.estimate, fcr.ci_low, fcr.ci_high) == pytest.approx(
@@ -121,12 +123,13 @@ def test_hand_made_links_match_independent_references(hand: tuple[Path, dict[str
     assert links["behaviour"].status == "unknown"
     assert "customers.churned_at is absent" in links["behaviour"].note
     # touchpoints nobody used are unknown throughout, and listed as measurement priorities
-    assert all(chain.touchpoints["proactive"][link].status == "unknown" for link in LINKS)
-    prio = {(p["touchpoint"], p["link"]) for p in chain.priorities()}
+    assert all(getattr(chain.touchpoints["proactive"].links, link).status == "unknown" for link in LINKS)
+    prio = {(p.touchpoint, p.link) for p in chain.priorities}
     assert {("proactive", link) for link in LINKS} <= prio
     assert ("chatbot", "behaviour") in prio and ("chatbot", "effort") not in prio
-    out = chain.to_results()
-    assert sum(out["status_counts"].values()) == len(TOUCHPOINTS) * len(LINKS)
+    counts = chain.status_counts
+    total = counts.positive + counts.negative + counts.inconclusive + counts.unknown
+    assert total == len(TOUCHPOINTS) * len(LINKS)
 
 
 @pytest.fixture(scope="module")
@@ -140,8 +143,8 @@ def test_demo_map_and_behaviour_brute_force(demo: Path) -> None:
     ds = cxroi.load_dataset(demo)
     chain = map_chain(ds, build_panel(ds), ChainSettings())
     for tp in ("chatbot", "voicebot", "ivr", "routing", "agent_assist"):
-        assert all(chain.touchpoints[tp][link].status != "unknown" for link in LINKS)
-    assert all(chain.touchpoints["proactive"][link].status == "unknown" for link in LINKS)
+        assert all(getattr(chain.touchpoints[tp].links, link).status != "unknown" for link in LINKS)
+    assert all(getattr(chain.touchpoints["proactive"].links, link).status == "unknown" for link in LINKS)
     # behaviour: share of customers retained 365 days after a chatbot index contact
     c = pd.read_parquet(demo / "contacts.parquet").sort_values(["started_at", "contact_id"])
     first = c.groupby("customer_id").head(1)
@@ -152,10 +155,10 @@ def test_demo_map_and_behaviour_brute_force(demo: Path) -> None:
     retained = pd.isna(churn) | (churn > (first["started_at"] + pd.Timedelta(days=365)).to_numpy())
     bot = (first["touchpoint"] == "chatbot").to_numpy()
     base = ((first["touchpoint"] == "none") & (first["ai_mode"] == "human_only")).to_numpy()
-    got = chain.touchpoints["chatbot"]["behaviour"].measures["retention"]
+    got = chain.touchpoints["chatbot"].links.behaviour.measures.retention
     assert isinstance(got, Estimate)
     assert got.estimate == pytest.approx(retained[bot].mean() - retained[base].mean(), rel=1e-12)
-    assert got.extra["n_a"] == bot.sum() and got.extra["n_b"] == base.sum()
+    assert got.n_a == bot.sum() and got.n_b == base.sum()
 
 
 def test_removing_the_surveys_table_makes_effort_unknown(demo: Path, tmp_path: Path) -> None:
@@ -164,12 +167,11 @@ def test_removing_the_surveys_table_makes_effort_unknown(demo: Path, tmp_path: P
             shutil.copy(f, tmp_path / f.name)
     ds = cxroi.load_dataset(tmp_path)
     chain = map_chain(ds, build_panel(ds), ChainSettings())
-    out = chain.to_results()
     for tp in TOUCHPOINTS:
-        effort = out["touchpoints"][tp]["links"]["effort"]
-        assert effort["status"] == "unknown"
+        effort = chain.touchpoints[tp].links.effort
+        assert effort.status == "unknown"
         if tp != "proactive":
-            assert effort["note"] == "the dataset has no surveys table"
+            assert effort.note == "the dataset has no surveys table"
             # sentiment still has a path: the sentiment shift in the contacts table
-            assert out["touchpoints"][tp]["links"]["sentiment"]["status"] != "unknown"
-    assert {p["touchpoint"] for p in out["priorities"] if p["link"] == "effort"} == set(TOUCHPOINTS)
+            assert chain.touchpoints[tp].links.sentiment.status != "unknown"
+    assert {p.touchpoint for p in chain.priorities if p.link == "effort"} == set(TOUCHPOINTS)

@@ -82,18 +82,17 @@ def test_score_and_components_match_a_brute_force_computation(demo: Path) -> Non
     ds = cxroi.load_dataset(demo)
     res = measure_escalation_quality(ds, EscalationSettings())
     ref = _brute(demo)
-    assert res.overall.contacts == ref["n"]
+    assert res.escalated_contacts == ref["n"]
     for name in COMPONENTS:
-        got = res.overall.components[name]
+        got = getattr(res.components, name)
         assert isinstance(got, Estimate)
         assert got.estimate == pytest.approx(ref["means"][name], abs=1e-6)
-    assert isinstance(res.overall.score, Estimate)
-    assert res.overall.score.estimate == pytest.approx(ref["score"], abs=1e-6)
-    out = res.to_results()
-    assert set(out["components"]) >= set(COMPONENTS) and out["components_used"] == list(COMPONENTS)
+    assert isinstance(res.score, Estimate)
+    assert res.score.estimate == pytest.approx(ref["score"], abs=1e-6)
+    assert res.components_used == COMPONENTS
     # the monthly and touchpoint views add up to the whole
-    assert sum(m["escalated_contacts"] for m in out["monthly"]) == ref["n"]
-    assert set(out["by_touchpoint"]) == {"chatbot", "voicebot", "ivr"}
+    assert sum(m.escalated_contacts for m in res.monthly) == ref["n"]
+    assert set(res.by_touchpoint) == {"chatbot", "voicebot", "ivr"}
 
 
 def _sums(x: np.ndarray) -> Sums:
@@ -132,7 +131,7 @@ def test_interval_covers_the_planted_score_at_the_nominal_rate() -> None:
     weights = {c: 1.0 for c in COMPONENTS}
     hits, estimates, ses = 0, [], []
     for _ in range(400):
-        q = score(_sums(_draw(rng, 400)), weights, {})
+        q = score(_sums(_draw(rng, 400)), weights, {}, 10)
         assert isinstance(q.score, Estimate) and q.score.se is not None
         hits += q.score.ci_low <= truth <= q.score.ci_high  # type: ignore[operator]
         estimates.append(q.score.estimate)
@@ -156,6 +155,7 @@ def test_weights_and_left_out_components_renormalise() -> None:
             "qa_score": 1.0,
         },
         {"qa_score": "no qa"},
+        10,
     )
     assert q.used == ("context_passed", "resolved_without_repeat")
     assert isinstance(q.score, Estimate)
@@ -163,7 +163,7 @@ def test_weights_and_left_out_components_renormalise() -> None:
     assert q.score.estimate == pytest.approx(
         0.75 * means["context_passed"] + 0.25 * means["resolved_without_repeat"]
     )
-    assert isinstance(q.components["qa_score"], CannotCompute)
+    assert isinstance(q.components.qa_score, CannotCompute)
 
 
 def test_absent_qa_table_and_handoff_column_are_reasons(demo: Path, tmp_path: Path) -> None:
@@ -173,21 +173,18 @@ def test_absent_qa_table_and_handoff_column_are_reasons(demo: Path, tmp_path: Pa
     contacts = pd.read_parquet(tmp_path / "contacts.parquet").drop(columns=["handoff_context"])
     contacts.to_parquet(tmp_path / "contacts.parquet", index=False)
     res = measure_escalation_quality(cxroi.load_dataset(tmp_path), EscalationSettings())
-    out = res.to_results()
-    assert out["components"]["qa_score"] is None
-    assert "qa_reviews" in out["components"]["qa_score_note"]
-    assert out["components"]["context_passed"] is None
-    assert "handoff_context" in out["components"]["context_passed_note"]
-    assert out["components_used"] == ["resolved_without_repeat", "post_escalation_csat"]
-    assert out["score"]["weights"] == {"resolved_without_repeat": 0.5, "post_escalation_csat": 0.5}
+    qa, context = res.components.qa_score, res.components.context_passed
+    assert isinstance(qa, CannotCompute) and "qa_reviews" in qa.reason
+    assert isinstance(context, CannotCompute) and "handoff_context" in context.reason
+    assert res.components_used == ("resolved_without_repeat", "post_escalation_csat")
+    assert isinstance(res.score, Estimate)
+    assert res.score.weights == {"resolved_without_repeat": 0.5, "post_escalation_csat": 0.5}
 
 
 def test_no_escalated_contacts_gives_null_with_a_reason(tmp_path: Path) -> None:
     rows = [contact(f"c{i}", f"k{i % 3}", f"2025-01-{i + 1:02d}T10:00:00Z") for i in range(9)]
     write_csv(tmp_path / "contacts.csv", rows)
     write_csv(tmp_path / "customers.csv", customers_for(rows))
-    out = measure_escalation_quality(
-        cxroi.load_dataset(tmp_path), EscalationSettings()
-    ).to_results()
-    assert out["score"] is None and "no escalated contacts" in out["score_note"]
-    assert out["escalated_contacts"] == 0 and out["monthly"] == []
+    out = measure_escalation_quality(cxroi.load_dataset(tmp_path), EscalationSettings())
+    assert isinstance(out.score, CannotCompute) and "no escalated contacts" in out.score.reason
+    assert out.escalated_contacts == 0 and out.monthly == ()

@@ -62,13 +62,14 @@ def test_masked_months_are_compared_with_the_months_before_the_episode(panel: Pa
 def test_alerts_carry_kind_period_metric_owner_and_action(panel: Panel) -> None:
     result = detect_masking(panel, MaskingSettings(owner="Jo Bloggs", action="look"))
     alerts = result.alerts()
-    assert [a["period"] for a in alerts] == ["2025-03", "2025-04", "2025-05"]
+    assert [a.period for a in alerts] == ["2025-03", "2025-04", "2025-05"]
     for a in alerts:
-        assert a["kind"] == "containment_masking" and a["metric"] == "containment_rate"
-        assert (a["owner"], a["action"]) == ("Jo Bloggs", "look")
-        assert a["period"] in a["message"] and "containment" in a["message"]
-        ev = a["evidence"]["containment_change"]
-        assert ev["ci_low"] > 0
+        assert a.kind == "containment_masking" and a.metric == "containment_rate"
+        assert (a.owner, a.action) == ("Jo Bloggs", "look")
+        assert a.period in a.message and "containment" in a.message
+        assert a.evidence is not None and a.evidence.containment_change is not None
+        assert a.evidence.containment_change.ci_low is not None
+        assert a.evidence.containment_change.ci_low > 0
 
 
 def test_panel_containment_matches_the_planted_monthly_truth(
@@ -164,9 +165,8 @@ def test_first_month_and_missing_surveys_are_reasons_not_numbers() -> None:
     first, second = result.months
     assert isinstance(first.containment_change, CannotCompute)
     assert isinstance(second.ces_change, CannotCompute) and second.flagged  # resolution suffices
-    out = result.to_results()
-    assert out["months"][0]["containment_change"] is None
-    assert "no earlier month" in out["months"][0]["containment_change_note"]
+    first = result.section().months[0].containment_change
+    assert isinstance(first, CannotCompute) and "no earlier month" in first.reason
 
 
 # --- the contrasts ---------------------------------------------------------------------------
@@ -215,4 +215,4 @@ def test_newcombe_interval_used_for_containment_matches_statsmodels() -> None:
 def test_an_empty_panel_gives_no_months_and_no_alerts() -> None:
     result = detect_masking(Panel((), has_surveys=False, has_sentiment=False), MaskingSettings())
     assert result.months == () and result.alerts() == []
-    assert "effort_measure_note" in result.to_results()
+    assert result.section().effort_measure_note

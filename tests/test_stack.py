@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import cxroi
-from cxroi.analyses.alerts import Alert, sort_alerts, trigger_alerts
+from cxroi.analyses.alerts import sort_alerts, trigger_alerts
 from cxroi.analyses.stack import catalogue as cat
 from cxroi.analyses.stack.evaluate import evaluate_stack, evaluate_trigger
 from cxroi.analyses.stack.parse import (
@@ -26,6 +26,8 @@ from cxroi.analyses.stack.spec import CHAIN_LINKS, MetricSpec, Stack, Trigger
 from cxroi.demo import generate_demo
 from cxroi.errors import ConfigError, Problem
 from cxroi.results.build import dumps
+from cxroi.results.codec import encode
+from cxroi.results.model.governance import Alert
 
 # --- the default stack -------------------------------------------------------------------------
 
@@ -381,7 +383,10 @@ def test_alerts_from_triggers_have_owner_action_and_a_stable_order() -> None:
         ("2025-07", spec.owner),
     ]
     assert all(a.action == "act" and a.kind == "stack_trigger" for a in alerts)
-    masking = Alert("containment_masking", "2025-06", "containment_rate", "m", "o", "a")
+    masking = Alert(
+        kind="containment_masking", period="2025-06", metric="containment_rate", message="m",
+        owner="o", action="a", active=False,
+    )
     ordered = sort_alerts([*reversed(alerts), masking])
     assert [(a.period, a.kind) for a in ordered] == [
         ("2025-03", "stack_trigger"),
@@ -389,8 +394,8 @@ def test_alerts_from_triggers_have_owner_action_and_a_stable_order() -> None:
         ("2025-06", "stack_trigger"),
         ("2025-07", "stack_trigger"),
     ]
-    out = states[0].to_results()
-    assert out["state"] == "fired" and out["value"] == 0.65
+    out = states[0].section()
+    assert out.state == "fired" and out.value == 0.65
 
 
 # --- the whole run on the demo ---------------------------------------------------------------
@@ -406,8 +411,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Any]:
 
 def test_run_on_the_demo_reports_every_section(demo_run: tuple[Any, Any]) -> None:
     analysis, report = demo_run
-    out = report.to_results()
-    assert set(out) == {"alerts", "stack", "masking", "escalation_quality", "chain", "audit"}
+    out = _json(report)
     json.loads(dumps(out))  # JSON-ready, no NaN
     assert out["masking"]["flagged_months"] == ["2025-03", "2025-04", "2025-05"]
     masking = [a for a in out["alerts"] if a["kind"] == "containment_masking"]
@@ -466,20 +470,18 @@ def test_a_configured_stack_replaces_the_default_and_fires_on_planted_masking(
     problems: list[Problem] = []
     settings = parse_stack_settings(raw, problems)
     assert problems == [] and settings.stack.source == "configuration"
-    agents = {
-        "early_warnings": [
-            {
-                "kind": "agent_experience_drop",
-                "period": "2025-W40",
-                "metric": "csat",
-                "message": "index fell",
-            }
-        ]
-    }
-    report = run_stack(
-        analysis.dataset, analysis.metrics, {**analysis.results, "agents": agents}, settings
+    warning = Alert(
+        kind="agent_experience_drop",
+        period="2025-W40",
+        metric="csat",
+        message="index fell",
+        owner=settings.agent_warning.owner,
+        action=settings.agent_warning.action,
+        active=True,
     )
-    out = report.to_results()
+    agents = (warning,)
+    report = run_stack(analysis.dataset, analysis.metrics, analysis.results, settings, agents)
+    out = _json(report)
     trig = out["stack"]["metrics"][0]["triggers"][0]
     assert trig["episodes"] == [{"start": "2025-05", "end": "2025-05"}]
     fired = [a for a in out["alerts"] if a["kind"] == "stack_trigger"]
@@ -495,4 +497,14 @@ def test_a_configured_stack_replaces_the_default_and_fires_on_planted_masking(
 def test_the_run_is_deterministic(demo_run: tuple[Any, Any]) -> None:
     analysis, report = demo_run
     again = run_stack(analysis.dataset, analysis.metrics, analysis.results)
-    assert dumps(again.to_results()) == dumps(report.to_results())
+    assert dumps(_json(again)) == dumps(_json(report))
+
+
+def _json(report: Any) -> dict[str, Any]:
+    return {
+        "alerts": [encode(a) for a in report.alerts],
+        **{
+            key: encode(getattr(report, key))
+            for key in ("stack", "masking", "escalation_quality", "chain", "audit")
+        },
+    }

@@ -3,20 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cxroi._version import __version__
 from cxroi.analyses.agents import run_agents
+from cxroi.analyses.agents.section import agents_section
+from cxroi.analyses.alerts import agent_alerts
 from cxroi.analyses.retention import run_retention
+from cxroi.analyses.retention.section import retention_section
 from cxroi.analyses.stack.run import run_stack
 from cxroi.analyses.value import run_value
 from cxroi.analyses.vendor_audit import VendorAudit, audit, read_claims, write_audit
 from cxroi.config import Config
 from cxroi.errors import ConfigError, ContractError, Problem
-from cxroi.io.dataset import Dataset, load_dataset
+from cxroi.io.contract import CONTRACT_VERSION
+from cxroi.io.dataset import Dataset, ValidationReport, load_dataset
 from cxroi.metrics.exact import ExactMetrics, compute_exact_metrics
-from cxroi.results.build import build_results, write_results
+from cxroi.metrics.section import metrics_section
+from cxroi.results.build import SCHEMA_VERSION, write_results
+from cxroi.results.codec import encode
+from cxroi.results.model.dataset import (
+    ConfigEcho,
+    CostModelEcho,
+    DatasetSection,
+    ExcludedAfterAsOf,
+    RuleCount,
+)
 
 
 @dataclass
@@ -35,6 +49,31 @@ class Analysis:
         return written
 
 
+def dataset_section(ds: Dataset) -> DatasetSection:
+    rep: ValidationReport = ds.report
+    return DatasetSection(
+        rows=dict(rep.rows),
+        accepted=dict(rep.accepted),
+        quarantined=dict(rep.quarantined),
+        excluded_after_as_of=ExcludedAfterAsOf(rep.excluded_after_as_of),
+        rules=tuple(
+            RuleCount(c.table, c.column, c.rule, c.severity.value, c.count)  # type: ignore[arg-type]
+            for c in rep.counts
+        ),
+        present_columns={t: tuple(c) for t, c in ds.present_columns.items()},
+    )
+
+
+def config_echo(cfg: Config) -> ConfigEcho:
+    return ConfigEcho(
+        timezone=cfg.timezone,
+        currency=cfg.currency,
+        windows_days=tuple(cfg.windows_days),
+        cost_model={k: CostModelEcho(**asdict(v)) for k, v in cfg.cost_model.by_mode.items()},
+        strict=cfg.strict,
+    )
+
+
 def analyze(
     path: str | Path, config: Config | None = None, progress: Callable[[str], None] | None = None
 ) -> Analysis:
@@ -43,27 +82,45 @@ def analyze(
     cfg = ds.config
     say("computing resolution and survey metrics")
     metrics = compute_exact_metrics(ds)
-    results = build_results(ds, metrics)
+    results: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "contract_version": CONTRACT_VERSION,
+        "cxroi_version": __version__,
+        "as_of": metrics.as_of,
+        "currency": cfg.currency,
+        "config": encode(config_echo(cfg)),
+        "dataset": encode(dataset_section(ds)),
+        "metrics": encode(metrics_section(metrics)),
+    }
     notes: list[str] = []
     # Order matters: value reads retention's delta; the stack reads everything before it.
     say("retention with and without AI")
     retention = run_retention(ds, metrics, results, cfg.retention)
-    results["retention"] = retention.to_results()
+    results["retention"] = encode(retention_section(retention))
     notes.extend(retention.summary_lines())
     say("valuing retention and revenue")
     value = run_value(ds, metrics, results, cfg.value)
     results["value"] = value.to_results()
     say("agent experience and its lead over loyalty")
     agents = run_agents(ds, metrics, results, cfg.agents)
-    results["agents"] = agents.to_results()
+    agents_sec = agents_section(agents)
+    results["agents"] = encode(agents_sec)
     notes.extend(agents.summary_lines())
     say("metric stack, masking, loyalty chain and audit")
-    stack = run_stack(ds, metrics, results, cfg.stack)
-    results.update(stack.to_results())
+    warn = cfg.stack.agent_warning
+    stack = run_stack(
+        ds, metrics, results, cfg.stack, tuple(agent_alerts(agents_sec, warn.owner, warn.action))
+    )
+    results.update(
+        alerts=[encode(a) for a in stack.alerts],
+        stack=encode(stack.stack),
+        masking=encode(stack.masking),
+        escalation_quality=encode(stack.escalation_quality),
+        chain=encode(stack.chain),
+        audit=encode(stack.audit),
+    )
     notes.extend(stack.summary_lines())
     return Analysis(ds, metrics, results, notes)
-
-
 def vendor_audit_command(
     dataset: Path,
     claimed: float | None = None,

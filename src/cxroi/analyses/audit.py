@@ -21,11 +21,8 @@ activity metrics linked to no outcome.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable
 
-from cxroi.analyses.chain import ChainResult
-from cxroi.analyses.loyalty_stats import put
 from cxroi.analyses.panel import Panel
 from cxroi.analyses.stack.settings import (
     OUTCOMES,
@@ -38,6 +35,17 @@ from cxroi.analyses.stack.settings import (
 from cxroi.io.contract import TABLES
 from cxroi.io.dataset import Dataset
 from cxroi.metrics.queries import effective_escalated
+from cxroi.results.model.governance import (
+    AuditSection,
+    Coverage,
+    DebtItem,
+    MeasurementPath,
+    OutcomeAudit,
+    OutcomeStatus,
+    TableAudit,
+)
+from cxroi.results.model.governance import ReportedMetric as ClassifiedMetric
+from cxroi.results.model.loyalty import ChainSection
 from cxroi.stats.result import CannotCompute, Estimate, Result
 from cxroi.stats.summary import Proportion
 
@@ -95,164 +103,141 @@ _RULES: tuple[tuple[str, str, str | None], ...] = (
 )
 
 
-def classify(m: ReportedMetric) -> dict[str, Any]:
+def classify(m: ReportedMetric) -> ClassifiedMetric:
     text = re.sub(r"[^a-z0-9]+", " ", m.name.lower()).strip()
     rule = next(((k, o) for pat, k, o in _RULES if re.search(pat, text)), None)
     kind = m.kind or (rule[0] if rule else "unclassified")
     outcome = m.outcome or (rule[1] if rule and rule[1] else "none")
+    return ClassifiedMetric(
+        name=m.name,
+        kind=kind,
+        kind_source="declared" if m.kind else ("inferred" if rule else "unclassified"),
+        outcome=outcome,
+        outcome_source="declared" if m.outcome else ("inferred" if rule and rule[1] else "none"),
+    )
+
+
+def measurement_debt(
+    settings: AuditSettings,
+    outcomes: dict[str, OutcomeAudit],
+    reported: tuple[ClassifiedMetric, ...],
+    coverage: Coverage,
+    chain_unknown: dict[str, tuple[str, ...]],
+) -> tuple[DebtItem, ...]:
+    """The prioritised debt list: tiers 1 (no path) to 5 (activity without outcome)."""
+    items: list[tuple[int, str, str, str]] = []
+    declared = bool(reported)
+    for o in OUTCOMES:
+        body = outcomes[o]
+        if body.status == "no_measurement_path":
+            needs = "; ".join(sorted({p.needs for p in body.paths}))
+            items.append((1, "no_measurement_path", f"{o}: no measurement path", f"collect {needs}"))
+        elif declared and not body.reported_by:
+            paths = ", ".join(p.path for p in body.paths if p.measurable)
+            items.append(
+                (
+                    2,
+                    "measurable_not_reported",
+                    f"{o}: measurable from this data but not in the reported metrics",
+                    f"start reporting {paths}",
+                )
+            )
+    for tp, links in chain_unknown.items():
+        items.append(
+            (
+                3,
+                "unknown_chain_link",
+                f"{tp}: {', '.join(links)} unknown",
+                f"measure {tp} through these links (see chain.priorities)",
+            )
+        )
+    for key, (limit, label) in _thresholds(settings).items():
+        r = getattr(coverage, key)
+        if isinstance(r, Estimate) and r.estimate < limit:
+            items.append(
+                (4, "thin_coverage", f"{label} is {r.estimate:.1%} (below {limit:.0%})", f"raise {label}")
+            )
+    for m in reported:
+        if m.kind == "activity" and m.outcome == "none":
+            items.append(
+                (
+                    5,
+                    "activity_without_outcome",
+                    f"{m.name}: activity metric linked to no business outcome",
+                    "pair it with the outcome it should move, or retire it",
+                )
+            )
+        elif m.kind == "unclassified":
+            items.append(
+                (
+                    5,
+                    "unclassified",
+                    f"{m.name}: not recognised",
+                    "declare its kind (activity or outcome) and outcome",
+                )
+            )
+    items.sort(key=lambda t: t[0])  # stable: outcomes, touchpoints, declared order within a tier
+    return tuple(
+        DebtItem(priority=i + 1, tier=t, kind=k, item=item, action=action)
+        for i, (t, k, item, action) in enumerate(items)
+    )
+
+
+def _thresholds(s: AuditSettings) -> dict[str, tuple[float, str]]:
     return {
-        "name": m.name,
-        "kind": kind,
-        "kind_source": "declared" if m.kind else ("inferred" if rule else "unclassified"),
-        "outcome": outcome,
-        "outcome_source": "declared" if m.outcome else ("inferred" if rule and rule[1] else "none"),
+        "survey_response_rate": (s.min_survey_response_rate, "the survey response rate"),
+        "customer_id_match_rate": (s.min_customer_match_rate, "the customer-id match rate"),
+        "handoff_context_on_escalated": (s.min_fill_rate, "handoff_context on escalated contacts"),
+        "intent": (s.min_fill_rate, "contacts.intent fill rate"),
+        "touchpoint": (s.min_fill_rate, "contacts.touchpoint fill rate"),
     }
 
 
-@dataclass(frozen=True)
-class AuditResult:
-    settings: AuditSettings
-    tables: dict[str, dict[str, Any]]
-    coverage: dict[str, Result]
-    reported: tuple[dict[str, Any], ...]
-    outcomes: dict[str, dict[str, Any]]
-    chain_unknown: dict[str, tuple[str, ...]]
-    min_cell: int = 10
-
-    @property
-    def without_path(self) -> list[str]:
-        return [o for o in OUTCOMES if self.outcomes[o]["status"] == "no_measurement_path"]
-
-    def debt(self) -> list[dict[str, Any]]:
-        items: list[tuple[int, str, str, str]] = []
-        declared = bool(self.reported)
-        for o in OUTCOMES:
-            body = self.outcomes[o]
-            if body["status"] == "no_measurement_path":
-                needs = "; ".join(sorted({p["needs"] for p in body["paths"]}))
-                items.append(
-                    (1, "no_measurement_path", f"{o}: no measurement path", f"collect {needs}")
-                )
-            elif declared and not body["reported_by"]:
-                paths = ", ".join(p["path"] for p in body["paths"] if p["measurable"])
-                items.append(
-                    (
-                        2,
-                        "measurable_not_reported",
-                        f"{o}: measurable from this data but not in the reported metrics",
-                        f"start reporting {paths}",
-                    )
-                )
-        for tp, links in self.chain_unknown.items():
-            items.append(
-                (
-                    3,
-                    "unknown_chain_link",
-                    f"{tp}: {', '.join(links)} unknown",
-                    f"measure {tp} through these links (see chain.priorities)",
-                )
-            )
-        for key, (limit, label) in self._thresholds().items():
-            r = self.coverage.get(key)
-            if isinstance(r, Estimate) and r.estimate < limit:
-                items.append(
-                    (
-                        4,
-                        "thin_coverage",
-                        f"{label} is {r.estimate:.1%} (below {limit:.0%})",
-                        f"raise {label}",
-                    )
-                )
-        for m in self.reported:
-            if m["kind"] == "activity" and m["outcome"] == "none":
-                items.append(
-                    (
-                        5,
-                        "activity_without_outcome",
-                        f"{m['name']}: activity metric linked to no business outcome",
-                        "pair it with the outcome it should move, or retire it",
-                    )
-                )
-            elif m["kind"] == "unclassified":
-                items.append(
-                    (
-                        5,
-                        "unclassified",
-                        f"{m['name']}: not recognised",
-                        "declare its kind (activity or outcome) and outcome",
-                    )
-                )
-        items.sort(
-            key=lambda t: t[0]
-        )  # stable: outcomes, touchpoints, declared order within a tier
-        return [
-            {"priority": i + 1, "tier": t, "kind": k, "item": item, "action": action}
-            for i, (t, k, item, action) in enumerate(items)
-        ]
-
-    def _thresholds(self) -> dict[str, tuple[float, str]]:
-        s = self.settings
-        return {
-            "survey_response_rate": (s.min_survey_response_rate, "the survey response rate"),
-            "customer_id_match_rate": (s.min_customer_match_rate, "the customer-id match rate"),
-            "handoff_context_on_escalated": (
-                s.min_fill_rate,
-                "handoff_context on escalated contacts",
-            ),
-            "intent": (s.min_fill_rate, "contacts.intent fill rate"),
-            "touchpoint": (s.min_fill_rate, "contacts.touchpoint fill rate"),
-        }
-
-    def to_results(self) -> dict[str, Any]:
-        coverage: dict[str, Any] = {}
-        for key, value in sorted(self.coverage.items()):
-            put(coverage, key, value, None)
-        kinds = [m["kind"] for m in self.reported]
-        out: dict[str, Any] = {
-            "tables": self.tables,
-            "coverage": coverage,
-            "reported": list(self.reported),
-            "outcomes": self.outcomes,
-            "outcomes_without_measurement_path": self.without_path,
-            "debt": self.debt(),
-        }
-        if self.reported:
-            out["reported_counts"] = {k: kinds.count(k) for k in (*KINDS, "unclassified")}
-        else:
-            out["reported_note"] = (
-                "no catalogue of reported metrics declared ([[audit.reported]] "
-                "in the configuration): the audit covers the data only"
-            )
-        return out
-
-
 def audit_measurement(
-    ds: Dataset, panel: Panel, chain: ChainResult, results: dict[str, Any], settings: AuditSettings
-) -> AuditResult:
+    ds: Dataset,
+    panel: Panel,
+    chain: ChainSection,
+    computed: Callable[[str], tuple[bool, str]],
+    settings: AuditSettings,
+) -> AuditSection:
+    """The audit; ``computed(path)`` says whether this run computed a results path, else why not."""
     reported = tuple(classify(m) for m in settings.reported)
     checks = _checks(ds, panel)
-    outcomes: dict[str, dict[str, Any]] = {}
+    outcomes: dict[str, OutcomeAudit] = {}
     for o in OUTCOMES:
-        paths = [_path_state(results, p, needs, checks[check]) for p, needs, check in PATHS[o]]
-        by = sorted(m["name"] for m in reported if m["outcome"] == o)
-        measurable = any(p["measurable"] for p in paths)
-        status = (
+        paths = tuple(
+            _path_state(computed, p, needs, checks[check]) for p, needs, check in PATHS[o]
+        )
+        by = tuple(sorted(m.name for m in reported if m.outcome == o))
+        measurable = any(p.measurable for p in paths)
+        status: OutcomeStatus = (
             ("reported" if by else "measurable")
             if measurable
             else ("reported_without_data" if by else "no_measurement_path")
         )
-        outcomes[o] = {"status": status, "paths": paths, "reported_by": by}
+        outcomes[o] = OutcomeAudit(status, paths, by)
     unknown: dict[str, list[str]] = {}
-    for p in chain.priorities():
-        unknown.setdefault(p["touchpoint"], []).append(p["link"])
-    return AuditResult(
-        settings,
-        _tables(ds),
-        _coverage(ds, panel),
-        reported,
-        outcomes,
-        {tp: tuple(v) for tp, v in unknown.items()},
-        ds.config.min_cell,
+    for p in chain.priorities:
+        unknown.setdefault(p.touchpoint, []).append(p.link)
+    chain_unknown = {tp: tuple(v) for tp, v in unknown.items()}
+    coverage = _coverage(ds, panel)
+    kinds = [m.kind for m in reported]
+    return AuditSection(
+        tables=_tables(ds),
+        coverage=coverage,
+        reported=reported,
+        outcomes=outcomes,
+        outcomes_without_measurement_path=tuple(
+            o for o in OUTCOMES if outcomes[o].status == "no_measurement_path"
+        ),
+        debt=measurement_debt(settings, outcomes, reported, coverage, chain_unknown),
+        reported_counts={k: kinds.count(k) for k in (*KINDS, "unclassified")} if reported else None,
+        reported_note=None
+        if reported
+        else (
+            "no catalogue of reported metrics declared ([[audit.reported]] in the "
+            "configuration): the audit covers the data only"
+        ),
     )
 
 
@@ -272,44 +257,32 @@ def _checks(ds: Dataset, panel: Panel) -> dict[str, bool]:
     }
 
 
-def _path_state(results: dict[str, Any], path: str, needs: str, measurable: bool) -> dict[str, Any]:
+def _path_state(
+    computed: Callable[[str], tuple[bool, str]], path: str, needs: str, measurable: bool
+) -> MeasurementPath:
     """Can the data reach this path, and did this run compute it (else why not)?"""
-    node: Any = results
-    parent: Any = None
-    key = ""
-    for key in path.split("."):
-        parent = node
-        node = node.get(key) if isinstance(node, dict) else None
-    out: dict[str, Any] = {
-        "path": path,
-        "needs": needs,
-        "measurable": measurable,
-        "computed": node is not None,
-    }
-    if node is None:
-        note = parent.get(f"{key}_note") if isinstance(parent, dict) else None
-        out["note"] = note or "not in results"
-    return out
+    done, why = computed(path)
+    return MeasurementPath(path, needs, measurable, done, None if done else why)
 
 
-def _tables(ds: Dataset) -> dict[str, dict[str, Any]]:
+def _tables(ds: Dataset) -> dict[str, TableAudit]:
     rep = ds.report
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, TableAudit] = {}
     for spec in TABLES:
         present = ds.has(spec.name)
         cols = ds.present_columns.get(spec.name, ())
-        out[spec.name] = {
-            "present": present,
-            "rows_read": rep.rows.get(spec.name),
-            "rows_accepted": rep.accepted.get(spec.name),
-            "missing_columns": [c for c in spec.column_names if c not in cols]
+        out[spec.name] = TableAudit(
+            present=present,
+            rows_read=rep.rows.get(spec.name),
+            rows_accepted=rep.accepted.get(spec.name),
+            missing_columns=tuple(c for c in spec.column_names if c not in cols)
             if present
-            else list(spec.column_names),
-        }
+            else tuple(spec.column_names),
+        )
     return out
 
 
-def _coverage(ds: Dataset, panel: Panel) -> dict[str, Result]:
+def _coverage(ds: Dataset, panel: Panel) -> Coverage:
     total = panel.total(lambda k: True)
     out: dict[str, Result] = {}
     if panel.has_surveys:
@@ -365,4 +338,4 @@ def _coverage(ds: Dataset, panel: Panel) -> dict[str, Result]:
         if ds.has("customers", "monthly_revenue")
         else CannotCompute("customers.monthly_revenue is absent")
     )
-    return out
+    return Coverage(**out)

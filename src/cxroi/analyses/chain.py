@@ -20,7 +20,7 @@ it inconclusive.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -29,24 +29,43 @@ import ibis
 import ibis.expr.datatypes as dt
 import pandas as pd
 
-from cxroi.analyses.loyalty_stats import excludes_zero, nps_difference, put, welch_difference
-from cxroi.analyses.panel import DEC, DEC_SQ, UNKNOWN, CellKey, CellStats, Panel, where
+from cxroi.analyses.loyalty_stats import (
+    excludes_zero,
+    mark_small_cells,
+    nps_difference,
+    welch_difference,
+)
+from cxroi.analyses.panel import DEC, DEC_SQ, UNKNOWN, CellStats, Panel, where
 from cxroi.analyses.stack.settings import ChainSettings
+from cxroi.io.contract import AI_TOUCHPOINTS
 from cxroi.io.dataset import Dataset
-from cxroi.stats.result import CannotCompute, Result
+from cxroi.results.model.loyalty import (
+    STATUSES,
+    BehaviourLink,
+    BehaviourMeasures,
+    ChainLinks,
+    ChainPriority,
+    ChainSection,
+    ChainTouchpoint,
+    EffortLink,
+    EffortMeasures,
+    LinkStatus,
+    ResolutionLink,
+    ResolutionMeasures,
+    SentimentLink,
+    SentimentMeasures,
+    StatusCounts,
+    measures_of,
+)
+from cxroi.stats.result import CannotCompute, ContrastResult
 from cxroi.stats.summary import Moments, Proportion, newcombe_difference
 
-TOUCHPOINTS: tuple[str, ...] = (
-    "chatbot",
-    "voicebot",
-    "ivr",
-    "routing",
-    "agent_assist",
-    "proactive",
-)
-LINKS: tuple[str, ...] = ("effort", "resolution", "sentiment", "behaviour")
-STATUSES: tuple[str, ...] = ("positive", "negative", "inconclusive", "unknown")
 BASELINE = "human_only contacts with touchpoint none (no AI)"
+STATUS_RULE = (
+    "positive/negative: the 95% interval of the contrast with the baseline excludes 0 (higher = "
+    "better for every measure); inconclusive: it does not; unknown: no data (a measurement "
+    "priority)"
+)
 UNLOCK = {
     "effort": "CES answers (surveys.kind = ces) on contacts through {tp}",
     "resolution": "contacts through {tp} at least 7 days before as_of (repeat contacts)",
@@ -55,13 +74,6 @@ UNLOCK = {
     "behaviour": "customers.churned_at (and a revenue table) for customers whose first contact "
     "went through {tp}, followed for {days} days",
 }
-
-
-@dataclass(frozen=True)
-class Link:
-    status: str
-    measures: dict[str, Result]
-    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -76,7 +88,7 @@ class Behaviour:
         )
 
 
-def link_status(measures: dict[str, Result]) -> tuple[str, str]:
+def link_status(measures: Mapping[str, ContrastResult]) -> tuple[LinkStatus, str | None]:
     """Status of a link from its measures (all higher = better), and a note when it needs one."""
     known = {k: v for k, v in measures.items() if not isinstance(v, CannotCompute)}
     if not known:
@@ -88,86 +100,59 @@ def link_status(measures: dict[str, Result]) -> tuple[str, str]:
     if 1 in signs and -1 in signs:
         return "inconclusive", "its measures disagree in direction"
     if 1 in signs:
-        return "positive", ""
+        return "positive", None
     if -1 in signs:
-        return "negative", ""
-    return "inconclusive", ""
+        return "negative", None
+    return "inconclusive", None
 
 
-@dataclass(frozen=True)
-class ChainResult:
-    settings: ChainSettings
-    touchpoints: dict[str, dict[str, Link]]
-    contacts: dict[str, int]
-    baseline_contacts: int
-    min_cell: int = 10
-
-    def priorities(self) -> list[dict[str, str]]:
-        out = []
-        for tp in TOUCHPOINTS:
-            for link in LINKS:
-                lk = self.touchpoints[tp][link]
-                if lk.status == "unknown":
-                    out.append(
-                        {
-                            "touchpoint": tp,
-                            "link": link,
-                            "reason": lk.note,
-                            "unlock": UNLOCK[link].format(tp=tp, days=self.settings.followup_days),
-                        }
+def _section(
+    settings: ChainSettings,
+    touchpoints: dict[str, ChainTouchpoint],
+    baseline_contacts: int,
+) -> ChainSection:
+    counts = {s: 0 for s in STATUSES}
+    priorities = []
+    for tp in AI_TOUCHPOINTS:
+        for name, link in touchpoints[tp].links.items():
+            counts[link.status] += 1
+            if link.status == "unknown":
+                priorities.append(
+                    ChainPriority(
+                        tp,
+                        name,
+                        link.note or "",
+                        UNLOCK[name].format(tp=tp, days=settings.followup_days),
                     )
-        return out
-
-    def to_results(self) -> dict[str, Any]:
-        tps: dict[str, Any] = {}
-        counts = {s: 0 for s in STATUSES}
-        for tp in TOUCHPOINTS:
-            links: dict[str, Any] = {}
-            for link in LINKS:
-                lk = self.touchpoints[tp][link]
-                counts[lk.status] += 1
-                measures: dict[str, Any] = {}
-                for name, value in lk.measures.items():
-                    put(measures, name, value, self.min_cell)
-                body: dict[str, Any] = {"status": lk.status, "measures": measures}
-                if lk.note:
-                    body["note"] = lk.note
-                links[link] = body
-            tps[tp] = {"contacts": self.contacts[tp], "links": links}
-        return {
-            "baseline": BASELINE,
-            "baseline_contacts": self.baseline_contacts,
-            "statuses": "positive/negative: the 95% interval of the contrast with the baseline "
-            "excludes 0 (higher = better for every measure); inconclusive: it does not; unknown: "
-            "no data (a measurement priority)",
-            "behaviour_note": f"customers whose first contact is at least "
-            f"{self.settings.followup_days} days before as_of, by the touchpoint of that contact; "
-            "unadjusted (see retention.delta_12m_adjusted for the adjusted effect of AI)",
-            "touchpoints": tps,
-            "status_counts": counts,
-            "priorities": self.priorities(),
-        }
+                )
+    return ChainSection(
+        baseline=BASELINE,
+        baseline_contacts=baseline_contacts,
+        statuses=STATUS_RULE,
+        behaviour_note=f"customers whose first contact is at least {settings.followup_days} "
+        "days before as_of, by the touchpoint of that contact; unadjusted (see "
+        "retention.delta_12m_adjusted for the adjusted effect of AI)",
+        touchpoints=touchpoints,
+        status_counts=StatusCounts(**counts),
+        priorities=tuple(priorities),
+    )
 
 
-def map_chain(ds: Dataset, panel: Panel, settings: ChainSettings) -> ChainResult:
-    def is_base(k: CellKey) -> bool:
-        return k.mode == "human_only" and k.touchpoint == "none"
-
-    base = panel.total(is_base)
+def map_chain(ds: Dataset, panel: Panel, settings: ChainSettings) -> ChainSection:
+    base = panel.total(where(touchpoint="none", also=lambda k: k.mode == "human_only"))
     behaviour, why_not = _behaviour(ds, settings)
     base_b = _sum_b(behaviour, lambda tp, mode: mode == "human_only" and tp == "none")
-    links: dict[str, dict[str, Link]] = {}
-    contacts: dict[str, int] = {}
-    for tp in TOUCHPOINTS:
+    touchpoints: dict[str, ChainTouchpoint] = {}
+    min_cell = ds.config.min_cell
+    for tp in AI_TOUCHPOINTS:
         cur = panel.total(where(touchpoint=tp))
-        contacts[tp] = cur.contacts
         cur_b = _sum_b(behaviour, _tp_is(tp))
-        links[tp] = _links(ds, panel, tp, cur, base, cur_b, base_b, why_not, settings)
-    return ChainResult(settings, links, contacts, base.contacts, ds.config.min_cell)
+        links = _links(panel, tp, cur, base, cur_b, base_b, why_not, settings, min_cell)
+        touchpoints[tp] = ChainTouchpoint(cur.contacts, links)
+    return _section(settings, touchpoints, base.contacts)
 
 
 def _links(
-    ds: Dataset,
     panel: Panel,
     tp: str,
     cur: CellStats,
@@ -176,7 +161,8 @@ def _links(
     base_b: Behaviour,
     why_not: dict[str, str],
     settings: ChainSettings,
-) -> dict[str, Link]:
+    min_cell: int,
+) -> ChainLinks:
     none = f"no contacts through touchpoint {tp}" if cur.contacts == 0 else ""
     no_base = "no baseline contacts (human_only, touchpoint none)" if base.contacts == 0 else ""
 
@@ -185,66 +171,72 @@ def _links(
 
     no_surveys = "the dataset has no surveys table"
     survey_why = no_surveys if not panel.has_surveys else ""
-    measures: dict[str, dict[str, Result]] = {
-        "effort": {
-            "ces": welch_difference(
-                cur.ces,
-                base.ces,
-                reason(survey_why or f"fewer than 2 CES answers on {tp} or baseline contacts"),
-            )
-        },
-        "resolution": {
-            "fcr_7d": newcombe_difference(
-                cur.fcr,
-                base.fcr,
-                reason(f"no {tp} or baseline contact at least 7 days before as_of"),
-            )
-        },
-        "sentiment": {
-            "csat": newcombe_difference(
-                cur.csat,
-                base.csat,
-                reason(survey_why or f"no CSAT answers on {tp} or baseline contacts"),
+    effort = EffortMeasures(
+        ces=welch_difference(
+            cur.ces,
+            base.ces,
+            reason(survey_why or f"fewer than 2 CES answers on {tp} or baseline contacts"),
+        )
+    )
+    resolution = ResolutionMeasures(
+        fcr_7d=newcombe_difference(
+            cur.fcr,
+            base.fcr,
+            reason(f"no {tp} or baseline contact at least 7 days before as_of"),
+        )
+    )
+    sentiment = SentimentMeasures(
+        csat=newcombe_difference(
+            cur.csat,
+            base.csat,
+            reason(survey_why or f"no CSAT answers on {tp} or baseline contacts"),
+        ),
+        nps=nps_difference(
+            cur.nps,
+            base.nps,
+            reason(survey_why or f"no NPS answers on {tp} or baseline contacts"),
+        ),
+        sentiment_shift=welch_difference(
+            cur.shift,
+            base.shift,
+            reason(
+                "contacts.sentiment_start/sentiment_end are absent"
+                if not panel.has_sentiment
+                else f"fewer than 2 {tp} or baseline contacts with both sentiment scores"
             ),
-            "nps": nps_difference(
-                cur.nps,
-                base.nps,
-                reason(survey_why or f"no NPS answers on {tp} or baseline contacts"),
-            ),
-            "sentiment_shift": welch_difference(
-                cur.shift,
-                base.shift,
-                reason(
-                    "contacts.sentiment_start/sentiment_end are absent"
-                    if not panel.has_sentiment
-                    else f"fewer than 2 {tp} or baseline contacts with both sentiment scores"
-                ),
-            ),
-        },
-        "behaviour": {
-            "retention": newcombe_difference(
-                cur_b.retained,
-                base_b.retained,
-                none
-                or why_not.get("retention")
-                or f"no customer whose first contact went through "
-                f"{tp} (or baseline) has {settings.followup_days} days of follow-up",
-            ),
-            "spend": welch_difference(
-                cur_b.spend,
-                base_b.spend,
-                none
-                or why_not.get("spend")
-                or f"fewer than 2 customers with {settings.followup_days} "
-                f"days of follow-up on {tp} or baseline",
-            ),
-        },
-    }
-    out = {}
-    for link, ms in measures.items():
-        status, note = link_status(ms)
-        out[link] = Link(status, ms, note)
-    return out
+        ),
+    )
+    behaviour = BehaviourMeasures(
+        retention=newcombe_difference(
+            cur_b.retained,
+            base_b.retained,
+            none
+            or why_not.get("retention")
+            or f"no customer whose first contact went through "
+            f"{tp} (or baseline) has {settings.followup_days} days of follow-up",
+        ),
+        spend=welch_difference(
+            cur_b.spend,
+            base_b.spend,
+            none
+            or why_not.get("spend")
+            or f"fewer than 2 customers with {settings.followup_days} "
+            f"days of follow-up on {tp} or baseline",
+        ),
+    )
+    e = mark_small_cells(effort, min_cell)
+    r = mark_small_cells(resolution, min_cell)
+    se = mark_small_cells(sentiment, min_cell)
+    b = mark_small_cells(behaviour, min_cell)
+    (es, en), (rs, rn), (ss, sn), (bs, bn) = (
+        link_status(measures_of(m)) for m in (e, r, se, b)
+    )
+    return ChainLinks(
+        EffortLink(es, e, en),
+        ResolutionLink(rs, r, rn),
+        SentimentLink(ss, se, sn),
+        BehaviourLink(bs, b, bn),
+    )
 
 
 def _tp_is(tp: str) -> Callable[[str, str], bool]:

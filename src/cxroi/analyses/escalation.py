@@ -26,10 +26,17 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from cxroi.analyses.loyalty_stats import put
+from cxroi.analyses.loyalty_stats import with_small_cell
 from cxroi.analyses.panel import DEC, DEC_SQ, UNKNOWN, WINDOW, enriched_contacts
 from cxroi.analyses.stack.settings import COMPONENTS, EscalationSettings
 from cxroi.io.dataset import Dataset
+from cxroi.results.model.loyalty import (
+    EscalationCell,
+    EscalationComponents,
+    EscalationMonth,
+    EscalationScore,
+    EscalationSection,
+)
 from cxroi.stats.result import CannotCompute, Estimate, Result
 from cxroi.stats.summary import Z95, Moments, Proportion
 
@@ -70,15 +77,22 @@ def empty_sums() -> Sums:
     )
 
 
+DEFINITION = (
+    "weighted mean over escalated contacts of: handoff context passed, resolved without a 7-day "
+    "repeat, post-escalation CSAT 4-5 share, QA score / 100; components without data are left "
+    "out and the weights renormalised"
+)
+
+
 @dataclass(frozen=True)
 class Quality:
-    score: Result
-    components: dict[str, Result]
+    score: EscalationScore | CannotCompute
+    components: EscalationComponents
     used: tuple[str, ...]
     contacts: int
 
 
-def score(s: Sums, weights: dict[str, float], missing: dict[str, str]) -> Quality:
+def score(s: Sums, weights: dict[str, float], missing: dict[str, str], min_cell: int) -> Quality:
     """The composite and its components from sufficient statistics."""
     comps: dict[str, Result] = {}
     for c in COMPONENTS:
@@ -89,17 +103,20 @@ def score(s: Sums, weights: dict[str, float], missing: dict[str, str]) -> Qualit
             comps[c] = Proportion(m.n, round(m.total)).estimate(f"no escalated contact with {c}")
         else:
             comps[c] = m.mean(f"no escalated contact with {c}")
+    components = EscalationComponents(
+        **{c: with_small_cell(v, min_cell) for c, v in comps.items()}
+    )
     used = tuple(
         c
         for c in COMPONENTS
         if isinstance(comps[c], Estimate) and s.single[c].n >= 2 and weights.get(c, 0) > 0
     )
     if s.contacts == 0:
-        return Quality(CannotCompute(NO_ESCALATIONS), comps, (), 0)
+        return Quality(CannotCompute(NO_ESCALATIONS), components, (), 0)
     if not used:
         return Quality(
             CannotCompute("no component has data on at least 2 escalated contacts"),
-            comps,
+            components,
             (),
             s.contacts,
         )
@@ -116,61 +133,22 @@ def score(s: Sums, weights: dict[str, float], missing: dict[str, str]) -> Qualit
         cov = (sab - sa * sb / n_ab) / (n_ab - 1)
         var += 2 * w[a] * w[b] * n_ab * cov / (s.single[a].n * s.single[b].n)
     se = math.sqrt(max(var, 0.0))
-    est = Estimate(
+    est = EscalationScore(
         value,
         max(0.0, value - Z95 * se),
         min(1.0, value + Z95 * se),
         method="weighted mean of components, normal interval with their covariance",
         n=s.contacts,
         se=se,
-        extra={"weights": {c: w[c] for c in used}},
+        small_cell=s.contacts < min_cell,
+        weights={c: w[c] for c in used},
     )
-    return Quality(est, comps, used, s.contacts)
-
-
-@dataclass(frozen=True)
-class EscalationResult:
-    settings: EscalationSettings
-    overall: Quality
-    by_touchpoint: dict[str, Quality]
-    monthly: tuple[tuple[str, Quality], ...]
-    missing: dict[str, str]
-    min_cell: int = 10
-
-    def to_results(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "definition": "weighted mean over escalated contacts of: handoff context passed, "
-            "resolved without a 7-day repeat, post-escalation CSAT 4-5 share, QA score / 100; "
-            "components without data are left out and the weights renormalised",
-            "escalated_contacts": self.overall.contacts,
-            "weights": dict(sorted(self.settings.weights.items())),
-        }
-        put(out, "score", self.overall.score, self.min_cell)
-        out["components"] = self._components(self.overall)
-        out["components_used"] = list(self.overall.used)
-        out["by_touchpoint"] = {
-            tp: {**self._score(q), "components": self._components(q, compact=True)}
-            for tp, q in sorted(self.by_touchpoint.items())
-        }
-        out["monthly"] = [{"month": m, **self._score(q, compact=True)} for m, q in self.monthly]
-        return out
-
-    def _score(self, q: Quality, compact: bool = False) -> dict[str, Any]:
-        row: dict[str, Any] = {}
-        put(row, "score", q.score, self.min_cell, compact=compact)
-        row["escalated_contacts"] = q.contacts
-        return row
-
-    def _components(self, q: Quality, compact: bool = False) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for c in COMPONENTS:
-            put(out, c, q.components[c], self.min_cell, compact=compact)
-        return out
+    return Quality(est, components, used, s.contacts)
 
 
 def measure_escalation_quality(
     ds: Dataset, settings: EscalationSettings, enriched: ir.Table | None = None
-) -> EscalationResult:
+) -> EscalationSection:
     missing: dict[str, str] = {}
     if not ds.has("contacts", "handoff_context"):
         missing["context_passed"] = "contacts.handoff_context is absent"
@@ -190,17 +168,27 @@ def measure_escalation_quality(
                 acc = acc + cells[key]
         return acc
 
-    w = settings.weights
-    overall = score(total(lambda k: True), w, missing)
-    tps = sorted({k[1] for k in cells})
-    months = sorted({k[0] for k in cells})
-    return EscalationResult(
-        settings,
-        overall,
-        {tp: score(total(lambda k, tp=tp: k[1] == tp), w, missing) for tp in tps},
-        tuple((m, score(total(lambda k, m=m: k[0] == m), w, missing)) for m in months),
-        missing,
-        ds.config.min_cell,
+    w, min_cell = settings.weights, ds.config.min_cell
+    overall = score(total(lambda k: True), w, missing, min_cell)
+    by_touchpoint = {
+        tp: score(total(lambda k, tp=tp: k[1] == tp), w, missing, min_cell)
+        for tp in sorted({k[1] for k in cells})
+    }
+    monthly = tuple(
+        (m, score(total(lambda k, m=m: k[0] == m), w, missing, min_cell))
+        for m in sorted({k[0] for k in cells})
+    )
+    return EscalationSection(
+        definition=DEFINITION,
+        escalated_contacts=overall.contacts,
+        weights=dict(sorted(w.items())),
+        score=overall.score,
+        components=overall.components,
+        components_used=overall.used,
+        by_touchpoint={
+            tp: EscalationCell(q.score, q.contacts, q.components) for tp, q in by_touchpoint.items()
+        },
+        monthly=tuple(EscalationMonth(m, q.score, q.contacts) for m, q in monthly),
     )
 
 

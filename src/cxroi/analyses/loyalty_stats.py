@@ -1,4 +1,4 @@
-"""Two-group contrasts the loyalty analyses share, and their JSON form.
+"""Two-group contrasts the loyalty analyses share, and their small-cell marking.
 
 Built on the additive summaries of :mod:`cxroi.stats.summary`: a difference of means (Welch), a
 difference of NPS (normal, trinomial variances) and the Newcombe difference of shares already
@@ -8,15 +8,22 @@ there. Each returns an :class:`Estimate` or a :class:`CannotCompute` with the re
 from __future__ import annotations
 
 import math
-from typing import Any
+from dataclasses import fields, replace
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 from scipy import stats as sps
 
-from cxroi.stats.result import CannotCompute, Estimate, Result
+from cxroi.stats.result import CannotCompute, Contrast, ContrastResult, Estimate, Result
 from cxroi.stats.summary import Z95, Moments, NpsCounts
 
+R = TypeVar("R", Result, ContrastResult)
+D = TypeVar("D", bound="DataclassInstance")
 
-def welch_difference(a: Moments, b: Moments, reason: str) -> Result:
+
+def welch_difference(a: Moments, b: Moments, reason: str) -> ContrastResult:
     """mean(a) − mean(b) with a Welch–Satterthwaite t interval (unequal variances)."""
     if a.n < 2 or b.n < 2:
         return CannotCompute(reason)
@@ -25,23 +32,15 @@ def welch_difference(a: Moments, b: Moments, reason: str) -> Result:
     se = math.sqrt(va + vb)
     if se == 0.0:
         # both groups constant: the difference is known exactly
-        return Estimate(
-            diff, diff, diff, method="welch t", n=a.n + b.n, se=0.0, extra={"n_a": a.n, "n_b": b.n}
-        )
+        return Contrast(diff, diff, diff, method="welch t", n=a.n + b.n, se=0.0, n_a=a.n, n_b=b.n)
     df = (va + vb) ** 2 / (va * va / (a.n - 1) + vb * vb / (b.n - 1))
     half = float(sps.t.ppf(0.975, df)) * se
-    return Estimate(
-        diff,
-        diff - half,
-        diff + half,
-        method="welch t",
-        n=a.n + b.n,
-        se=se,
-        extra={"n_a": a.n, "n_b": b.n},
+    return Contrast(
+        diff, diff - half, diff + half, method="welch t", n=a.n + b.n, se=se, n_a=a.n, n_b=b.n
     )
 
 
-def nps_difference(a: NpsCounts, b: NpsCounts, reason: str) -> Result:
+def nps_difference(a: NpsCounts, b: NpsCounts, reason: str) -> ContrastResult:
     """NPS(a) − NPS(b) in points, normal interval from the two trinomial variances."""
     if a.n == 0 or b.n == 0:
         return CannotCompute(reason)
@@ -53,61 +52,36 @@ def nps_difference(a: NpsCounts, b: NpsCounts, reason: str) -> Result:
     (na, va), (nb, vb) = part(a), part(b)
     se = math.sqrt(va + vb)
     diff = na - nb
-    return Estimate(
+    return Contrast(
         diff,
         diff - Z95 * se,
         diff + Z95 * se,
         method="trinomial normal",
         n=a.n + b.n,
         se=se,
-        extra={"n_a": a.n, "n_b": b.n},
+        n_a=a.n,
+        n_b=b.n,
     )
 
 
-def obj(
-    result: Result, min_cell: int | None = None, compact: bool = False
-) -> dict[str, Any] | None:
-    """An estimate object for results.json (None when not computable; the caller adds the note).
+def with_small_cell(result: R, min_cell: int) -> R:
+    """``result`` marked ``small_cell`` when it rests on fewer than ``min_cell`` observations.
 
-    ``compact`` keeps estimate, interval and n only (long monthly series). A cell resting on fewer
-    than ``min_cell`` observations is marked ``small_cell`` (the summary suppresses it).
+    A contrast is as private as its smaller side; the report suppresses small cells.
     """
     if isinstance(result, CannotCompute):
-        return None
-    if compact:
-        out: dict[str, Any] = {
-            "estimate": result.estimate,
-            "ci_low": result.ci_low,
-            "ci_high": result.ci_high,
-            "n": result.n,
-        }
-    else:
-        out = result.as_dict()
-    for key, value in list(out.items()):
-        if isinstance(value, float) and not math.isfinite(value):
-            out[key] = None
-    if min_cell is not None and result.n is not None:
-        out["small_cell"] = _smallest_n(result) < min_cell
+        return result
+    smallest = result.smallest_side if isinstance(result, Contrast) else int(result.n or 0)
+    return replace(result, small_cell=smallest < min_cell)
+
+
+def mark_small_cells(measures: D, min_cell: int) -> D:
+    """Every estimate field of a dataclass of measures, marked as :func:`with_small_cell` does."""
+    changes = {
+        f.name: with_small_cell(getattr(measures, f.name), min_cell) for f in fields(measures)
+    }
+    out: D = replace(measures, **changes)
     return out
-
-
-def _smallest_n(result: Estimate) -> int:
-    # a contrast is as private as its smaller side
-    sides = [v for k, v in result.extra.items() if k in ("n_a", "n_b") and isinstance(v, int)]
-    return min(sides) if sides else int(result.n or 0)
-
-
-def put(
-    target: dict[str, Any],
-    key: str,
-    result: Result,
-    min_cell: int | None = None,
-    compact: bool = False,
-) -> None:
-    """``target[key]`` = estimate object, or null with ``<key>_note`` saying why."""
-    target[key] = obj(result, min_cell, compact)
-    if isinstance(result, CannotCompute):
-        target[f"{key}_note"] = result.reason
 
 
 def excludes_zero(result: Result) -> int:

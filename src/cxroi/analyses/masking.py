@@ -20,11 +20,12 @@ not with its own first month. See docs/metric-stack.md for the choice and its ch
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from cxroi.analyses.loyalty_stats import excludes_zero, put, welch_difference
+from cxroi.analyses.loyalty_stats import excludes_zero, welch_difference, with_small_cell
 from cxroi.analyses.panel import CellStats, Panel, bot_entry, where
 from cxroi.analyses.stack.settings import MaskingSettings
+from cxroi.results.model.governance import Alert, ChangeEstimate, MaskingEvidence
+from cxroi.results.model.masking import MaskingMonth, MaskingSection
 from cxroi.stats.result import CannotCompute, Estimate, Result
 from cxroi.stats.summary import Moments, Proportion, newcombe_difference
 
@@ -91,67 +92,59 @@ class MaskingResult:
     def flagged_months(self) -> tuple[str, ...]:
         return tuple(m.month for m in self.months if m.flagged)
 
-    def alerts(self) -> list[dict[str, Any]]:
-        out = []
-        for m in self.months:
-            if not m.flagged:
-                continue
-            out.append(
-                {
-                    "kind": KIND,
-                    "period": m.month,
-                    "metric": "containment_rate",
-                    "message": m.message(),
-                    "owner": self.settings.owner,
-                    "action": self.settings.action,
-                    "active": m.month == self.months[-1].month,
-                    "evidence": {
-                        "containment_change": _plain(m.containment_change),
-                        "resolution_change": _plain(m.resolution_change),
-                        "ces_change": _plain(m.ces_change),
-                        "reference_months": list(m.reference),
-                    },
-                }
+    def alerts(self) -> list[Alert]:
+        last = self.months[-1].month if self.months else ""
+        return [
+            Alert(
+                kind=KIND,
+                period=m.month,
+                metric="containment_rate",
+                message=m.message(),
+                owner=self.settings.owner,
+                action=self.settings.action,
+                active=m.month == last,
+                evidence=MaskingEvidence(
+                    m.reference,
+                    _change(m.containment_change),
+                    _change(m.resolution_change),
+                    _change(m.ces_change),
+                ),
             )
-        return out
+            for m in self.months
+            if m.flagged
+        ]
 
-    def to_results(self) -> dict[str, Any]:
-        rows = []
-        for m in self.months:
-            row: dict[str, Any] = {"month": m.month, "reference_months": list(m.reference)}
-            for key, value in (
-                ("containment_rate", m.containment),
-                ("resolution", m.resolution),
-                ("ces", m.ces),
-                ("containment_change", m.containment_change),
-                ("resolution_change", m.resolution_change),
-                ("ces_change", m.ces_change),
-            ):
-                put(row, key, value, self.min_cell, compact=True)
-            row.update(
-                {
-                    "containment_rises": m.containment_rises,
-                    "resolution_falls": m.resolution_falls,
-                    "effort_worsens": m.effort_worsens,
-                    "flagged": m.flagged,
-                }
+    def section(self) -> MaskingSection:
+        rows = tuple(
+            MaskingMonth(
+                month=m.month,
+                reference_months=m.reference,
+                containment_rate=with_small_cell(m.containment, self.min_cell),
+                resolution=with_small_cell(m.resolution, self.min_cell),
+                ces=with_small_cell(m.ces, self.min_cell),
+                containment_change=with_small_cell(m.containment_change, self.min_cell),
+                resolution_change=with_small_cell(m.resolution_change, self.min_cell),
+                ces_change=with_small_cell(m.ces_change, self.min_cell),
+                containment_rises=m.containment_rises,
+                resolution_falls=m.resolution_falls,
+                effort_worsens=m.effort_worsens,
+                flagged=m.flagged,
             )
-            rows.append(row)
-        out: dict[str, Any] = {
-            "method": "month vs pooled reference of the previous unflagged months; flagged when "
+            for m in self.months
+        )
+        return MaskingSection(
+            method="month vs pooled reference of the previous unflagged months; flagged when "
             "the containment rise's 95% interval is above 0 and the resolution or CES change's "
             "95% interval is below 0 (Newcombe for shares, Welch for CES)",
-            "resolution_measure": RESOLUTION_MEASURE,
-            "effort_measure": EFFORT_MEASURE,
-            "reference_months": self.settings.reference_months,
-            "flagged_months": list(self.flagged_months),
-            "months": rows,
-        }
-        if not self.has_surveys:
-            out["effort_measure_note"] = (
-                "the dataset has no surveys table: only resolution is tested"
-            )
-        return out
+            resolution_measure=RESOLUTION_MEASURE,
+            effort_measure=EFFORT_MEASURE,
+            reference_months=self.settings.reference_months,
+            flagged_months=self.flagged_months,
+            months=rows,
+            effort_measure_note=None
+            if self.has_surveys
+            else "the dataset has no surveys table: only resolution is tested",
+        )
 
 
 def detect_masking(panel: Panel, settings: MaskingSettings, min_cell: int = 10) -> MaskingResult:
@@ -224,7 +217,7 @@ def _move(r: Result, unit: str) -> str:
     return f"{k * r.estimate:{fmt}} {unit}, 95% CI {k * r.ci_low:{fmt}} to {k * r.ci_high:{fmt}}"
 
 
-def _plain(r: Result) -> dict[str, Any] | None:
+def _change(r: Result) -> ChangeEstimate | None:
     if not isinstance(r, Estimate):
         return None
-    return {"estimate": r.estimate, "ci_low": r.ci_low, "ci_high": r.ci_high}
+    return ChangeEstimate(r.estimate, r.ci_low, r.ci_high)

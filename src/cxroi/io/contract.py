@@ -19,7 +19,13 @@ class ColumnType(str, Enum):
     BOOL = "bool"
 
 
+# The vocabulary every layer shares, defined once.
 MODES: tuple[str, ...] = ("ai_only", "hybrid", "human_only")
+# "AI-assisted" (metrics.md): the AI took part, alone or with a human
+AI_MODES: tuple[str, ...] = ("ai_only", "hybrid")
+ALL = "all"
+# the keys of every per-mode block in results.json: the modes and their total
+GROUPS: tuple[str, ...] = (*MODES, ALL)
 CHANNELS: tuple[str, ...] = ("voice", "chat", "messaging", "email", "social", "web", "other")
 TOUCHPOINTS: tuple[str, ...] = (
     "chatbot",
@@ -30,6 +36,8 @@ TOUCHPOINTS: tuple[str, ...] = (
     "proactive",
     "none",
 )
+# the touchpoints where some AI took part (every touchpoint but ``none``)
+AI_TOUCHPOINTS: tuple[str, ...] = TOUCHPOINTS[:-1]
 # Touchpoints where an AI talks to the customer first; a hybrid contact through one of them is an
 # escalation when the source does not record ``escalated`` explicitly (metrics.md, containment).
 SELF_SERVICE_TOUCHPOINTS: tuple[str, ...] = ("chatbot", "voicebot", "ivr")

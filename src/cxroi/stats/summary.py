@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from scipy import stats as sps
 
-from cxroi.stats.result import CannotCompute, Estimate, Result
+from cxroi.stats.result import CannotCompute, Contrast, ContrastResult, Estimate, Result
 
 Z95 = float(sps.norm.ppf(0.975))
 
@@ -129,7 +129,7 @@ def wilson_interval(k: int, n: int, z: float = Z95) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def newcombe_difference(a: Proportion, b: Proportion, reason: str) -> Result:
+def newcombe_difference(a: Proportion, b: Proportion, reason: str) -> ContrastResult:
     """p_a − p_b with Newcombe's hybrid score interval (method 10, Newcombe 1998)."""
     if a.n == 0 or b.n == 0:
         return CannotCompute(reason)
@@ -139,7 +139,6 @@ def newcombe_difference(a: Proportion, b: Proportion, reason: str) -> Result:
     diff = pa - pb
     low = diff - math.sqrt((pa - la) ** 2 + (ub - pb) ** 2)
     high = diff + math.sqrt((ua - pa) ** 2 + (pb - lb) ** 2)
-    return Estimate(
-        diff, low, high, method="newcombe hybrid score", n=a.n + b.n,
-        extra={"n_a": a.n, "n_b": b.n},
+    return Contrast(
+        diff, low, high, method="newcombe hybrid score", n=a.n + b.n, n_a=a.n, n_b=b.n
     )

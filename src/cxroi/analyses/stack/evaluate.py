@@ -14,6 +14,7 @@ from typing import Any
 
 from cxroi.analyses.panel import months_between
 from cxroi.analyses.stack.spec import Condition, MetricSpec, Operand, Stack, Trigger
+from cxroi.results.model.governance import Episode, MetricState, TriggerState
 
 Series = list[tuple[str, float | None, str]]  # (month, value or None, reason when None)
 
@@ -104,7 +105,7 @@ def resolve_series(results: dict[str, Any], path: str, fld: str = "estimate") ->
 
 
 @dataclass(frozen=True)
-class TriggerState:
+class EvaluatedTrigger:
     trigger: Trigger
     owner: str
     state: str  # fired | not_fired | cannot_evaluate
@@ -115,23 +116,21 @@ class TriggerState:
     episodes: tuple[tuple[str, str], ...] = ()
     latest_month: str | None = None
 
-    def to_results(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "when": self.trigger.when,
-            "condition": self.trigger.condition.text(),
-            "action": self.trigger.action,
-            "owner": self.owner,
-            "state": self.state,
-            "value": self.left.value,
-            "compared_with": self.right.value,
-        }
-        if self.reason:
-            out["reason"] = self.reason
-        if self.trigger.condition.series:
-            out["latest_month"] = self.latest_month
-            out["fired_months"] = list(self.fired_months)
-            out["episodes"] = [{"start": a, "end": b} for a, b in self.episodes]
-        return out
+    def section(self) -> TriggerState:
+        series = self.trigger.condition.series
+        return TriggerState(
+            when=self.trigger.when,
+            condition=self.trigger.condition.text(),
+            action=self.trigger.action,
+            owner=self.owner,
+            state=self.state,  # type: ignore[arg-type]
+            value=self.left.value,
+            compared_with=self.right.value,
+            reason=self.reason or None,
+            latest_month=self.latest_month if series else None,
+            fired_months=self.fired_months if series else None,
+            episodes=tuple(Episode(a, b) for a, b in self.episodes) if series else None,
+        )
 
 
 def _operand_series(
@@ -145,7 +144,7 @@ def _operand_series(
     return {"*": (None if v.value is None else v.value + op.offset, v.reason)}, ""
 
 
-def evaluate_trigger(results: dict[str, Any], trigger: Trigger, owner: str) -> TriggerState:
+def evaluate_trigger(results: dict[str, Any], trigger: Trigger, owner: str) -> EvaluatedTrigger:
     c: Condition = trigger.condition
     assert c.left.path is not None
     if not c.series:
@@ -161,7 +160,7 @@ def evaluate_trigger(results: dict[str, Any], trigger: Trigger, owner: str) -> T
             if v.value is None and o.path is not None
         ]
         if left.value is None or right.value is None:
-            return TriggerState(
+            return EvaluatedTrigger(
                 trigger,
                 owner,
                 "cannot_evaluate",
@@ -170,17 +169,17 @@ def evaluate_trigger(results: dict[str, Any], trigger: Trigger, owner: str) -> T
                 right,
             )
         state = "fired" if c.holds(left.value, right.value) else "not_fired"
-        return TriggerState(trigger, owner, state, "", left, right)
+        return EvaluatedTrigger(trigger, owner, state, "", left, right)
 
     lrows, why = _operand_series(results, c.left)
     if not lrows:
-        return TriggerState(trigger, owner, "cannot_evaluate", f"cannot evaluate: {why}")
+        return EvaluatedTrigger(trigger, owner, "cannot_evaluate", f"cannot evaluate: {why}")
     if c.right.path is None:
         rrows: dict[str, tuple[float | None, str]] = {"*": (c.right.offset, "")}
     else:
         rrows, why = _operand_series(results, c.right)
         if not rrows:
-            return TriggerState(trigger, owner, "cannot_evaluate", f"cannot evaluate: {why}")
+            return EvaluatedTrigger(trigger, owner, "cannot_evaluate", f"cannot evaluate: {why}")
     months = months_between(lrows)
     holds: dict[str, bool] = {}
     for m in months:
@@ -200,7 +199,7 @@ def evaluate_trigger(results: dict[str, Any], trigger: Trigger, owner: str) -> T
         reason = f"cannot evaluate {latest}: " + "; ".join(w for w in (lwhy, rwhy) if w)
     else:
         state, reason = ("fired" if fired and fired[-1] == latest else "not_fired"), ""
-    return TriggerState(
+    return EvaluatedTrigger(
         trigger,
         owner,
         state,
@@ -229,35 +228,35 @@ def _episodes(fired: list[str], months: tuple[str, ...]) -> tuple[tuple[str, str
 
 
 @dataclass(frozen=True)
-class MetricState:
+class EvaluatedMetric:
     spec: MetricSpec
     current: Value
-    triggers: tuple[TriggerState, ...] = field(default_factory=tuple)
+    triggers: tuple[EvaluatedTrigger, ...] = field(default_factory=tuple)
 
-    def to_results(self) -> dict[str, Any]:
+    @property
+    def state(self) -> str:
+        return _worst(t.state for t in self.triggers)
+
+    def section(self) -> MetricState:
         s = self.spec
-        out: dict[str, Any] = {
-            "id": s.id,
-            "name": s.name,
-            "path": s.path,
-            "owner": s.owner,
-            "data_source": s.data_source,
-            "cadence": s.cadence,
-            "direction": s.direction,
-            "kind": s.kind,
-            "level": s.level,
-            "chain_link": s.chain_link,
-            "value": self.current.value,
-            "triggers": [t.to_results() for t in self.triggers],
-            "state": _worst(t.state for t in self.triggers),
-        }
-        if s.why:
-            out["why"] = s.why
-        if self.current.month:
-            out["value_month"] = self.current.month
-        if self.current.value is None:
-            out["value_note"] = self.current.reason
-        return out
+        return MetricState(
+            id=s.id,
+            name=s.name,
+            path=s.path,
+            owner=s.owner,
+            data_source=s.data_source,
+            cadence=s.cadence,
+            direction=s.direction,
+            kind=s.kind,
+            level=s.level,
+            chain_link=s.chain_link,
+            value=self.current.value,
+            triggers=tuple(t.section() for t in self.triggers),
+            state=self.state,  # type: ignore[arg-type]
+            why=s.why or None,
+            value_month=self.current.month or None,
+            value_note=self.current.reason if self.current.value is None else None,
+        )
 
 
 def _worst(states: Any) -> str:
@@ -281,9 +280,9 @@ def current_value(results: dict[str, Any], path: str) -> Value:
     return Value(v, reason, month)
 
 
-def evaluate_stack(stack: Stack, results: dict[str, Any]) -> tuple[MetricState, ...]:
+def evaluate_stack(stack: Stack, results: dict[str, Any]) -> tuple[EvaluatedMetric, ...]:
     return tuple(
-        MetricState(
+        EvaluatedMetric(
             m,
             current_value(results, m.path),
             tuple(evaluate_trigger(results, t, t.owner or m.owner) for t in m.triggers),

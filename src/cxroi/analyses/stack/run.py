@@ -7,19 +7,36 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from cxroi.analyses.alerts import Alert, agent_alerts, from_dicts, sort_alerts, trigger_alerts
-from cxroi.analyses.audit import AuditResult, audit_measurement
-from cxroi.analyses.chain import ChainResult, map_chain
-from cxroi.analyses.escalation import EscalationResult, measure_escalation_quality
-from cxroi.analyses.loyalty_stats import put
-from cxroi.analyses.masking import MaskingResult, detect_masking
-from cxroi.analyses.panel import CellKey, Panel, ai_assisted, build_panel, enriched_contacts, where
-from cxroi.analyses.stack.evaluate import MetricState, evaluate_stack
+from cxroi.analyses.alerts import sort_alerts, trigger_alerts
+from cxroi.analyses.audit import audit_measurement
+from cxroi.analyses.chain import map_chain
+from cxroi.analyses.escalation import measure_escalation_quality
+from cxroi.analyses.loyalty_stats import with_small_cell
+from cxroi.analyses.masking import detect_masking
+from cxroi.analyses.panel import (
+    CellKey,
+    CellStats,
+    Panel,
+    ai_assisted,
+    build_panel,
+    enriched_contacts,
+    where,
+)
+from cxroi.analyses.stack.evaluate import evaluate_stack
 from cxroi.analyses.stack.settings import StackSettings
-from cxroi.analyses.stack.spec import Stack
 from cxroi.io.dataset import Dataset
 from cxroi.metrics.exact import ExactMetrics
-from cxroi.stats.result import Estimate
+from cxroi.results.codec import encode
+from cxroi.results.model.governance import (
+    Alert,
+    AuditSection,
+    StackGroups,
+    StackMonth,
+    StackSection,
+)
+from cxroi.results.model.loyalty import ChainSection, EscalationSection
+from cxroi.results.model.masking import MaskingSection
+from cxroi.stats.result import Estimate, Result
 
 GROUPS: dict[str, Callable[[CellKey], bool]] = {
     "ai_only": lambda k: k.mode == "ai_only",
@@ -30,80 +47,45 @@ GROUPS: dict[str, Callable[[CellKey], bool]] = {
 }
 
 
-def stack_monthly(panel: Panel, min_cell: int) -> list[dict[str, Any]]:
+def stack_monthly(panel: Panel, min_cell: int) -> tuple[StackMonth, ...]:
     """Per month, by mode (and AI-assisted): 7-day FCR, CSAT, NPS, CES, and containment."""
     rows = []
     for month in panel.months:
-        row: dict[str, Any] = {"month": month}
-        put(
-            row,
-            "containment_rate",
-            panel.containment(where(month)).estimate(f"{month}: no ai_only or escalated contacts"),
-            min_cell,
-            compact=True,
+        cells = {g: panel.total(where(month, also=keep)) for g, keep in GROUPS.items()}
+
+        def groups(make: Callable[[str, CellStats], Result]) -> StackGroups:
+            return StackGroups(
+                **{g: with_small_cell(make(f"{month}, {g}", s), min_cell) for g, s in cells.items()}
+            )
+
+        rows.append(
+            StackMonth(
+                month=month,
+                containment_rate=with_small_cell(
+                    panel.containment(where(month)).estimate(
+                        f"{month}: no ai_only or escalated contacts"
+                    ),
+                    min_cell,
+                ),
+                fcr_7d=groups(lambda lab, s: s.fcr.estimate(f"{lab}: no contact 7 days before as_of")),
+                csat=groups(lambda lab, s: s.csat.estimate(f"{lab}: no CSAT answers")),
+                nps=groups(lambda lab, s: s.nps.estimate(f"{lab}: no NPS answers")),
+                ces=groups(lambda lab, s: s.ces.mean(f"{lab}: no CES answers")),
+            )
         )
-        blocks: dict[str, dict[str, Any]] = {k: {} for k in ("fcr_7d", "csat", "nps", "ces")}
-        for g, keep in GROUPS.items():
-            s = panel.total(where(month, also=keep))
-            label = f"{month}, {g}"
-            put(
-                blocks["fcr_7d"],
-                g,
-                s.fcr.estimate(f"{label}: no contact 7 days before as_of"),
-                min_cell,
-                compact=True,
-            )
-            put(
-                blocks["csat"],
-                g,
-                s.csat.estimate(f"{label}: no CSAT answers"),
-                min_cell,
-                compact=True,
-            )
-            put(
-                blocks["nps"], g, s.nps.estimate(f"{label}: no NPS answers"), min_cell, compact=True
-            )
-            put(blocks["ces"], g, s.ces.mean(f"{label}: no CES answers"), min_cell, compact=True)
-        rows.append({**row, **blocks})
-    return rows
+    return tuple(rows)
 
 
 @dataclass(frozen=True)
 class StackReport:
-    settings: StackSettings
-    states: tuple[MetricState, ...]
-    monthly: tuple[dict[str, Any], ...]
-    masking: MaskingResult
-    escalation: EscalationResult
-    chain: ChainResult
-    audit: AuditResult
+    """The sections this package fills: stack, masking, escalation, chain, audit, alerts."""
+
+    stack: StackSection
+    masking: MaskingSection
+    escalation_quality: EscalationSection
+    chain: ChainSection
+    audit: AuditSection
     alerts: tuple[Alert, ...]
-
-    @property
-    def stack(self) -> Stack:
-        return self.settings.stack
-
-    def stack_section(self) -> dict[str, Any]:
-        metrics = [s.to_results() for s in self.states]
-        return {
-            "source": self.stack.source,
-            "size": len(metrics),
-            "warnings": list(self.stack.warnings),
-            "metrics": metrics,
-            "fired": [m["id"] for m in metrics if m["state"] == "fired"],
-            "cannot_evaluate": [m["id"] for m in metrics if m["state"] == "cannot_evaluate"],
-            "monthly": list(self.monthly),
-        }
-
-    def to_results(self) -> dict[str, Any]:
-        return {
-            "alerts": [a.to_results() for a in self.alerts],
-            "stack": self.stack_section(),
-            "masking": self.masking.to_results(),
-            "escalation_quality": self.escalation.to_results(),
-            "chain": self.chain.to_results(),
-            "audit": self.audit.to_results(),
-        }
 
     def summary_lines(self, max_alerts: int = 10) -> list[str]:
         """Plain-text lines for the terminal summary (no customer data, aggregates only)."""
@@ -118,29 +100,33 @@ class StackReport:
         ]
         state = {"fired": "FIRED", "not_fired": "ok", "cannot_evaluate": "cannot evaluate"}
         parts = []
-        for s in self.states:
-            v = "n/a" if s.current.value is None else f"{s.current.value:.3g}"
-            parts.append(f"{s.spec.id} {v} ({state[s.to_results()['state']]})")
-        lines.append(f"Metric stack ({len(self.states)}): " + " · ".join(parts))
-        q = self.escalation.overall.score
+        for m in self.stack.metrics:
+            v = "n/a" if m.value is None else f"{m.value:.3g}"
+            parts.append(f"{m.id} {v} ({state[m.state]})")
+        lines.append(f"Metric stack ({len(self.stack.metrics)}): " + " · ".join(parts))
+        q = self.escalation_quality.score
         if isinstance(q, Estimate) and q.ci_low is not None and q.ci_high is not None:
             lines.append(
                 f"Escalation quality {q.estimate:.2f} [{q.ci_low:.2f}, {q.ci_high:.2f}] "
-                f"from {', '.join(self.escalation.overall.used)}"
+                f"from {', '.join(self.escalation_quality.components_used)}"
             )
-        counts = self.chain.to_results()["status_counts"]
-        gaps = self.audit.chain_unknown
-        line = "Loyalty chain links: " + ", ".join(f"{v} {k}" for k, v in counts.items())
+        counts = self.chain.status_counts
+        line = "Loyalty chain links: " + ", ".join(
+            f"{getattr(counts, k)} {k}" for k in ("positive", "negative", "inconclusive", "unknown")
+        )
+        gaps: dict[str, list[str]] = {}
+        for p in self.chain.priorities:
+            gaps.setdefault(p.touchpoint, []).append(p.link)
         if gaps:
             line += "; to measure: " + "; ".join(
                 f"{tp} ({', '.join(ls)})" for tp, ls in gaps.items()
             )
         lines.append(line)
-        no_path = self.audit.without_path
+        no_path = self.audit.outcomes_without_measurement_path
         lines.append(
             "Outcomes without a measurement path: " + (", ".join(no_path) if no_path else "none")
         )
-        active = sum(1 for a in self.alerts if a.extra.get("active"))
+        active = sum(1 for a in self.alerts if a.active)
         lines.append(f"Alerts: {len(self.alerts)} ({active} active)")
         for a in self.alerts[:max_alerts]:
             lines.append(f"  {a.period} {a.kind} {a.metric} -> {a.owner}: {a.action}")
@@ -154,6 +140,7 @@ def run_stack(
     exact: ExactMetrics | None,
     results: Mapping[str, Any],
     settings: StackSettings | None = None,
+    agent_alerts: tuple[Alert, ...] = (),
 ) -> StackReport:
     """Everything in this package for one dataset; ``results`` is read, never changed.
 
@@ -168,22 +155,42 @@ def run_stack(
     masking = detect_masking(panel, settings.masking, min_cell)
     escalation = measure_escalation_quality(ds, settings.escalation, enriched)
     chain = map_chain(ds, panel, settings.chain)
-    monthly = tuple(stack_monthly(panel, min_cell))
+    monthly = stack_monthly(panel, min_cell)
+    masking_section = masking.section()
     view: dict[str, Any] = {
         **results,
-        "masking": masking.to_results(),
-        "escalation_quality": escalation.to_results(),
-        "chain": chain.to_results(),
-        "stack": {"monthly": list(monthly)},
+        "masking": encode(masking_section),
+        "escalation_quality": encode(escalation),
+        "chain": encode(chain),
+        "stack": {"monthly": [encode(m) for m in monthly]},
     }
     states = evaluate_stack(settings.stack, view)
-    audit = audit_measurement(ds, panel, chain, view, settings.audit)
+    audit = audit_measurement(ds, panel, chain, lambda path: _computed(view, path), settings.audit)
     as_of_month = ds.as_of.astimezone(ZoneInfo(ds.config.timezone)).strftime("%Y-%m")
     alerts = sort_alerts(
-        [
-            *from_dicts(masking.alerts()),
-            *trigger_alerts(states, as_of_month),
-            *agent_alerts(results, settings.agent_warning.owner, settings.agent_warning.action),
-        ]
+        [*masking.alerts(), *trigger_alerts(states, as_of_month), *agent_alerts]
     )
-    return StackReport(settings, states, monthly, masking, escalation, chain, audit, tuple(alerts))
+    metric_states = tuple(s.section() for s in states)
+    stack = StackSection(
+        source=settings.stack.source,
+        size=len(metric_states),
+        warnings=settings.stack.warnings,
+        metrics=metric_states,
+        fired=tuple(m.id for m in metric_states if m.state == "fired"),
+        cannot_evaluate=tuple(m.id for m in metric_states if m.state == "cannot_evaluate"),
+        monthly=monthly,
+    )
+    return StackReport(stack, masking_section, escalation, chain, audit, alerts)
+
+
+def _computed(results: Mapping[str, Any], path: str) -> tuple[bool, str]:
+    node: Any = results
+    parent: Any = None
+    key = ""
+    for key in path.split("."):
+        parent = node
+        node = node.get(key) if isinstance(node, Mapping) else None
+    if node is not None:
+        return True, ""
+    note = parent.get(f"{key}_note") if isinstance(parent, Mapping) else None
+    return False, str(note or "not in results")

@@ -275,7 +275,8 @@ def _conversion_lift(ai: pd.DataFrame, human: pd.DataFrame) -> Result:
         method=diff.method,
         n=diff.n,
         extra={
-            **diff.extra,
+            "n_a": a.n,
+            "n_b": h.n,
             "win_rate_ai_assisted": rate_a.as_dict(),
             "win_rate_human_only": rate_h.as_dict(),
             "relative_lift": diff.estimate / rate_h.estimate if rate_h.estimate else None,
