@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 import cxroi
+from cxroi.errors import ConfigError
 from cxroi.sources.intercom import IntercomOptions, convert
 from cxroi.sources.registry import import_command
 
@@ -134,3 +135,18 @@ def test_single_conversation_and_direction_fallback(tmp_path: Path) -> None:
     # no delivered_as: a user wrote the first part, so the customer reached out
     assert _rows(converted)["204"]["direction"] == "inbound"
     assert converted.finish().counts["direction_from_source_author"] == 1
+
+
+def test_which_delivery_types_are_outbound_is_an_option(tmp_path: Path) -> None:
+    page = json.loads(PAGE_2_11.read_text())
+    page["conversations"][0]["source"]["delivered_as"] = "operator_initiated"
+    (tmp_path / "page.json").write_text(json.dumps(page))
+    # by default a custom bot's conversation is the centre reaching out ...
+    default = convert(tmp_path / "page.json")
+    assert _rows(default)["201"]["direction"] == "outbound"
+    assert default.finish().counts["delivered_as_operator_initiated"] == 1
+    # ... unless the workspace's custom bots only answer conversations customers open
+    opts = IntercomOptions(outbound_delivered_as=("admin_initiated", "automated"))
+    assert _rows(convert(tmp_path / "page.json", opts))["201"]["direction"] == "inbound"
+    with pytest.raises(ConfigError, match="outbound_delivered_as"):
+        import_command("intercom", PAGE_2_11, tmp_path / "o", ["outbound_delivered_as=bot"])

@@ -7,10 +7,12 @@ Times are Unix seconds. One conversation is one contact.
 - ``direction`` from ``source.delivered_as`` (the conversation model: "the conversation's
   initiation type"): ``customer_initiated`` is inbound; ``admin_initiated`` (a message an admin
   sent), ``automated`` (Series and other outbound messages), ``campaigns_initiated`` (legacy
-  campaigns) and ``operator_initiated`` (a custom bot reaching out) are outbound. Without it, an
-  admin or bot author of the first part means outbound, a user or lead inbound (counted). So an
-  admin's follow-up message after Fin resolved a conversation is the centre writing, never the
-  customer coming back;
+  campaigns) and ``operator_initiated`` (a custom bot) are outbound, as option
+  ``outbound_delivered_as`` lists them: a workspace whose custom bots only answer conversations the
+  customer opens removes ``operator_initiated`` from it (the report counts each value). Without
+  the field, an admin or bot author of the first part means outbound, a user or lead inbound
+  (counted). So an admin's follow-up message after Fin resolved a conversation is the centre
+  writing, never the customer coming back;
 - ``ai_agent_participated`` and the AI agent handed over (``ai_agent.resolution_state``
   ``routed_to_team``, ``escalated`` or ``procedure_handoff``) or a teammate replied: ``hybrid``,
   escalated; ``resolved`` = the conversation is closed;
@@ -79,7 +81,13 @@ EXTRAS = (
     "delivered_as",
     "handling_elapsed_seconds",
 )
-OUTBOUND_DELIVERY = ("admin_initiated", "automated", "campaigns_initiated", "operator_initiated")
+DELIVERED_AS = (
+    "customer_initiated",
+    "admin_initiated",
+    "automated",
+    "campaigns_initiated",
+    "operator_initiated",
+)
 INTENT_KINDS = {"attribute": "conversation attribute name", "topic": ""}
 HANDLE_UNKNOWN_NOTE = (
     "{n} of {total} conversations have no statistics.adjusted_handling_time, so their "
@@ -178,6 +186,8 @@ class IntercomOptions:
     customer_key: str = "external_id"  # or "id": Intercom's own contact id
     intent_from: tuple[str, ...] = ()
     ai_agent_ratings: bool = True
+    # delivered_as values that mean the centre wrote first (the API description's list)
+    outbound_delivered_as: tuple[str, ...] = DELIVERED_AS[1:]
 
 
 def parse_intercom_options(raw: dict[str, Any], problems: list[Problem]) -> IntercomOptions:
@@ -189,15 +199,23 @@ def parse_intercom_options(raw: dict[str, Any], problems: list[Problem]) -> Inte
         choices={"customer_key": ("external_id", "id")},
     )
     parse_intent_sources(opts.intent_from, INTENT_KINDS, "import.intercom.intent_from", problems)
+    unknown = [v for v in opts.outbound_delivered_as if v not in DELIVERED_AS]
+    if unknown:
+        problems.append(
+            Problem(
+                "import.intercom.outbound_delivered_as",
+                "not_allowed",
+                f"unknown values {unknown}; the documented ones are {', '.join(DELIVERED_AS)}",
+            )
+        )
     return opts
 
 
-def _direction(f: Fields, report: ReportBuilder) -> str:
+def _direction(f: Fields, opts: IntercomOptions, report: ReportBuilder) -> str:
     delivered = str(f.raw("source.delivered_as") or "").lower()
-    if delivered == "customer_initiated":
-        return INBOUND
-    if delivered in OUTBOUND_DELIVERY:
-        return OUTBOUND
+    if delivered in DELIVERED_AS:
+        report.count(f"delivered_as_{delivered}")
+        return OUTBOUND if delivered in opts.outbound_delivered_as else INBOUND
     author = str(f.raw("source.author.type") or "").lower()
     report.count("direction_from_source_author")
     if delivered:
@@ -295,7 +313,7 @@ def convert(path: Path, options: IntercomOptions | None = None) -> Converted:
         handle = f.number("statistics.adjusted_handling_time")
         if handle is None:
             report.count(f"handle_time_unknown_left_empty_{mode}")
-        direction = _direction(f, report)
+        direction = _direction(f, opts, report)
         author = f.obj("source.author")
         agent = (
             f.text("admin_assignee_id")
