@@ -200,7 +200,10 @@ def _phone(caller: dict[str, Any], direction: str) -> str | None:
         value = next((s[name] for s in sessions if s.get(name)), None)
         if value:
             return str(value)
-    numbers = [n for s in sessions for n in s.get("callbackNumbers") or [] if n]
+    numbers = [
+        n for s in sessions if isinstance(s.get("callbackNumbers"), list)
+        for n in s["callbackNumbers"] if isinstance(n, str) and n
+    ]
     return str(numbers[0]) if numbers else None
 
 

@@ -224,9 +224,11 @@ def _direction(f: Fields, opts: IntercomOptions, report: ReportBuilder) -> str:
 
 
 def _intent(source: IntentSource, f: Fields) -> str | None:
+    # read without recording faults: looking for an intent must never fail an import
     if source.kind == "attribute":
-        return intent_text(f.obj("custom_attributes").get(source.argument or ""))
-    topics = f.obj("ai_topics").get("topics")  # "topic"
+        attrs = f.raw("custom_attributes")
+        return intent_text(attrs.get(source.argument or "")) if isinstance(attrs, dict) else None
+    topics = f.raw("ai_topics.topics")  # "topic"
     first = topics[0] if isinstance(topics, list) and topics else None
     return intent_text(first.get("topic_name")) if isinstance(first, dict) else None
 
