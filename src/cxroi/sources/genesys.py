@@ -201,8 +201,11 @@ def _phone(caller: dict[str, Any], direction: str) -> str | None:
         if value:
             return str(value)
     numbers = [
-        n for s in sessions if isinstance(s.get("callbackNumbers"), list)
-        for n in s["callbackNumbers"] if isinstance(n, str) and n
+        n
+        for s in sessions
+        if isinstance(s.get("callbackNumbers"), list)
+        for n in s["callbackNumbers"]
+        if isinstance(n, str) and n
     ]
     return str(numbers[0]) if numbers else None
 
