@@ -93,15 +93,59 @@ def test_sample_quirks(sample: dict[str, dict[str, Any]]) -> None:
     assert pd.isna(sample["AA0101-1008"]["agent_id"])  # served, NO_SERVER
 
 
+def test_sample_queue_abandon_with_a_service_interval(sample: dict[str, dict[str, Any]]) -> None:
+    # HANG after 6 s in the queue, then a 4 s service interval with no server: the caller hung
+    # up while being connected; no agent handled the call
+    c = sample["AA0101-1009"]
+    assert (c["ai_mode"], c["escalated"], c["resolved"], c["direction"]) == (
+        "hybrid",
+        True,
+        False,
+        "inbound",
+    )
+    assert (c["handle_seconds"], c["wait_seconds"], c["service_seconds"]) == (6, 6, 4)
+    assert pd.isna(c["agent_id"])
+
+
+def test_sample_vru_not_ai() -> None:
+    converted = convert(FIXTURE, BankOptions(ivr_is_ai=False))
+    contacts = converted.tables["contacts"]
+    # no AI touchpoint anywhere: nothing for an AI metric to be computed from
+    assert set(contacts["ai_mode"]) == {"human_only"}
+    assert set(contacts["touchpoint"]) == {"none"} and not contacts["escalated"].any()
+    rows = {r["contact_id"]: r for r in contacts.to_dict("records")}
+    ended = rows["AA0101-1003"]
+    assert (ended["ended_in_flow"], ended["handle_seconds"]) == (True, 30)
+    assert pd.isna(ended["resolved"]) and pd.isna(ended["agent_id"])
+    assert rows["AA0101-1002"]["resolved"] is False  # abandoned in the queue
+    assert (rows["AA0102-1002"]["agent_id"], rows["AA0102-1002"]["handle_seconds"]) == (
+        "AVNI",
+        420,
+    )
+    # the setting changes the classification only, never a duration
+    default = convert(FIXTURE).tables["contacts"]
+    assert list(default["handle_seconds"]) == list(contacts["handle_seconds"])
+    assert any("ivr_is_ai=false" in n for n in converted.finish().notes)
+
+
+def test_vru_not_ai_from_the_command_line(tmp_path: Path) -> None:
+    report = import_command("bank", FIXTURE, tmp_path / "ds", ["ivr_is_ai=false"])
+    written = pd.read_parquet(tmp_path / "ds" / "contacts.parquet")
+    assert set(written["ai_mode"]) == {"human_only"}
+    assert report.counts["contacts_inbound"] == report.rows["contacts"]
+
+
 def test_sample_report_and_customers() -> None:
     converted = convert(FIXTURE)
     report = converted.finish()
-    assert report.records_read == 9
+    assert report.records_read == 10
     assert report.counts["phantom_calls_excluded"] == 1
     assert report.counts["negative_durations_for_quarantine"] == 1
     assert report.counts["mangled_customer_ids_read_as_unidentified"] == 1
     assert report.counts["unidentified_calls_as_one_off_customers"] == 4
     assert report.unmapped_fields == ()
+    assert report.counts["abandoned_calls_with_service_interval_not_in_handle"] == 1
+    assert report.counts["abandoned_service_seconds_not_in_handle"] == 4
     customers = converted.tables["customers"].set_index("customer_id")
     assert customers.loc["23317894", "acquired_at"] == _utc("1999-02-01T06:09:16Z")
     assert customers.loc["23317894", "segment"] == "priority"
@@ -112,12 +156,12 @@ def test_sample_report_and_customers() -> None:
 def test_exclude_unidentified() -> None:
     contacts = convert(FIXTURE, BankOptions(unidentified="exclude")).tables["contacts"]
     assert not contacts["customer_id"].str.startswith("anon-").any()
-    assert len(contacts) == 4
+    assert len(contacts) == 5
 
 
 def test_sample_dataset_validates_and_quarantines(tmp_path: Path) -> None:
     report = import_command("bank", FIXTURE, tmp_path / "ds", ["timezone=Asia/Jerusalem"])
-    assert report.rows == {"contacts": 8, "customers": 6}
+    assert report.rows == {"contacts": 9, "customers": 6}
     ds = cxroi.load_dataset(tmp_path / "ds", ZONE)
     assert ds.report.quarantined["contacts"] == 1
     assert [(c.column, c.rule) for c in ds.report.errors] == [("handle_seconds", "negative")]
@@ -150,8 +194,16 @@ def test_missing_columns_and_options(tmp_path: Path) -> None:
     with pytest.raises(ContractError, match="missing columns"):
         convert(bad)
     problems: list[Problem] = []
-    parse_bank_options({"unidentified": "merge", "zone": "x", "timezone": "Mars/Base"}, problems)
-    assert sorted(p.rule for p in problems) == ["not_allowed", "unknown_key", "unknown_zone"]
+    parse_bank_options(
+        {"unidentified": "merge", "zone": "x", "timezone": "Mars/Base", "ivr_is_ai": "maybe"},
+        problems,
+    )
+    assert sorted(p.rule for p in problems) == [
+        "not_allowed",
+        "unknown_key",
+        "unknown_zone",
+        "wrong_type",
+    ]
 
 
 # --- the real log -----------------------------------------------------------------------------
@@ -179,6 +231,15 @@ def test_real_log_imports_and_accounts_for_every_call(real: tuple[Path, Any]) ->
         (kept["vru_time"].astype(int) < 0).sum()
     )
     assert report.counts["served"] == int((kept["outcome"] == "AGENT").sum())
+    # handle time = vru_time + ser_time of served calls; the 97 hung-up calls' service
+    # intervals (6,837 s, no server named) are kept apart (docs/real-data-bank.md)
+    hang = kept[kept["outcome"] == "HANG"]
+    with_service = hang[hang["ser_time"].astype(int) > 0]
+    assert report.counts["abandoned_calls_with_service_interval_not_in_handle"] == len(
+        with_service
+    ) == 97
+    assert report.counts["abandoned_service_seconds_not_in_handle"] == 6_837
+    assert set(with_service["server"].str.strip()) == {"NO_SERVER"}
 
 
 @needs_real
@@ -194,6 +255,36 @@ def test_real_log_analyses_end_to_end(real: tuple[Path, Any]) -> None:
         == report.rows["contacts"] - data["quarantined"]["contacts"]
     )
     assert metrics["fcr_7d"]["hybrid"] is not None and metrics["aht_seconds"]["hybrid"] > 0
+
+
+@needs_real
+def test_real_log_with_the_vru_not_ai_gives_no_ai_metric(tmp_path: Path) -> None:
+    import_command("bank", BANK_LOG, tmp_path / "ds", ["ivr_is_ai=false"])
+    results = cxroi.analyze(tmp_path / "ds", ZONE).results
+    counts = results["metrics"]["counts"]["contacts"]
+    assert (counts["ai_only"], counts["hybrid"], counts["human_only"]) == (0, 0, counts["all"])
+    # the artefact docs/real-data-bank.md warns about (fcr_ai 0.998 "ok" from a touch-tone VRU)
+    # cannot appear: there is no AI-only contact to compute it from
+    stack = {m["id"]: m for m in results["stack"]["metrics"]}
+    assert stack["fcr_ai"]["state"] == "cannot_evaluate" and stack["fcr_ai"]["value"] is None
+    assert results["metrics"]["fcr_7d"]["ai_only"] is None
+
+
+@needs_real
+def test_real_handle_time_is_vru_plus_service_of_served_calls(real: tuple[Path, Any]) -> None:
+    out, _ = real
+    written = pd.read_parquet(out / "contacts.parquet")
+    raw = pd.read_csv(BANK_LOG, sep="\t", dtype=str)
+    raw.columns = [c.strip().lower() for c in raw.columns]
+    raw = raw[raw["outcome"].str.strip() != "PHANTOM"]
+    raw["contact_id"] = raw["vru+line"].str.strip() + "-" + raw["call_id"].str.strip()
+    merged = written.merge(raw, on="contact_id", suffixes=("", "_raw"))
+    vru, ser = merged["vru_time"].astype(int), merged["ser_time"].astype(int)
+    expected = vru + ser.where(merged["outcome_raw"].str.strip() == "AGENT", 0)
+    ok = (vru >= 0) & (ser >= 0)
+    assert len(merged) == len(written) and ok.sum() == len(written) - 23
+    assert (merged.loc[ok, "handle_seconds"] == expected[ok]).all()
+    assert (merged["direction"] == "inbound").all()
 
 
 def _brute_force_repeats(contacts: pd.DataFrame, as_of: pd.Timestamp, days: int) -> pd.DataFrame:

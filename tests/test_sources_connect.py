@@ -21,7 +21,7 @@ from cxroi.sources.records import pseudonym
 FIXTURES = Path(__file__).parent / "fixtures" / "connect"
 OPTIONS = ConnectOptions(
     customer_attribute="customerNumber",
-    intent_attribute="intent",
+    intent_from=("attribute:intent", "lex"),
     csat_attribute="csat",
     lex_outcomes=FIXTURES / "lex_outcomes.csv",
 )
@@ -91,13 +91,17 @@ def test_abandoned_chat_and_outbound(rows: dict[str, dict[str, Any]]) -> None:
     )
     assert (abandoned["handle_seconds"], abandoned["wait_seconds"]) == (45, 135)
     chat = rows["c-0007"]
+    # a routing-only chat flow is not AI, but its 5 s before the queue are still handling time
     assert (chat["ai_mode"], chat["touchpoint"], chat["handle_seconds"]) == (
         "human_only",
         "none",
-        1020,
+        5 + 900 + 120,
     )
     outbound = rows["c-0009"]
     assert (outbound["ai_mode"], outbound["initiation_method"]) == ("human_only", "OUTBOUND")
+    # an agent dialled: the centre reached out first, and no flow time before the agent
+    assert (outbound["direction"], outbound["handle_seconds"]) == ("outbound", 240 + 30)
+    assert {rows[c]["direction"] for c in rows if c != "c-0009"} == {"inbound"}
     assert "c-0008" not in rows  # MONITOR
 
 

@@ -17,7 +17,7 @@ from cxroi.sources.zendesk import ZendeskOptions, convert
 
 FIXTURES = Path(__file__).parent / "fixtures" / "zendesk"
 OPTIONS = ZendeskOptions(
-    bot_tags=("ai_agent",), handle_time_field=360000001, intent_field=360000002
+    bot_tags=("ai_agent",), handle_time_field=360000001, intent_from=("field:360000002",)
 )
 
 
@@ -41,7 +41,9 @@ def test_answer_bot_ticket_is_ai_only(rows: dict[str, dict[str, Any]]) -> None:
         False,
     )
     assert (c["resolved"], c["vendor_resolution"], c["ticket_status"]) == (True, True, "solved")
-    assert pd.isna(c["agent_id"]) and c["handle_seconds"] == 0
+    # the handle time field is empty on this ticket: unknown, not 0
+    assert pd.isna(c["agent_id"]) and pd.isna(c["handle_seconds"])
+    assert c["direction"] == "inbound"
     # no metrics row and no assignee: still the bot alone
     assert (rows["1004"]["ai_mode"], rows["1004"]["vendor_resolution"]) == ("ai_only", True)
 
@@ -108,7 +110,7 @@ def test_ratings_and_customers(converted: Any) -> None:
 def test_defaults_and_resolved_tags() -> None:
     rows = {r["contact_id"]: r for r in convert(FIXTURES).tables["contacts"].to_dict("records")}
     assert rows["1003"]["ai_mode"] == "human_only"  # ai_agent tag not configured
-    assert rows["1002"]["handle_seconds"] == 0  # no handle time field configured
+    assert pd.isna(rows["1002"]["handle_seconds"])  # no handle time field configured
     tagged = convert(FIXTURES, ZendeskOptions(bot_resolved_tags=("never",))).tables["contacts"]
     assert not tagged["vendor_resolution"].any()
 
@@ -122,7 +124,10 @@ def test_dataset_analyses(tmp_path: Path) -> None:
         fmt="csv",
     )
     analysis = cxroi.analyze(tmp_path / "ds")
-    assert analysis.results["dataset"]["accepted"] == {"customers": 3, "contacts": 4, "surveys": 2}
+    # the two bot tickets have no time in the handle time field: validation sets them aside
+    assert analysis.results["dataset"]["accepted"] == {"customers": 3, "contacts": 2, "surveys": 2}
+    assert analysis.results["dataset"]["quarantined"]["contacts"] == 2
+    assert [r["rule"] for r in analysis.results["dataset"]["rules"]] == ["required_missing"]
     assert analysis.results["metrics"]["csat"]["human_only"] == 1.0
 
 

@@ -4,6 +4,7 @@ vendor-count CSV and the settings."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -129,8 +130,18 @@ def test_total_claim_without_months(demo_audit: tuple[VendorAudit, pd.DataFrame,
 
 
 def test_vendor_flag_column_read_from_csv_text(tmp_path: Path) -> None:
-    # CSV extras arrive as text ("true"/"false"); the Parquet (boolean) path is in the Intercom tests
-    import_command("intercom", INTERCOM, tmp_path / "csv", fmt="csv")
+    # CSV extras arrive as text ("true"/"false"); the Parquet (boolean) path is in the Intercom
+    # tests. As an API 2.13+ export gives it: teammates' active handling time on every
+    # conversation (none where Fin answered alone), so no contact is set aside for a missing
+    # handle time
+    page = json.loads(INTERCOM.read_text())
+    for conv in page["conversations"]:
+        stats = conv.get("statistics") or {}
+        stats.setdefault("adjusted_handling_time", 0 if conv["ai_agent_participated"] else 900)
+        conv["statistics"] = stats
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps(page))
+    import_command("intercom", export, tmp_path / "csv", fmt="csv")
     result = vendor_audit_command(
         tmp_path / "csv", claimed_csv=_claims(tmp_path, "2025-05,5\n"), out=tmp_path / "audit"
     )

@@ -11,14 +11,24 @@ differences of clock times).
 Mapping (docs/adapters.md has the full table):
 - ``contact_id`` = ``<vru+line>-<call_id>`` (``call_id`` alone repeats across VRUs);
 - ``started_at`` = date + ``vru_entry`` in ``timezone`` (default Asia/Jerusalem);
-- ended in the VRU without queueing: ``ai_only``, touchpoint ``ivr``, ``resolved`` empty (the log
-  cannot tell self-service from giving up);
-- served by an agent: ``hybrid``, ``ivr``, ``escalated`` true, ``agent_id`` = ``server``;
-- hung up in the queue: ``hybrid``, ``ivr``, ``escalated`` true (the IVR handed over; no human
-  answered), ``resolved`` false;
-- ``handle_seconds`` = ``vru_time`` + ``ser_time`` (queue time is ``wait_seconds``). A negative
-  duration is written as the raw negative value into ``handle_seconds`` so validation quarantines
-  the row (rule ``negative``) instead of the import dropping it;
+- ``direction`` inbound: the log records calls arriving at the centre's VRU, nothing it dialled;
+- with the VRU counted as AI (``ivr_is_ai``, the default): ended in the VRU without queueing ->
+  ``ai_only``, touchpoint ``ivr``, ``resolved`` empty (the log cannot tell self-service from giving
+  up); served by an agent -> ``hybrid``, ``escalated`` true, ``agent_id`` = ``server``; hung up in
+  the queue -> ``hybrid``, ``escalated`` true (the VRU handed over; no human answered),
+  ``resolved`` false;
+- with ``ivr_is_ai`` false (a 1999 touch-tone VRU is not what anyone calls AI today) no call has
+  an AI touchpoint: every call is ``human_only`` with touchpoint ``none`` and ``escalated`` false,
+  so no AI metric can be computed from the VRU; calls that ended in the VRU keep no agent,
+  ``resolved`` empty and the extra column ``ended_in_flow`` true;
+- ``handle_seconds`` = ``vru_time`` + ``ser_time`` of calls an agent served (``outcome`` AGENT);
+  queue time is ``wait_seconds``. A call the log marks as hung up (``HANG``) was not handled by an
+  agent even when it carries a service interval: 97 abandoned calls of February 1999 have one
+  (6,837 s in all, median 6 s, every one with server ``NO_SERVER``), the caller hanging up while
+  being connected. Their ``ser_time`` stays in the extra column ``service_seconds`` and is counted
+  in the import report, not added to handle time. A negative duration is written as the raw
+  negative value into ``handle_seconds`` so validation quarantines the row (rule ``negative``)
+  instead of the import dropping it;
 - ``customer_id`` 0 (caller not identified): each call gets its own ``anon-<contact_id>``, so
   unidentified calls never count as repeats of one another (``unidentified = "exclude"`` leaves
   them out instead, counted).
@@ -38,7 +48,7 @@ import pandas as pd
 from cxroi.errors import Problem
 from cxroi.sources.base import Converted, FieldMapping, Problems, ReportBuilder
 from cxroi.sources.options import parse_options
-from cxroi.sources.tables import frame, synthesise_customers
+from cxroi.sources.tables import INBOUND, frame, synthesise_customers
 
 SOURCE = "bank"
 COLUMNS = (
@@ -72,6 +82,7 @@ EXTRAS = (
     "ivr_seconds",
     "queue_seconds",
     "service_seconds",
+    "ended_in_flow",
 )
 _CLOCK = re.compile(r"^\d{1,2}:\d{2}:\d{2}$")
 _DATE = re.compile(r"^\d{6}$")
@@ -91,19 +102,26 @@ MAPPING = (
         "contacts.started_at", "date, vru_entry", "YYMMDD + H:MM:SS in the configured zone"
     ),
     FieldMapping("contacts.channel", "(constant)", "voice"),
+    FieldMapping("contacts.direction", "(constant)", "inbound: the log holds incoming calls"),
     FieldMapping(
         "contacts.ai_mode",
-        "q_start, q_time, outcome",
-        "ended in the VRU (not queued, not served) -> ai_only; queued or served -> hybrid",
+        "q_start, q_time, outcome; option ivr_is_ai",
+        "ended in the VRU (not queued, not served) -> ai_only; queued or served -> hybrid; "
+        "human_only for all when ivr_is_ai is false",
     ),
-    FieldMapping("contacts.touchpoint", "(constant)", "ivr (every call enters the VRU)"),
     FieldMapping(
-        "contacts.escalated", "q_start, q_time, outcome", "true when the VRU passed the call on"
+        "contacts.touchpoint", "(constant)", "ivr (every call enters the VRU); none if not AI"
+    ),
+    FieldMapping(
+        "contacts.escalated",
+        "q_start, q_time, outcome",
+        "true when the VRU (as AI) passed the call on",
     ),
     FieldMapping("contacts.agent_id", "server", "NO_SERVER -> empty"),
     FieldMapping(
         "contacts.handle_seconds",
-        "vru_time + ser_time",
+        "vru_time + ser_time (served calls); vru_time (others)",
+        "a HANG call's service interval is not agent handling (kept as service_seconds); "
         "a negative duration is written raw so validation quarantines the row",
     ),
     FieldMapping("contacts.wait_seconds", "q_time", "empty when the call ended in the VRU"),
@@ -121,6 +139,7 @@ USED = COLUMNS  # every column feeds something (vru_exit, q_exit, ser_* only via
 class BankOptions:
     timezone: str = "Asia/Jerusalem"
     unidentified: str = "separate"  # or "exclude"
+    ivr_is_ai: bool = True
 
 
 def parse_bank_options(raw: dict[str, Any], problems: list[Problem]) -> BankOptions:
@@ -133,7 +152,7 @@ def parse_bank_options(raw: dict[str, Any], problems: list[Problem]) -> BankOpti
         problems.append(
             Problem("import.bank.timezone", "unknown_zone", f"unknown time zone {opts.timezone!r}")
         )
-        return BankOptions(unidentified=opts.unidentified)
+        return BankOptions(unidentified=opts.unidentified, ivr_is_ai=opts.ivr_is_ai)
     return opts
 
 
@@ -245,14 +264,17 @@ def convert(path: Path, options: BankOptions | None = None) -> Converted:
         if negative or queue < 0:
             report.count("negative_durations_for_quarantine")
         handle = float(min(negative)) if negative else float(vru + (service if served else 0))
+        if not served and service > 0:
+            report.count("abandoned_calls_with_service_interval_not_in_handle")
+            report.count("abandoned_service_seconds_not_in_handle", service)
         if served and not queued:
             report.count("served_without_queueing")
-        mode = "hybrid" if queued or served else "ai_only"
-        report.count(
-            {"ai_only": "ended_in_ivr", "hybrid": "served" if served else "abandoned_in_queue"}[
-                mode
-            ]
-        )
+        passed_on = queued or served
+        report.count("served" if served else "abandoned_in_queue" if queued else "ended_in_ivr")
+        if opts.ivr_is_ai:
+            mode, touchpoint = ("hybrid" if passed_on else "ai_only"), "ivr"
+        else:
+            mode, touchpoint = "human_only", "none"
         contacts.append(
             {
                 "contact_id": contact_id,
@@ -260,12 +282,13 @@ def convert(path: Path, options: BankOptions | None = None) -> Converted:
                 "started_at": started,
                 "channel": "voice",
                 "ai_mode": mode,
-                "touchpoint": "ivr",
+                "touchpoint": touchpoint,
                 "escalated": mode == "hybrid",
                 "agent_id": r["server"] if served and r["server"] != NO_SERVER else None,
                 "handle_seconds": handle,
-                "wait_seconds": float(queue) if queued or served else None,
-                "resolved": False if (mode == "hybrid" and not served) else None,
+                "wait_seconds": float(queue) if passed_on else None,
+                "resolved": False if (passed_on and not served) else None,
+                "direction": INBOUND,
                 "outcome": "agent" if served else "hang",
                 "queued": queued,
                 "identified": identified,
@@ -274,6 +297,7 @@ def convert(path: Path, options: BankOptions | None = None) -> Converted:
                 "ivr_seconds": float(vru),
                 "queue_seconds": float(queue),
                 "service_seconds": float(service),
+                "ended_in_flow": not passed_on,
             }
         )
         if not identified:
@@ -284,13 +308,34 @@ def convert(path: Path, options: BankOptions | None = None) -> Converted:
     problems.raise_if_any()
     contacts.sort(key=lambda c: (c["started_at"], c["contact_id"]))
     table = frame("contacts", contacts, EXTRAS)
-    report.note(
-        "calls fully served by the VRU may not be in the log (it records calls that "
-        "reached the VRU menu of this centre); ai_only here means 'ended in the VRU'"
-    )
+    _notes(report, opts)
     return Converted(
         tables={"customers": synthesise_customers(table, attributes=segments), "contacts": table},
         report=report,
         mapping=MAPPING,
         used=USED,
     )
+
+
+def _notes(report: ReportBuilder, opts: BankOptions) -> None:
+    report.note("every call in the log reached the centre's VRU from outside: direction inbound")
+    if opts.ivr_is_ai:
+        report.note(
+            "calls fully served by the VRU may not be in the log (it records calls that "
+            "reached the VRU menu of this centre); ai_only here means 'ended in the VRU'. The "
+            "1999 VRU is a touch-tone menu: set ivr_is_ai=false to keep it out of AI metrics"
+        )
+    else:
+        report.note(
+            "ivr_is_ai=false: the VRU is not counted as AI, so every call is human_only and "
+            "no AI metric (containment, AI resolution) can be computed from this log; calls "
+            "that ended in the VRU are flagged ended_in_flow"
+        )
+    abandoned = report.counts["abandoned_calls_with_service_interval_not_in_handle"]
+    if abandoned:
+        seconds = report.counts["abandoned_service_seconds_not_in_handle"]
+        report.note(
+            f"{abandoned} calls marked HANG carry a service interval ({seconds:,} s in all, no "
+            "server named): not agent handling, so not in handle_seconds (kept in "
+            "service_seconds)"
+        )

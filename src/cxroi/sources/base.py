@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from cxroi.errors import ContractError, Problem
+from cxroi.sources.intent import IntentCoverage
 
 # Beyond this many, problems are summarised per rule: a broken 1M-line export should not print
 # a million lines, and the first hundred show the pattern.
@@ -85,9 +86,11 @@ class ImportReport:
     counts: dict[str, int]
     notes: tuple[str, ...]
     written: dict[str, str] = field(default_factory=dict)
+    intent: IntentCoverage | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "intent": self.intent.to_dict() if self.intent is not None else None,
             "source": self.source,
             "input": self.input,
             "records_read": self.records_read,
@@ -122,6 +125,8 @@ class ImportReport:
                 else ""
             )
             out.append(f"  source fields not mapped: {shown}{more}")
+        if self.intent is not None:
+            out.append(f"  {self.intent.line()}")
         out += [f"  note: {n}" for n in self.notes]
         return out
 
@@ -142,6 +147,7 @@ class ReportBuilder:
         self.opaque = frozenset(opaque)
         # bookkeeping leaves of API envelopes ("type": "admin.list", "total_count") say nothing
         self.ignore = frozenset(ignore)
+        self.intent: IntentCoverage | None = None
         self._looked_at = 0
 
     def count(self, name: str, k: int = 1) -> None:
@@ -193,6 +199,7 @@ class ReportBuilder:
             counts=dict(self.counts),
             notes=tuple(self.notes),
             written={k: str(v) for k, v in (written or {}).items()},
+            intent=self.intent,
         )
 
 
@@ -226,6 +233,11 @@ class Converted:
     used: tuple[str, ...]
 
     def finish(self, written: Mapping[str, Path] | None = None) -> ImportReport:
+        contacts = self.tables.get("contacts")
+        if contacts is not None and "direction" in contacts.columns:
+            # outbound contacts are reported apart from the customer's own (data-contract.md)
+            for direction, n in contacts["direction"].value_counts(sort=False).items():
+                self.report.counts[f"contacts_{direction}"] = int(n)
         return self.report.finish(
             {k: len(v) for k, v in self.tables.items()}, self.mapping, self.used, written
         )

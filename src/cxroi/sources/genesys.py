@@ -2,34 +2,47 @@
 
 Input: the body of ``GET /api/v2/analytics/conversations/{id}/details`` (one conversation), a page
 or job result of the details query (``{"conversations": [...]}``), a list, JSON lines, or a folder
-of such files. One conversation is one contact.
+of such files. One conversation is one contact; who is who among its participants is
+``genesys_parts``'s job.
 
-Participants by ``purpose``: ``customer`` (or ``external``) is who contacted; ``botflow``, or a
-flow session whose ``flowType`` is a bot, is an AI bot; ``ivr`` is the IVR (counted as AI
-self-service on voice, option ``ivr_is_ai``; a flow on chat/messaging only routes); ``acd`` is the
-queue; ``agent`` with an ``interact`` segment is a human who took part.
-
-- agent took part: ``hybrid`` (escalated) after a bot/IVR, else ``human_only``;
-- queued but no agent answered: ``hybrid`` escalated with ``resolved`` false after a bot/IVR,
-  else ``human_only`` with ``resolved`` false;
-- bot/IVR only: ``ai_only``; ``resolved`` from flow outcomes (``SUCCESS`` / ``FAILURE``);
-- ``handle_seconds`` = agents' ``tHandle`` (else ``tTalk + tHeld + tAcw``) + bot/IVR session time,
-  milliseconds -> seconds; ``wait_seconds`` = ``tAcd``;
+- **direction**: ``originatingDirection`` (``inbound`` / ``outbound``); without it, a dialer
+  campaign (``outboundCampaignId``) or a ``callback`` session is outbound (the centre calls), else
+  the customer side's first session ``direction``, else inbound (counted);
+- **AI**: a bot, or on an inbound voice conversation an IVR when ``ivr_is_ai``;
+- **mode**: a human handled it, it queued, or it was transferred to an outside number ->
+  ``hybrid`` (escalated) after AI, else ``human_only``; AI alone -> ``ai_only``, ``resolved`` from
+  flow outcomes (``SUCCESS`` / ``FAILURE``). No AI and no human (an IVR that is not AI, a flow
+  that ended the conversation) -> ``human_only`` with no agent, ``resolved`` empty and the extra
+  column ``ended_in_flow`` true, so it is never read as human handling;
+- **resolved** false for a queue abandoned with nobody answering (no handler, no transfer out, no
+  callback issued by the flow);
+- **handle_seconds** = handlers' time + bot and IVR time (ms -> s); ``wait_seconds`` = ``tAcd``;
+- **intent** from ``intent_from``: participant data (``attribute:<name>``, the customer side's
+  first, then any participant's), the last handler's wrap-up code (``wrapup``; Genesys's own
+  ``ININ-`` codes are not reasons), the first successful flow outcome (``flow_outcome``);
 - surveys: ``surveys[].surveyPromoterScore`` (0-10) -> an ``nps`` answer.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from cxroi.errors import Problem
 from cxroi.sources.base import Converted, FieldMapping, Problems, ReportBuilder
+from cxroi.sources.genesys_parts import Parts, customer_side, dicts, walk
+from cxroi.sources.intent import (
+    IntentPicker,
+    IntentSource,
+    checked_intent_sources,
+    intent_text,
+    parse_intent_sources,
+)
 from cxroi.sources.options import parse_options
-from cxroi.sources.records import Fields, iter_json_records, parse_instant, pseudonym
-from cxroi.sources.tables import contact_tables
+from cxroi.sources.records import Fields, iter_json_records, pseudonym
+from cxroi.sources.tables import INBOUND, OUTBOUND, contact_tables
 
 SOURCE = "genesys"
 CHANNELS = {
@@ -42,42 +55,57 @@ CHANNELS = {
     "screenshare": "web",
     "video": "other",
 }
-BOT_FLOW_TYPES = ("bot", "digitalbot", "voicebot")
-CUSTOMER_PURPOSES = ("customer", "external")
-EXTRAS = ("queue_id", "transfers", "flow_exit_reason")
+CUSTOMER_FIELDS = ("externalContactId", "ani", "participantName")
+INTENT_KINDS = {"attribute": "participant data key", "wrapup": "", "flow_outcome": ""}
+EXTRAS = ("queue_id", "transfers", "transferred_out", "flow_exit_reason", "ended_in_flow")
 
 MAPPING = (
     FieldMapping("contacts.contact_id", "conversationId"),
     FieldMapping(
         "contacts.customer_id",
-        "participants[customer].attributes[customer_attribute] | "
-        "externalContactId | sessions[].ani | participantName (opt-in)",
+        "customer side: attributes[customer_attribute] | externalContactId | "
+        "phone (sessions ani inbound, dnis outbound, callbackNumbers) | participantName (opt-in)",
         "phone numbers and names are pseudonymised; none -> 'anon-<conversationId>'",
     ),
     FieldMapping("contacts.started_at", "conversationStart"),
-    FieldMapping("contacts.channel", "participants[customer].sessions[0].mediaType"),
+    FieldMapping("contacts.channel", "customer side's first session mediaType"),
+    FieldMapping(
+        "contacts.direction",
+        "originatingDirection | outboundCampaignId / callback | customer session direction",
+    ),
     FieldMapping(
         "contacts.ai_mode",
         "participants[].purpose, sessions[].flow.flowType, segments[].segmentType",
-        "see the module docstring",
+        "see genesys_parts",
     ),
     FieldMapping(
-        "contacts.touchpoint", "purpose botflow/ivr, flowType", "voicebot/chatbot, ivr, none"
+        "contacts.touchpoint",
+        "purpose botflow/ivr, flowType, direction",
+        "voicebot/chatbot (proactive when outbound), ivr, none",
     ),
-    FieldMapping("contacts.escalated", "bot/IVR then acd/agent, flow.exitReason/transferType"),
     FieldMapping(
-        "contacts.agent_id", "participants[agent].userId", "first agent with an interact segment"
+        "contacts.escalated", "bot/IVR then acd, agent/user, or an external transfer target"
+    ),
+    FieldMapping(
+        "contacts.agent_id",
+        "participants[agent|user].userId",
+        "first handler with an interact segment",
     ),
     FieldMapping(
         "contacts.handle_seconds",
-        "metrics tHandle | tTalk+tHeld+tAcw (agents) + bot/IVR segments",
+        "metrics tHandle | tTalk+tHeld+tAcw | interact/hold/wrapup segments (agents, users) "
+        "+ bot/IVR segments",
         "milliseconds / 1000",
     ),
     FieldMapping("contacts.wait_seconds", "metrics tAcd (acd participants)", "milliseconds / 1000"),
     FieldMapping(
-        "contacts.resolved", "flow.outcomes[].flowOutcomeValue; queued and unanswered -> false"
+        "contacts.resolved",
+        "flow.outcomes[].flowOutcomeValue; queued, unanswered, no transfer or callback -> false",
     ),
-    FieldMapping("contacts.intent", "participants[customer].attributes[intent_attribute]"),
+    FieldMapping(
+        "contacts.intent",
+        "intent_from: attributes[key] | segments[].wrapUpCode | flow.outcomes[].flowOutcomeId",
+    ),
     FieldMapping(
         "surveys.*",
         "surveys[].surveyId, surveyPromoterScore, surveyCompletedDate|eventTime",
@@ -89,22 +117,29 @@ USED = (
     "conversationId",
     "conversationStart",
     "conversationEnd",
+    "originatingDirection",
     "participants[].purpose",
     "participants[].userId",
     "participants[].externalContactId",
     "participants[].participantName",
     "participants[].attributes",
     "participants[].sessions[].mediaType",
+    "participants[].sessions[].direction",
     "participants[].sessions[].ani",
+    "participants[].sessions[].dnis",
+    "participants[].sessions[].callbackNumbers",
+    "participants[].sessions[].outboundCampaignId",
     "participants[].sessions[].segments[].segmentStart",
     "participants[].sessions[].segments[].segmentEnd",
     "participants[].sessions[].segments[].segmentType",
     "participants[].sessions[].segments[].queueId",
+    "participants[].sessions[].segments[].wrapUpCode",
     "participants[].sessions[].metrics[].name",
     "participants[].sessions[].metrics[].value",
     "participants[].sessions[].flow.flowType",
     "participants[].sessions[].flow.exitReason",
     "participants[].sessions[].flow.transferType",
+    "participants[].sessions[].flow.issuedCallback",
     "participants[].sessions[].flow.outcomes",
     "surveys[].surveyId",
     "surveys[].surveyPromoterScore",
@@ -116,170 +151,180 @@ USED = (
 @dataclass(frozen=True)
 class GenesysOptions:
     customer_attribute: str | None = None
-    intent_attribute: str | None = None
+    intent_from: tuple[str, ...] = ()
     customer_fields: tuple[str, ...] = ("externalContactId", "ani")  # add participantName to opt in
     ivr_is_ai: bool = True
 
 
 def parse_genesys_options(raw: dict[str, Any], problems: list[Problem]) -> GenesysOptions:
     opts = parse_options(GenesysOptions, raw, problems, "import.genesys")
-    bad = [
-        f for f in opts.customer_fields if f not in ("externalContactId", "ani", "participantName")
-    ]
+    parse_intent_sources(opts.intent_from, INTENT_KINDS, "import.genesys.intent_from", problems)
+    bad = [f for f in opts.customer_fields if f not in CUSTOMER_FIELDS]
     if bad:
         problems.append(
             Problem(
                 "import.genesys.customer_fields",
                 "not_allowed",
-                f"unknown fields {bad}; use externalContactId, ani, participantName",
+                f"unknown fields {bad}; use {', '.join(CUSTOMER_FIELDS)}",
             )
         )
-        return GenesysOptions(
-            opts.customer_attribute, opts.intent_attribute, ivr_is_ai=opts.ivr_is_ai
-        )
+        return replace(opts, customer_fields=GenesysOptions.customer_fields)
     return opts
 
 
-def _metric_ms(session: dict[str, Any], name: str) -> float | None:
-    values = [
-        m.get("value")
-        for m in session.get("metrics") or []
-        if isinstance(m, dict) and m.get("name") == name
+def _declared_direction(f: Fields, report: ReportBuilder) -> str | None:
+    """``originatingDirection``, else outbound for a dialer campaign or a callback."""
+    given = str(f.raw("originatingDirection") or "").lower()
+    if given in (INBOUND, OUTBOUND):
+        return given
+    sessions = [s for p in dicts(f.raw("participants")) for s in dicts(p.get("sessions"))]
+    if any(s.get("outboundCampaignId") or s.get("mediaType") == "callback" for s in sessions):
+        report.count("direction_from_campaign_or_callback")
+        return OUTBOUND
+    return None
+
+
+def _session_direction(caller: dict[str, Any], report: ReportBuilder) -> str:
+    own = [s.get("direction") for s in dicts(caller.get("sessions"))]
+    if own and own[0] in (INBOUND, OUTBOUND):
+        report.count("direction_from_customer_session")
+        return str(own[0])
+    report.count("direction_unknown_read_as_inbound")
+    return INBOUND
+
+
+def _phone(caller: dict[str, Any], direction: str) -> str | None:
+    sessions = dicts(caller.get("sessions"))
+    fields = ("dnis", "ani") if direction == OUTBOUND else ("ani",)
+    for name in fields:
+        value = next((s[name] for s in sessions if s.get(name)), None)
+        if value:
+            return str(value)
+    numbers = [
+        n
+        for s in sessions
+        if isinstance(s.get("callbackNumbers"), list)
+        for n in s["callbackNumbers"]
+        if isinstance(n, str) and n
     ]
-    nums = [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
-    return sum(nums) if nums else None
-
-
-def _segment_seconds(session: dict[str, Any]) -> float:
-    total = 0.0
-    for seg in session.get("segments") or []:
-        try:
-            total += (
-                parse_instant(seg["segmentEnd"]) - parse_instant(seg["segmentStart"])
-            ).total_seconds()
-        except (KeyError, TypeError, ValueError):
-            continue  # an open segment (no end yet) adds nothing
-    return total
-
-
-@dataclass
-class _Parts:
-    """What one conversation's participants add up to."""
-
-    bot: bool = False
-    ivr: bool = False
-    queued: bool = False
-    agent: str | None = None
-    agent_seen: bool = False
-    handle_ms: float = 0.0
-    self_service_s: float = 0.0
-    wait_ms: float | None = None
-    transfers: int = 0
-    outcome: bool | None = None
-    exit_reason: str | None = None
-    queue_id: str | None = None
-
-
-def _participants(f: Fields, report: ReportBuilder, opts: GenesysOptions, voice: bool) -> _Parts:
-    p = _Parts()
-    for part in f.items("participants", required=True):
-        if not isinstance(part, dict):
-            continue
-        purpose = str(part.get("purpose") or "").lower()
-        for s in part.get("sessions") or []:
-            if not isinstance(s, dict):
-                continue
-            flow: dict[str, Any] = s["flow"] if isinstance(s.get("flow"), dict) else {}
-            flow_type = str(flow.get("flowType") or "").lower()
-            is_bot = purpose == "botflow" or flow_type in BOT_FLOW_TYPES
-            if is_bot or purpose == "ivr":
-                if is_bot:
-                    p.bot = True
-                elif voice and opts.ivr_is_ai:
-                    p.ivr = True
-                p.self_service_s += (
-                    _segment_seconds(s) if (is_bot or (voice and opts.ivr_is_ai)) else 0.0
-                )
-                p.exit_reason = flow.get("exitReason") or p.exit_reason
-                if (
-                    flow.get("transferType")
-                    or "TRANSFER" in str(flow.get("exitReason") or "").upper()
-                ):
-                    p.transfers += 1
-                for o in flow.get("outcomes") or []:
-                    value = str((o or {}).get("flowOutcomeValue") or "").upper()
-                    if value in ("SUCCESS", "FAILURE"):
-                        p.outcome = (p.outcome is not False) and value == "SUCCESS"
-            elif purpose == "acd":
-                p.queued = True
-                tacd = _metric_ms(s, "tAcd")
-                if tacd is not None:
-                    p.wait_ms = (p.wait_ms or 0.0) + tacd
-                for seg in s.get("segments") or []:
-                    p.queue_id = p.queue_id or (
-                        seg.get("queueId") if isinstance(seg, dict) else None
-                    )
-            elif purpose == "agent":
-                interacted = any(
-                    isinstance(g, dict) and g.get("segmentType") == "interact"
-                    for g in s.get("segments") or []
-                )
-                if not interacted:
-                    continue
-                if p.agent_seen:
-                    p.transfers += 1
-                p.agent_seen = True
-                p.agent = p.agent or (str(part["userId"]) if part.get("userId") else None)
-                handle = _metric_ms(s, "tHandle")
-                if handle is None:
-                    report.count("agent_sessions_without_tHandle_summed_from_talk_hold_acw")
-                    handle = sum(
-                        v
-                        for v in (
-                            _metric_ms(s, "tTalk"),
-                            _metric_ms(s, "tHeld"),
-                            _metric_ms(s, "tAcw"),
-                        )
-                        if v is not None
-                    )
-                p.handle_ms += handle
-    return p
+    return str(numbers[0]) if numbers else None
 
 
 def _customer(
-    f: Fields, conv_id: str, opts: GenesysOptions, report: ReportBuilder
-) -> tuple[str, dict[str, Any]]:
-    customers = [
-        p
-        for p in f.items("participants")
-        if isinstance(p, dict) and str(p.get("purpose") or "").lower() in CUSTOMER_PURPOSES
-    ]
-    cust = customers[0] if customers else {}
-    attrs: dict[str, Any] = cust["attributes"] if isinstance(cust.get("attributes"), dict) else {}
+    caller: dict[str, Any],
+    conv_id: str,
+    direction: str,
+    opts: GenesysOptions,
+    report: ReportBuilder,
+) -> str:
+    attrs = caller["attributes"] if isinstance(caller.get("attributes"), dict) else {}
     if opts.customer_attribute and attrs.get(opts.customer_attribute):
         report.count("customer_from_attribute")
-        return str(attrs[opts.customer_attribute]), cust
-    sessions = [s for s in cust.get("sessions") or [] if isinstance(s, dict)]
+        return str(attrs[opts.customer_attribute])
     for fld in opts.customer_fields:
-        if fld == "externalContactId" and cust.get("externalContactId"):
+        if fld == "externalContactId" and caller.get("externalContactId"):
             report.count("customer_from_externalContactId")
-            return str(cust["externalContactId"]), cust
+            return str(caller["externalContactId"])
         if fld == "ani":
-            ani = next((s["ani"] for s in sessions if s.get("ani")), None)
-            if ani:
-                report.count("customer_from_ani_pseudonymised")
-                return pseudonym("tel", str(ani).removeprefix("tel:")), cust
-        if fld == "participantName" and cust.get("participantName"):
+            phone = _phone(caller, direction)
+            if phone:
+                report.count("customer_from_phone_pseudonymised")
+                number = phone.removeprefix("tel:").split(";")[0].removeprefix("sip:")
+                return pseudonym("tel", number)
+        if fld == "participantName" and caller.get("participantName"):
             report.count("customer_from_participant_name_pseudonymised")
-            return pseudonym("name", str(cust["participantName"])), cust
+            return pseudonym("name", str(caller["participantName"]))
     report.count("customer_unknown_one_off")
-    return f"anon-{conv_id}", cust
+    return f"anon-{conv_id}"
+
+
+def _intent(
+    source: IntentSource, participants: list[dict[str, Any]], caller: dict[str, Any], p: Parts
+) -> str | None:
+    if source.kind == "wrapup":
+        return p.wrapup
+    if source.kind == "flow_outcome":
+        return p.flow_outcome
+    for part in [caller] + [x for x in participants if x is not caller]:
+        attrs = part.get("attributes")
+        if isinstance(attrs, dict):
+            value = intent_text(attrs.get(source.argument or ""))
+            if value is not None:
+                return value
+    return None
+
+
+def _mode(p: Parts, ai: bool, report: ReportBuilder) -> tuple[str, bool | None, bool]:
+    """(ai_mode, resolved, ended in a flow) from what the participants add up to."""
+    if p.handler_seen or p.queued or p.transferred_out:
+        abandoned = p.queued and not (p.handler_seen or p.transferred_out or p.issued_callback)
+        return ("hybrid" if ai else "human_only"), (False if abandoned else None), False
+    if ai:
+        return "ai_only", p.outcome, True
+    report.count("ended_in_flow_without_ai_or_agent")
+    return "human_only", None, True
+
+
+def _contact(
+    f: Fields,
+    conv_id: str,
+    started: datetime,
+    opts: GenesysOptions,
+    intents: IntentPicker,
+    report: ReportBuilder,
+) -> dict[str, Any] | None:
+    participants = dicts(f.raw("participants"))
+    declared = _declared_direction(f, report)
+    caller = customer_side(participants, declared or INBOUND)
+    if caller is None:
+        report.count("internal_calls_skipped")
+        report.note(
+            "conversations with no customer or external participant (a Genesys user calling the "
+            "centre) are internal calls, not customer contacts: skipped"
+        )
+        return None
+    direction = declared or _session_direction(caller, report)
+    sessions = dicts(caller.get("sessions"))
+    media = str(sessions[0].get("mediaType") or "").lower() if sessions else ""
+    channel = CHANNELS.get(media, "other")
+    p = walk(participants, caller, report)
+    ai = p.bot or (p.ivr and channel == "voice" and direction == INBOUND and opts.ivr_is_ai)
+    mode, resolved, ended = _mode(p, ai, report)
+    touchpoint = "none"
+    if p.bot:
+        touchpoint = "proactive" if direction == OUTBOUND else (
+            "voicebot" if channel == "voice" else "chatbot"
+        )
+    elif ai:
+        touchpoint = "ivr"
+    return {
+        "contact_id": conv_id,
+        "customer_id": _customer(caller, conv_id, direction, opts, report),
+        "started_at": started,
+        "channel": channel,
+        "ai_mode": mode,
+        "touchpoint": touchpoint,
+        "escalated": mode == "hybrid",
+        "intent": intents.pick(lambda s: _intent(s, participants, caller, p)),
+        "agent_id": p.agent,
+        "handle_seconds": p.handle_s + p.self_service_s,
+        "wait_seconds": p.wait_ms / 1000.0 if p.wait_ms is not None else None,
+        "resolved": resolved,
+        "direction": direction,
+        "queue_id": p.queue_id,
+        "transfers": p.transfers,
+        "transferred_out": p.transferred_out,
+        "flow_exit_reason": p.exit_reason,
+        "ended_in_flow": ended,
+    }
 
 
 def convert(path: Path, options: GenesysOptions | None = None) -> Converted:
     opts = options or GenesysOptions()
+    sources = checked_intent_sources(opts.intent_from, INTENT_KINDS, "import.genesys.intent_from")
     problems = Problems()
     report = ReportBuilder(SOURCE, path, opaque=("participants[].attributes",))
+    intents = IntentPicker(sources, free_kinds=("wrapup", "flow_outcome"))
     contacts: dict[str, dict[str, Any]] = {}
     surveys: list[dict[str, Any]] = []
     for rec in iter_json_records(path, ("conversations",), problems):
@@ -303,50 +348,16 @@ def convert(path: Path, options: GenesysOptions | None = None) -> Converted:
         if conv_id in contacts:
             report.count("duplicate_conversations_skipped")
             continue
-        customer, cust = _customer(f, conv_id, opts, report)
-        sessions = [s for s in cust.get("sessions") or [] if isinstance(s, dict)]
-        media = str(sessions[0].get("mediaType") or "").lower() if sessions else ""
-        channel = CHANNELS.get(media, "other")
-        p = _participants(f, report, opts, voice=channel == "voice")
-        ai = p.bot or p.ivr
-        touchpoint = (
-            ("voicebot" if channel == "voice" else "chatbot")
-            if p.bot
-            else ("ivr" if p.ivr else "none")
-        )
-        if p.agent_seen or p.queued:
-            mode = "hybrid" if ai else "human_only"
-            resolved = None if p.agent_seen else False
-        else:
-            mode, resolved = ("ai_only", p.outcome) if ai else ("human_only", None)
-            if not ai:
-                report.count("conversations_without_bot_agent_or_queue")
-        attrs: dict[str, Any] = (
-            cust["attributes"] if isinstance(cust.get("attributes"), dict) else {}
-        )
-        intent = attrs.get(opts.intent_attribute) if opts.intent_attribute else None
-        contacts[conv_id] = {
-            "contact_id": conv_id,
-            "customer_id": customer,
-            "started_at": started,
-            "channel": channel,
-            "ai_mode": mode,
-            "touchpoint": touchpoint,
-            "escalated": mode == "hybrid",
-            "intent": str(intent) if intent not in (None, "") else None,
-            "agent_id": p.agent,
-            "handle_seconds": p.handle_ms / 1000.0 + p.self_service_s,
-            "wait_seconds": p.wait_ms / 1000.0 if p.wait_ms is not None else None,
-            "resolved": resolved,
-            "queue_id": p.queue_id,
-            "transfers": p.transfers,
-            "flow_exit_reason": p.exit_reason,
-        }
-        surveys.extend(_surveys(f, conv_id, customer, report))
+        row = _contact(f, conv_id, started, opts, intents, report)
+        if row is None:
+            continue
+        contacts[conv_id] = row
+        surveys.extend(_surveys(f, conv_id, row["customer_id"], report))
     problems.raise_if_any()
     if not contacts:
-        problems.add(str(path), "no_records", "no conversations found")
+        problems.add(str(path), "no_records", "no customer conversations found")
         problems.raise_if_any()
+    report.intent = intents.coverage()
     tables = contact_tables(list(contacts.values()), surveys, EXTRAS)
     return Converted(tables=tables, report=report, mapping=MAPPING, used=USED)
 

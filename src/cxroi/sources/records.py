@@ -60,18 +60,23 @@ def read_text(file: Path, problems: Problems) -> str | None:
 
 
 def iter_json_records(
-    path: Path, list_keys: Sequence[str], problems: Problems
+    path: Path,
+    list_keys: Sequence[str],
+    problems: Problems,
+    object_keys: Sequence[str] = (),
 ) -> Iterator[JsonRecord]:
     """Objects of a JSON export: a file or folder of JSON documents, JSON lines, or objects
     written back to back (what Kinesis Firehose delivers to S3). A document that is an object
     holding one of ``list_keys`` (an API page such as ``{"conversations": [...]}``) yields the
-    list's items; any other object is one record; an array yields its items."""
+    list's items; one holding an object under one of ``object_keys`` (a single-record response
+    such as Zendesk's ``{"ticket": {...}}``) yields that object; any other object is one record;
+    an array yields its items."""
     for file in export_files(path, JSON_SUFFIXES, problems):
         text = read_text(file, problems)
         if text is None:
             continue
         for where, doc in _documents(file, text, problems):
-            yield from _records(file, where, doc, list_keys, problems)
+            yield from _records(file, where, doc, list_keys, object_keys, problems)
 
 
 def _documents(file: Path, text: str, problems: Problems) -> Iterator[tuple[str, Any]]:
@@ -105,16 +110,28 @@ def _documents(file: Path, text: str, problems: Problems) -> Iterator[tuple[str,
 
 
 def _records(
-    file: Path, where: str, doc: Any, list_keys: Sequence[str], problems: Problems
+    file: Path,
+    where: str,
+    doc: Any,
+    list_keys: Sequence[str],
+    object_keys: Sequence[str],
+    problems: Problems,
 ) -> Iterator[JsonRecord]:
     if isinstance(doc, list):
         for i, item in enumerate(doc):
             yield from _one(file, f"{where}[{i}]", None, item, problems)
         return
     if isinstance(doc, dict):
-        keys = [k for k in list_keys if isinstance(doc.get(k), list)]
-        if keys:
-            for key in keys:
+        lists = [k for k in list_keys if isinstance(doc.get(k), list)]
+        # a wrapper is an envelope, not a record: a record has its own id (a ticket holds a
+        # "satisfaction_rating" object too, and must not be unwrapped to it)
+        wrapped = (
+            [k for k in object_keys if isinstance(doc.get(k), dict)] if "id" not in doc else []
+        )
+        if lists or wrapped:
+            for key in wrapped:
+                yield JsonRecord(f"{where} {key}", key, file, doc[key])
+            for key in lists:
                 for i, item in enumerate(doc[key]):
                     yield from _one(file, f"{where} {key}[{i}]", key, item, problems)
             return

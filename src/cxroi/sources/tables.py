@@ -1,4 +1,10 @@
-"""Contract-typed frames, customers synthesised from contacts, and writing a dataset folder."""
+"""Contract-typed frames, customers synthesised from contacts, and writing a dataset folder.
+
+Every importer writes ``contacts.direction`` (``inbound`` / ``outbound``, data-contract.md): who
+reached out first decides whether a contact can be a repeat and whether it enters FCR,
+containment and cost per resolution. Until ``io/contract.py`` lists the column, it is typed here
+as the contract describes it (an optional string), so the file layout does not change when it does.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,24 @@ from typing import Any
 import pandas as pd
 
 from cxroi.errors import ContractError, Problem
-from cxroi.io.contract import TABLES_BY_NAME, ColumnType
+from cxroi.io.contract import TABLES_BY_NAME, ColumnSpec, ColumnType, TableSpec
+
+INBOUND, OUTBOUND = "inbound", "outbound"
+DIRECTIONS: tuple[str, ...] = (INBOUND, OUTBOUND)
+# contacts.direction as data-contract.md defines it; used only while io/contract.py lacks it
+DIRECTION_COLUMN = ColumnSpec(
+    "direction",
+    ColumnType.STRING,
+    allowed=DIRECTIONS,
+    meaning="inbound: the customer reached out; outbound: the centre called or wrote first",
+)
+
+
+def _columns(table: str) -> tuple[ColumnSpec, ...]:
+    spec: TableSpec = TABLES_BY_NAME[table]
+    if table == "contacts" and "direction" not in spec.column_names:
+        return spec.columns + (DIRECTION_COLUMN,)
+    return spec.columns
 
 
 def frame(
@@ -21,14 +44,14 @@ def frame(
     Instants become zone-aware UTC nanoseconds (what pandas writes), booleans pandas' nullable
     ``boolean``, numbers ``float64`` (a missing number is NaN, which the loader reads as missing).
     """
-    spec = TABLES_BY_NAME[table]
+    specs = {c.name: c for c in _columns(table)}
     keys = {k for r in rows for k, v in r.items() if v is not None}
-    cols = [c.name for c in spec.columns if c.name in keys or c.required]
-    cols += [e for e in extras if e in keys]
+    cols = [name for name, c in specs.items() if name in keys or c.required]
+    cols += [e for e in extras if e in keys and e not in specs]
     data = {c: [r.get(c) for r in rows] for c in cols}
     out = pd.DataFrame(data, columns=cols)
     for col in cols:
-        kind = spec.column(col).type if col in spec.column_names else _extra_kind(data[col])
+        kind = specs[col].type if col in specs else _extra_kind(data[col])
         if kind is ColumnType.TIMESTAMP:
             out[col] = pd.to_datetime(out[col], utc=True)
         elif kind is ColumnType.BOOL:
