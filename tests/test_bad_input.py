@@ -113,34 +113,59 @@ def test_quarantine_lines_are_where_each_record_starts(tmp_path: Path) -> None:
     assert rule.examples == ("line 5 (contact_id c2)", "line 7 (contact_id c3)", "line 10 (contact_id c4)")
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_quarantine_lines_match_a_count_of_line_breaks(tmp_path: Path, seed: int) -> None:
-    """Random multi-line values, blank lines and CR LF files against a brute-force line count."""
+@pytest.mark.parametrize("seed,blank_lines", [(1, 0.0), (2, 0.0), (3, 0.15), (4, 0.15)])
+def test_quarantine_lines_match_a_count_of_line_breaks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int, blank_lines: float
+) -> None:
+    """Random multi-line values, CR LF files and blank lines against a brute-force line count.
+
+    Without blank lines the engine places records by the breaks inside values; with them, the
+    file is read a second time in Python: both ways are checked.
+    """
     rng = random.Random(seed)
     eol = rng.choice(["\n", "\r\n"])
     text, expected = HEADER + eol, {}
     for i in range(60):
-        if rng.random() < 0.15:
-            text += eol  # a blank line between records
-        notes = rng.choice(["ok", '"x\ny"', '"p\r\nq\nr"', '"comma, inside"', '"quote ""here"""'])
+        if rng.random() < blank_lines:
+            text += eol
+        notes = rng.choice(["ok", '"x\ny"', '"p\r\nq\nr"', '"lone\rcr"', '"comma, inside"', '"quote ""here"""'])
         bad = rng.random() < 0.4
-        start = text.count("\n") + 1  # the line this record starts on, by counting breaks
+        start = text.replace("\r\n", "\n").replace("\r", "\n").count("\n") + 1  # this record's line
         text += _contact(i, mode="robot" if bad else "ai_only", notes=notes) + eol
         if bad:
             expected[f"c{i}"] = start
     data = _dataset(tmp_path / "d", **{"contacts.csv": text})
+    if not blank_lines:
+        monkeypatch.setattr(csv_files, "scan_record_starts", lambda path, records: pytest.fail("read twice"))
     assert _quarantined_lines(data, tmp_path / "o") == expected
 
 
-def test_lines_fall_back_to_record_numbers_when_the_two_readers_disagree(tmp_path: Path) -> None:
-    path = _dataset(tmp_path, **{"contacts.csv": "\n".join([HEADER, _contact(0), "", _contact(1)]) + "\n"}) / "contacts.csv"
-    header, problems = csv_files.read_header(path, "contacts", ("contact_id",))
-    assert header is not None and not problems
-    assert csv_files.record_starts(path, header, 2).scanned is not None
-    assert list(csv_files.record_starts(path, header, 2).scanned or []) == [2, 4]
-    assert csv_files.record_starts(path, header, 1) == csv_files.RecordStarts(1, exact=False)
-    plain = _dataset(tmp_path / "plain") / "contacts.csv"
-    assert csv_files.record_starts(plain, header, 5) == csv_files.RecordStarts(2)
+def test_lines_fall_back_to_record_numbers_when_the_two_readers_disagree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [HEADER, _contact(0), "", _contact(1, mode="robot"), _contact(2, mode="robot")]
+    data = _dataset(tmp_path / "d", **{"contacts.csv": "\n".join(rows) + "\n"})
+    path = data / "contacts.csv"
+    assert csv_files.content_lines(path) == 5
+    assert list(csv_files.scan_record_starts(path, 3) or []) == [2, 4, 5]
+    assert csv_files.scan_record_starts(path, 4) is None
+    assert _quarantined_lines(data, tmp_path / "o") == {"c1": 4, "c2": 5}
+    monkeypatch.setattr(csv_files, "scan_record_starts", lambda path, records: None)
+    ds = cxroi.load_dataset(data)
+    written = ds.write_quarantine(tmp_path / "o2")["contacts"]
+    with written.open(encoding="utf-8", newline="") as fh:
+        assert {r["contact_id"]: r["record"] for r in csv.DictReader(fh)} == {"c1": "2", "c2": "3"}
+    [rule] = [c for c in ds.report.counts if c.rule == "not_allowed"]
+    assert rule.examples == ("record 2 (contact_id c1)", "record 3 (contact_id c2)")
+
+
+@pytest.mark.parametrize(
+    "text,lines",
+    [("", 0), ("a\n", 1), ("a", 1), ("a\nb", 2), ("a\r\nb\r\n\r\n\r\n", 2), ("a\rb\r", 2), ("a\n\nb\n", 3)],
+)
+def test_content_lines(tmp_path: Path, text: str, lines: int) -> None:
+    (tmp_path / "f.csv").write_bytes(text.encode())
+    assert csv_files.content_lines(tmp_path / "f.csv") == lines
 
 
 # --- the customers table is empty, or none of it is usable ------------------------------------

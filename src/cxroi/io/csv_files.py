@@ -13,11 +13,12 @@ DuckDB parses the rows (fast, in parallel), but three things are decided here, i
   commas (``12,5``), which would turn into wrong or unparseable numbers without a word.
 - **Line numbers**: a message or a quarantine file says "line N" where N is the line of the file
   on which the record *starts*, as a text editor numbers lines (header = line 1). A quoted value
-  holding a line break, or a blank line (DuckDB skips those), shifts records against lines; this
-  is detected by counting line breaks (one fast pass over the bytes) and only then are the start
-  lines established by a second pass with Python's ``csv`` module. If that pass does not find the
-  same number of records as DuckDB, lines are not guessed: records are numbered instead
-  ("record N", the N-th data record).
+  holding a line break, or a blank line (DuckDB skips those), shifts records against lines;
+  :func:`content_lines` counts the file's lines in one fast pass over the bytes so the loader can
+  tell. Breaks inside values are then counted by the engine; only blank lines need
+  :func:`scan_record_starts`, a second reading with Python's ``csv`` module. If that reading does
+  not find the same number of records as DuckDB, lines are not guessed: records are numbered
+  instead ("record N", the N-th data record).
 
 When DuckDB cannot parse the file, :func:`diagnose` reads it once more, RFC 4180 by hand, and
 names the first fault in the user's terms: a line that is not UTF-8, a record with more or fewer
@@ -43,16 +44,6 @@ class CsvHeader:
     names: tuple[str, ...]
     # physical lines the header spans (1 unless a quoted name holds a line break)
     lines: int
-
-
-@dataclass(frozen=True)
-class RecordStarts:
-    """Where data records start: ``first_line + i`` for record i, or ``scanned[i]``."""
-
-    first_line: int
-    scanned: array[int] | None = None
-    # False: the lines could not be established, so records are numbered (1 = first data record)
-    exact: bool = True
 
 
 def read_header(
@@ -141,37 +132,39 @@ def relation(path: Path, header: CsvHeader) -> str:
     )
 
 
-def record_starts(path: Path, header: CsvHeader, records: int) -> RecordStarts:
-    """The line on which each of the ``records`` data records DuckDB read starts."""
-    first = header.lines + 1
-    if _content_lines(path) == header.lines + records:
-        return RecordStarts(first)
+def scan_record_starts(path: Path, records: int) -> array[int] | None:
+    """The line on which each data record starts, by reading the file with Python's ``csv``.
+
+    None when this reading finds another number of records than the engine did: then no line is
+    guessed.
+    """
     starts: array[int] = array("q")
     with path.open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.reader(fh)
         before = 0
         for i, fields in enumerate(reader):
-            if fields and i > 0:
+            if fields and i > 0:  # record 0 is the header; [] is a blank line
                 starts.append(before + 1)
             before = reader.line_num
-    if len(starts) != records:
-        return RecordStarts(1, exact=False)
-    return RecordStarts(first, starts)
+    return starts if len(starts) == records else None
 
 
-def _content_lines(path: Path) -> int:
+def content_lines(path: Path) -> int:
     """Physical lines up to the last non-blank one (CR LF, LF and lone CR all end a line)."""
     breaks, carry, size = 0, b"", 0
     tail = b""
     with path.open("rb") as fh:
         while chunk := fh.read(_CHUNK):
             size += len(chunk)
-            chunk = carry + chunk
+            if carry:
+                chunk = carry + chunk
             carry = b"\r" if chunk.endswith(b"\r") else b""
             if carry:
                 chunk = chunk[:-1]
-            breaks += chunk.count(b"\n") + chunk.count(b"\r") - chunk.count(b"\r\n")
-            tail = (tail + chunk)[-4096:]
+            breaks += chunk.count(b"\n")
+            if b"\r" in chunk:  # a lone CR ends a line too; CR LF is one break
+                breaks += chunk.count(b"\r") - chunk.count(b"\r\n")
+            tail = (tail + chunk[-4096:])[-4096:]
     breaks += len(carry)
     tail += carry
     if size == 0:

@@ -161,20 +161,66 @@ def _stage_csv(
     except duckdb.Error as exc:
         return None, [csv_files.diagnose(path, header, str(exc))]
     count_row = con.execute(f"SELECT count(*) FROM {text}").fetchall()[0]
-    starts = csv_files.record_starts(path, header, int(count_row[0]))
-    relation, row_expr, label = text, f"rowid + {starts.first_line}", "line"
-    if not starts.exact:
-        row_expr, label = "rowid + 1", "record"
-    elif starts.scanned is not None:
-        lines = pa.table({"_cxroi_line": np.frombuffer(starts.scanned, dtype=np.int64)})
-        con.register("_cxroi_lines_arrow", lines)
-        run(con, f"CREATE OR REPLACE TABLE raw_{table}_lines AS SELECT * FROM _cxroi_lines_arrow")
-        con.unregister("_cxroi_lines_arrow")
-        # Both tables are in file order; a positional join pairs each record with its line.
-        relation = f"(SELECT * FROM {text} POSITIONAL JOIN raw_{table}_lines) AS lined"
-        row_expr = "_cxroi_line"
+    records = int(count_row[0])
+    lines = csv_files.content_lines(path)
+    if lines == header.lines + records:
+        relation, row_expr, label = text, f"rowid + {header.lines + 1}", "line"
+    else:
+        relation, row_expr, label = _line_numbers(con, table, path, header, records, lines)
     types = {name: "VARCHAR" for name in header.names}
     return _stage_view(con, table, str(path), relation, list(header.names), types, row_expr, label)
+
+
+def _line_numbers(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    path: Path,
+    header: csv_files.CsvHeader,
+    records: int,
+    lines: int,
+) -> tuple[str, str, str]:
+    """Relation, row expression and label when some record spans several lines or a blank line.
+
+    If every extra line is a break inside a quoted value, the engine places each record: the few
+    records holding breaks get a running total of them, and every record takes the total of the
+    last such record before it (an as-of join). Otherwise blank lines are involved, which the
+    engine skipped without a trace, and the file is read again in Python.
+    """
+    text, numbered, multiline = f"raw_{table}_text", f"raw_{table}_lines", f"raw_{table}_multiline"
+    has_break = " OR ".join(
+        f"contains({_quote(n)}, chr(10)) OR contains({_quote(n)}, chr(13))" for n in header.names
+    )
+    breaks = " + ".join(_breaks_in(name) for name in header.names)
+    run(
+        con,
+        f"CREATE OR REPLACE TABLE {multiline} AS SELECT rowid AS record, "
+        f"sum({breaks}) OVER (ORDER BY rowid) AS through FROM {text} WHERE {has_break}",
+    )
+    inside_row = con.execute(f"SELECT coalesce(max(through), 0) FROM {multiline}").fetchall()[0]
+    if lines == header.lines + records + int(inside_row[0]):
+        run(
+            con,
+            f"CREATE OR REPLACE TABLE {numbered} AS SELECT {header.lines + 1} + t.record + "
+            f"coalesce(m.through, 0) AS _cxroi_line FROM (SELECT rowid AS record FROM {text}) t "
+            f"ASOF LEFT JOIN {multiline} m ON t.record > m.record ORDER BY t.record",
+        )
+    else:
+        starts = csv_files.scan_record_starts(path, records)
+        if starts is None:
+            run(con, f"DROP TABLE {multiline}")
+            return text, "rowid + 1", "record"
+        con.register("_cxroi_lines_arrow", pa.table({"_cxroi_line": np.frombuffer(starts, np.int64)}))
+        run(con, f"CREATE OR REPLACE TABLE {numbered} AS SELECT * FROM _cxroi_lines_arrow")
+        con.unregister("_cxroi_lines_arrow")
+    run(con, f"DROP TABLE {multiline}")
+    # Both tables are in file order; a positional join pairs each record with its line.
+    return f"(SELECT * FROM {text} POSITIONAL JOIN {numbered}) AS lined", "_cxroi_line", "line"
+
+
+def _breaks_in(column: str) -> str:
+    """Line breaks inside one text value (CR LF, LF or a lone CR each count once)."""
+    one = f"replace(replace({_quote(column)}, chr(13) || chr(10), chr(10)), chr(13), chr(10))"
+    return f"coalesce(length({one}) - length(replace({one}, chr(10), '')), 0)"
 
 
 def _stage_view(
