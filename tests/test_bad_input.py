@@ -18,7 +18,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from typer.testing import CliRunner
+
 import cxroi
+from cxroi.cli import app
 from cxroi.errors import ContractError, Problem
 from cxroi.io import csv_files
 
@@ -284,6 +287,19 @@ def test_an_empty_csv_file(tmp_path: Path, content: str) -> None:
     assert p.rule == "no_header" and "line 1 must be the header" in p.message
 
 
+def test_an_unreadable_parquet_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = _dataset(tmp_path)
+    pq.write_table(pa.table({"agent_id": ["a1"], "hired_at": [T]}), data / "agents.parquet")
+
+    def denied(path: object, *args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(pq, "read_schema", denied)
+    p = _only_problem(data)
+    assert p.rule == "unreadable" and p.where == str(data / "agents.parquet")
+    assert "agents.parquet cannot be opened: permission denied; make it readable" in p.message
+
+
 def test_an_unreadable_csv_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     data = _dataset(tmp_path)
     real_open = Path.open
@@ -299,6 +315,26 @@ def test_an_unreadable_csv_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 
 
 # --- the command line -------------------------------------------------------------------------
+
+
+CASES = {
+    "duplicate_column": {"customers.csv": f"customer_id,acquired_at,Customer_ID\nk1,{T},k2\n"},
+    "ragged_row": {"contacts.csv": _contacts() + _contact(9) + ",surplus\n"},
+    "unclosed_quote": {"contacts.csv": _contacts() + _contact(9, notes='"open') + "\n"},
+    "not_utf8": {"contacts.csv": (_contacts() + _contact(9, notes="caf\xe9") + "\n").encode("latin-1")},
+    "empty_table": {"customers.csv": "customer_id,acquired_at\n"},
+    "no_accepted_rows": {"customers.csv": f"customer_id,acquired_at\nK-1,{T}\n"},
+    "unreadable": {"surveys.parquet": b"PAR1"},
+}
+
+
+@pytest.mark.parametrize("rule", sorted(CASES))
+def test_each_fault_exits_2_with_its_rule_and_no_engine_text(tmp_path: Path, rule: str) -> None:
+    data = _dataset(tmp_path / "d", **CASES[rule])
+    result = CliRunner().invoke(app, ["validate", str(data)])
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
+    assert f"[{rule}]" in result.stderr and "Traceback" not in result.output
+    assert not any(word in result.stderr for word in ENGINE_WORDS)
 
 
 def test_the_command_line_prints_the_fault_and_exits_2(tmp_path: Path) -> None:
