@@ -5,8 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
+from typer.testing import CliRunner
+
+import cxroi
+from cxroi.cli import app
 from helpers import write_csv
 
 T = "2025-01-01T00:00:00Z"
@@ -82,3 +87,22 @@ def test_missing_dataset_and_unknown_file_type(tmp_path: Path) -> None:
         proc = run("validate", str(target))
         assert proc.returncode == 2
         _no_traceback(proc)
+
+
+def test_version_matches_the_package(tmp_path: Path) -> None:
+    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
+    expected = f"cxroi {pyproject['project']['version']}"
+    assert cxroi.__version__ == pyproject["project"]["version"]
+    assert CliRunner().invoke(app, ["-V"]).stdout.strip() == expected
+    proc = run("--version")
+    assert proc.returncode == 0 and proc.stdout.strip() == expected
+
+
+def test_any_command_turns_a_file_system_error_into_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("x")
+    result = CliRunner().invoke(app, ["demo-data", str(blocker / "demo"), "--contacts", "1000"])
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
+    assert result.stderr.strip().splitlines() == [
+        f"error: cannot use {blocker / 'demo'}: part of that path is a file, not a folder. Choose another path."
+    ]

@@ -13,12 +13,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import duckdb
 import ibis
 import ibis.expr.types as ir
 from ibis.backends.duckdb import Backend as DuckDBBackend
 
 from cxroi.errors import ContractError, Problem
+from cxroi.io.atomic import StagedOutputs, all_or_nothing, os_error_from_engine
 from cxroi.io.contract import TABLES
+from cxroi.io.faults import nothing_accepted
 from cxroi.io.normalize import TypedTable, normalize, unparseable_columns
 from cxroi.io.sources import (
     ROW,
@@ -74,23 +77,36 @@ class Dataset:
             return False
         return column is None or column in self.present_columns.get(table, ())
 
-    def write_quarantine(self, out_dir: Path) -> dict[str, Path]:
-        """One CSV per table with quarantined rows: the raw values, row number and rules broken."""
+    def write_quarantine(self, out: Path | StagedOutputs) -> dict[str, Path]:
+        """One CSV per table with quarantined rows: the raw values, row number and rules broken.
+
+        Written as one set, all files or none (:mod:`cxroi.io.atomic`): into the folder ``out``,
+        or into a larger set being staged. A quarantine file left by an earlier run for a table
+        that now sets no row aside is removed in the same commit, so the folder never disagrees
+        with the counts.
+        """
+        if isinstance(out, Path):
+            with all_or_nothing(out) as outputs:
+                return self.write_quarantine(outputs)
         written: dict[str, Path] = {}
-        for name in sorted(self.quarantined_tables):
-            if self.report.quarantined.get(name, 0) == 0:
+        for spec in TABLES:
+            relative = Path("quarantine") / f"{spec.name}.csv"
+            if self.report.quarantined.get(spec.name, 0) == 0:
+                out.discard(relative)
                 continue
-            folder = out_dir / "quarantine"
-            folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"{name}.csv"
-            label = "line" if self.row_labels.get(name) == "line" else "row"
+            path = out.path(relative)
+            label = self.row_labels.get(spec.name, "row")
             target = "'" + str(path).replace("'", "''") + "'"
-            run(
-                self.backend.con,
-                f"COPY (SELECT * RENAME ({ROW} AS {label}, {RULES_COLUMN} AS rules) "
-                f"FROM quarantine_{name} ORDER BY {ROW}) TO {target} (HEADER, DELIMITER ',')",
-            )
-            written[name] = path
+            try:
+                run(
+                    self.backend.con,
+                    f"COPY (SELECT * RENAME ({ROW} AS {label}, {RULES_COLUMN} AS rules) "
+                    f"FROM quarantine_{spec.name} ORDER BY {ROW}) "
+                    f"TO {target} (HEADER, DELIMITER ',')",
+                )
+            except duckdb.Error as exc:
+                raise os_error_from_engine(str(exc), path) from exc
+            written[spec.name] = out.final(path)
         return written
 
 
@@ -141,8 +157,6 @@ def load_dataset(
             continue
         staged[spec.name] = raw
         rows[spec.name] = raw.rows
-        if spec.name == "contacts" and raw.rows == 0:
-            problems.append(Problem("contacts", "empty_table", "contacts has no rows"))
         table, found = normalize(con, raw, spec, config.timezone)
         problems.extend(found)
         if table is not None:
@@ -193,12 +207,16 @@ def load_dataset(
         raise ContractError(
             [Problem(f"{c.table}.{c.column}", c.rule, c.describe()) for c in errors]
         )
+    accepted = {name: rows[name] - quarantined.get(name, 0) for name in rows}
+    required = [spec.name for spec in TABLES if spec.required]
+    problems = nothing_accepted(required, rows, accepted, counts)
+    if problems:
+        raise ContractError(problems)
 
     contacts = clean["contacts"]
     as_of, excluded = _as_of(contacts, config)
     if excluded:
         clean["contacts"] = contacts.filter(contacts.started_at <= as_of)
-    accepted = {name: rows[name] - quarantined.get(name, 0) for name in rows}
     report = ValidationReport(
         source=str(path),
         rows=rows,

@@ -1,7 +1,9 @@
 """Find a dataset's tables (a folder of Parquet/CSV files, or a DuckDB file) and stage them raw.
 
 Staging copies each table as it is into the engine with its file row number, so every later
-message can point at a row, and so nothing is transformed before it is checked.
+message can point at a row, and so nothing is transformed before it is checked. A CSV file's
+header, delimiter, line numbers and parse errors are settled by :mod:`cxroi.io.csv_files`; a
+file's faults are said in the user's terms by :mod:`cxroi.io.faults`.
 """
 
 from __future__ import annotations
@@ -10,9 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import pyarrow as pa
 
 from cxroi.errors import Problem
+from cxroi.io import csv_files
 from cxroi.io.contract import TABLES_BY_NAME
+from cxroi.io.faults import empty_table, parquet_columns, unreadable
 
 ROW = "_cxroi_row"
 _FILE_SUFFIXES = (".parquet", ".csv")
@@ -27,7 +33,8 @@ class RawTable:
     # column name as in the source -> engine type name (e.g. VARCHAR, TIMESTAMPTZ_NS)
     columns: dict[str, str]
     rows: int
-    # what a user calls ``ROW`` in messages: a CSV's line number (header = line 1) or a row number
+    # what a user calls ``ROW`` in messages: ``line`` (a CSV's line where the record starts,
+    # header = line 1), ``record`` (a CSV whose lines could not be established) or ``row``
     row_label: str
 
 
@@ -109,55 +116,152 @@ def stage(
 
     Parquet and DuckDB sources are not copied: the typing step reads them once. CSV text is
     parsed once into a table, because re-parsing it for every use would cost more than the copy.
+    ``source`` is the file's path for a folder dataset (CSV files are read again by path for their
+    header and line numbers).
     """
-    staged = f"raw_{table}"
-    csv_source = relation.startswith("read_csv")
-    if relation.startswith("read_parquet"):
+    if relation.startswith("read_csv") and Path(source).is_file():
+        return _stage_csv(con, table, Path(source))
+    if relation.startswith("read_csv"):
+        # Not a local file (no header to read first): DuckDB's reader as given, parsed once.
+        try:
+            run(con, f"CREATE OR REPLACE TABLE raw_{table}_text AS SELECT * FROM {relation}")
+        except duckdb.Error as exc:
+            return None, [unreadable(Path(source), table, str(exc))]
+        relation, row_expr = f"raw_{table}_text", "rowid + 2"
+    elif relation.startswith("read_parquet"):
+        problems = parquet_columns(Path(source), table) if Path(source).is_file() else []
+        if problems:
+            return None, problems
         relation = relation[:-1] + ", file_row_number=true)"
         row_expr = "file_row_number + 1"
     else:
-        # rowid follows insertion order, which DuckDB preserves for a plain scan: the file's order
-        # (a CSV's header is line 1, so its first data row is line 2).
-        row_expr = f"rowid + {2 if csv_source else 1}"
+        row_expr = "rowid + 1"
     try:
-        if csv_source:
-            run(con, f"CREATE OR REPLACE TABLE {staged}_text AS SELECT * FROM {relation}")
-            relation = f"{staged}_text"
         described = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
     except duckdb.Error as exc:
-        return None, [Problem(source, "unreadable", f"cannot read {table}: {_first_line(exc)}")]
-    columns: dict[str, str] = {}
-    problems: list[Problem] = []
-    folded: dict[str, str] = {}
-    selects = [f"{row_expr} AS {ROW}"]
-    for row in described:
-        original, type_name = str(row[0]), str(row[1])
-        if original == "file_row_number" and row_expr.startswith("file_row_number"):
-            continue
-        name = original.strip().lstrip("\ufeff")
-        key = name.lower()
-        if key in folded:
-            problems.append(
-                Problem(f"{table}.{name}", "duplicate_column", f"column repeats {folded[key]!r}")
-            )
-            continue
-        folded[key] = name
-        # Contract names are matched without regard to case or stray spaces in headers.
-        canonical = key if key in TABLES_BY_NAME[table].column_names else name
-        columns[canonical] = type_name
-        selects.append(f"{_quote(original)} AS {_quote(canonical)}")
+        return None, [unreadable(Path(source), table, str(exc))]
+    types = {str(r[0]): str(r[1]) for r in described}
+    if row_expr.startswith("file_row_number"):
+        types.pop("file_row_number", None)
+    label = "line" if row_expr == "rowid + 2" else "row"
+    return _stage_view(con, table, source, relation, list(types), types, row_expr, label)
+
+
+def _stage_csv(
+    con: duckdb.DuckDBPyConnection, table: str, path: Path
+) -> tuple[RawTable | None, list[Problem]]:
+    """Parse a CSV once into a text table; its row number is the line where each record starts."""
+    header, problems = csv_files.read_header(path, table, TABLES_BY_NAME[table].column_names)
+    if header is None:
+        return None, problems
+    text = f"raw_{table}_text"
+    try:
+        reader = csv_files.relation(path, header)
+        run(con, f"CREATE OR REPLACE TABLE {text} AS SELECT * FROM {reader}")
+    except duckdb.Error as exc:
+        return None, [csv_files.diagnose(path, header, str(exc))]
+    count_row = con.execute(f"SELECT count(*) FROM {text}").fetchall()[0]
+    records = int(count_row[0])
+    lines = csv_files.content_lines(path)
+    if lines == header.lines + records:
+        relation, row_expr, label = text, f"rowid + {header.lines + 1}", "line"
+    else:
+        relation, row_expr, label = _line_numbers(con, table, path, header, records, lines)
+    types = {name: "VARCHAR" for name in header.names}
+    return _stage_view(con, table, str(path), relation, list(header.names), types, row_expr, label)
+
+
+def _line_numbers(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    path: Path,
+    header: csv_files.CsvHeader,
+    records: int,
+    lines: int,
+) -> tuple[str, str, str]:
+    """Relation, row expression and label when some record spans several lines or a blank line.
+
+    If every extra line is a break inside a quoted value, the engine places each record: the few
+    records holding breaks get a running total of them, and every record takes the total of the
+    last such record before it (an as-of join). Otherwise blank lines are involved, which the
+    engine skipped without a trace, and the file is read again in Python.
+    """
+    text, numbered, multiline = f"raw_{table}_text", f"raw_{table}_lines", f"raw_{table}_multiline"
+    has_break = " OR ".join(
+        f"contains({_quote(n)}, chr(10)) OR contains({_quote(n)}, chr(13))" for n in header.names
+    )
+    breaks = " + ".join(_breaks_in(name) for name in header.names)
+    run(
+        con,
+        f"CREATE OR REPLACE TABLE {multiline} AS SELECT rowid AS record, "
+        f"sum({breaks}) OVER (ORDER BY rowid) AS through FROM {text} WHERE {has_break}",
+    )
+    inside_row = con.execute(f"SELECT coalesce(max(through), 0) FROM {multiline}").fetchall()[0]
+    if lines == header.lines + records + int(inside_row[0]):
+        run(
+            con,
+            f"CREATE OR REPLACE TABLE {numbered} AS SELECT {header.lines + 1} + t.record + "
+            f"coalesce(m.through, 0) AS _cxroi_line FROM (SELECT rowid AS record FROM {text}) t "
+            f"ASOF LEFT JOIN {multiline} m ON t.record > m.record ORDER BY t.record",
+        )
+    else:
+        starts = csv_files.scan_record_starts(path, records)
+        if starts is None:
+            run(con, f"DROP TABLE {multiline}")
+            return text, "rowid + 1", "record"
+        con.register("_cxroi_lines_arrow", pa.table({"_cxroi_line": np.frombuffer(starts, np.int64)}))
+        run(con, f"CREATE OR REPLACE TABLE {numbered} AS SELECT * FROM _cxroi_lines_arrow")
+        con.unregister("_cxroi_lines_arrow")
+    run(con, f"DROP TABLE {multiline}")
+    # Both tables are in file order; a positional join pairs each record with its line.
+    return f"(SELECT * FROM {text} POSITIONAL JOIN {numbered}) AS lined", "_cxroi_line", "line"
+
+
+def _breaks_in(column: str) -> str:
+    """Line breaks inside one text value (CR LF, LF or a lone CR each count once)."""
+    one = f"replace(replace({_quote(column)}, chr(13) || chr(10), chr(10)), chr(13), chr(10))"
+    return f"coalesce(length({one}) - length(replace({one}, chr(10), '')), 0)"
+
+
+def _stage_view(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    source: str,
+    relation: str,
+    names: list[str],
+    types: dict[str, str],
+    row_expr: str,
+    row_label: str,
+) -> tuple[RawTable | None, list[Problem]]:
+    """The staged view: contract names (case and stray spaces ignored) and the row number."""
+    problems = csv_files.repeated_columns(table, source, names)
     if problems:
         return None, problems
+    spec = TABLES_BY_NAME[table]
+    columns: dict[str, str] = {}
+    selects = [f"{row_expr} AS {ROW}"]
+    for original in names:
+        name = original.strip().lstrip("\ufeff")
+        key = name.lower()
+        # Contract names are matched without regard to case or stray spaces in headers.
+        canonical = key if key in spec.column_names else name
+        columns[canonical] = types[original]
+        selects.append(f"{_quote(original)} AS {_quote(canonical)}")
+    staged = f"raw_{table}"
     run(con, f"CREATE OR REPLACE VIEW {staged} AS SELECT {', '.join(selects)} FROM {relation}")
-    count_row = con.execute(f"SELECT count(*) FROM {relation}").fetchall()[0]
+    count_row = con.execute(f"SELECT count(*) FROM {staged}").fetchall()[0]
     rows = int(count_row[0]) if count_row else 0
-    return RawTable(table, source, staged, columns, rows, "line" if csv_source else "row"), []
+    raw = RawTable(table, source, staged, columns, rows, row_label)
+    if rows == 0 and spec.required:
+        return raw, [empty_table(table, source)]
+    return raw, []
 
 
 def drop_staged(con: duckdb.DuckDBPyConnection, raw: RawTable) -> None:
     """Free a staged source once its accepted and quarantined rows are materialised."""
     run(con, f"DROP VIEW IF EXISTS {raw.staged_as}")
     run(con, f"DROP TABLE IF EXISTS {raw.staged_as}_text")
+    run(con, f"DROP TABLE IF EXISTS {raw.staged_as}_lines")
 
 
 def _first_line(exc: BaseException) -> str:
