@@ -162,6 +162,21 @@ def test_many_intervals_at_once_equal_one_at_a_time() -> None:
     assert many.tolist() == one
 
 
+def test_many_intervals_with_their_own_handle_times_and_patience() -> None:
+    rates = np.array([[120.0, 40.0, 0.0], [900.0, 10.0, 200.0]])
+    aht = np.array([[180.0, 600.0, 300.0], [240.0, 90.0, 180.0]])
+    patience = np.array([[60.0, 300.0, 100.0], [600.0, 45.0, 180.0]])
+    many = erlang_a.agents_needed_many(rates, aht, patience, 0.8, 20.0, 0.85)
+    one = [
+        [
+            erlang_a.agents_needed(r, a, p, 0.8, 20.0, 0.85).agents if r > 0 else 0
+            for r, a, p in zip(rr, aa, pp)
+        ]
+        for rr, aa, pp in zip(rates, aht, patience)
+    ]
+    assert many.tolist() == one
+
+
 def test_discrete_event_simulation() -> None:
     """FCFS M/M/9+M at 10 Erlangs, mean patience 120 s; batch means give the simulation's SE."""
     rng = np.random.default_rng(20250301)
@@ -203,6 +218,10 @@ def test_discrete_event_simulation() -> None:
             # nobody waiting: the agent idles until the next arrival
             heapq.heapreplace(free_at, arrivals[i])
     keep = slice(warmup, calls - 5_000)
+    # the patience estimate the what-if uses when abandonment is recorded: abandonments / time
+    # waited by everyone (served waits censor the patience); planted mean 120 s
+    ab, waited = (~served[keep]).sum(), wait[keep].sum()
+    assert abs(waited / ab - 120.0) < 4 * 120.0 / math.sqrt(ab)
     theory = erlang_a.performance(10.0 * 3600 / AHT, AHT, 120.0, agents, 20.0)
     checks = {
         "sl": (served & (wait <= 20.0), theory.service_level),

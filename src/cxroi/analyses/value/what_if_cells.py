@@ -78,20 +78,22 @@ def _human(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[keep].drop(columns=["ai_mode", "inbound"])
 
 
-def _lookup(
-    keys: pd.DataFrame, table: pd.DataFrame, on: list[str], stat: str
-) -> tuple[Ratio, FloatArray]:
-    """The ratio of ``table`` at each row of ``keys`` (NaN where ``table`` has no row)."""
+def _align(keys: pd.DataFrame, table: pd.DataFrame, on: list[str]) -> pd.DataFrame | None:
+    """``table``'s sums at each row of ``keys`` (zeros where it has no row); None if empty."""
+    if table.empty:
+        return None
     if on:
         joined = keys[on].merge(table, on=on, how="left")
     else:
         joined = pd.concat([table] * len(keys), ignore_index=True)
-    if joined.empty:
-        nan = np.full(len(keys), np.nan)
-        return Ratio(nan, nan, np.zeros(len(keys))), np.zeros(len(keys))
-    joined = joined.fillna({c: 0.0 for c in joined.columns if c not in on})
-    ratio = clustered_ratio(joined, stat)
-    return ratio, ratio.denominator
+    sums = [c for c in joined.columns if c not in on]
+    joined[sums] = joined[sums].astype(float).fillna(0.0)
+    return joined
+
+
+def _nothing(size: int) -> Ratio:
+    nan = np.full(size, np.nan)
+    return Ratio(nan, nan, np.zeros(size))
 
 
 def human_references(
@@ -107,30 +109,30 @@ def human_references(
     (intent_key, channel, ai_mode, inbound), (channel, ai_mode, inbound) and (ai_mode, inbound).
     """
     keys = keys.reset_index(drop=True)
-    levels: tuple[tuple[pd.DataFrame, list[str]], ...] = (
-        (_human(by_cell), ["intent_key", "channel"]),
-        (_human(by_channel), ["channel"]),
-        (_human(overall), []),
+    size = len(keys)
+    tables = (
+        _align(keys, _human(by_cell), ["intent_key", "channel"]),
+        _align(keys, _human(by_channel), ["channel"]),
+        _align(keys, _human(overall), []),
     )
     human: dict[str, Ratio] = {}
     level: dict[str, StrArray] = {}
     for stat in STATS:
-        mean = np.full(len(keys), np.nan)
-        se = np.full(len(keys), np.nan)
-        den = np.zeros(len(keys))
-        used = np.full(len(keys), "none", dtype=object)
-        for name, (table, on) in zip(LEVELS, levels, strict=True):
-            ratio, size = _lookup(keys, table, on, stat)
-            last = name == LEVELS[-1]
-            take = (used == "none") & np.isfinite(ratio.mean) & (
-                (size >= min_cell_contacts) | (last & (size > 0))
-            )
-            mean[take], se[take], den[take] = ratio.mean[take], ratio.se[take], size[take]
+        mean, se, den = np.full(size, np.nan), np.full(size, np.nan), np.zeros(size)
+        used = np.full(size, "none", dtype=object)
+        for name, joined in zip(LEVELS, tables, strict=True):
+            ratio = _nothing(size) if joined is None else clustered_ratio(joined, stat)
+            enough = ratio.denominator >= min_cell_contacts
+            if name == LEVELS[-1]:
+                enough = ratio.denominator > 0
+            take = (used == "none") & np.isfinite(ratio.mean) & enough
+            mean[take], se[take], den[take] = ratio.mean[take], ratio.se[take], ratio.denominator[take]
             used[take] = name
         human[stat] = Ratio(mean, se, den)
         level[stat] = used.astype(str)
     own = by_cell[(by_cell["ai_mode"] == "ai_only") & by_cell["inbound"].astype(bool)]
-    ai_repeat, _ = _lookup(keys, own.drop(columns=["ai_mode", "inbound"]), ["intent_key", "channel"], "repeat")
+    joined = _align(keys, own.drop(columns=["ai_mode", "inbound"]), ["intent_key", "channel"])
+    ai_repeat = _nothing(size) if joined is None else clustered_ratio(joined, "repeat")
     return References(keys, human, level, ai_repeat)
 
 
