@@ -56,7 +56,12 @@ class Scenario:
 
 SCENARIOS = {
     "clustered": Scenario(
-        "clustered", "customers with 1+Poisson(2) contacts, strong customer effects", 150, 300, 2.0, 3.0
+        "clustered",
+        "customers with 1+Poisson(2) contacts, strong customer effects",
+        150,
+        300,
+        2.0,
+        3.0,
     ),
     "independent": Scenario(
         "independent", "same volumes, no customer effect at all", 150, 300, 0.0, math.inf
@@ -74,7 +79,9 @@ def _customers(rng: np.random.Generator, count: int) -> npt.NDArray[np.int64]:
 def _repeats(
     rng: np.random.Generator, sizes: npt.NDArray[np.int64], rho: float, kappa: float
 ) -> npt.NDArray[np.int64]:
-    p = np.full(sizes.size, rho) if math.isinf(kappa) else rng.beta(kappa * rho, kappa * (1 - rho), sizes.size)
+    if math.isinf(kappa):
+        return rng.binomial(sizes, np.full(sizes.size, rho))
+    p = rng.beta(kappa * rho, kappa * (1 - rho), sizes.size)
     return rng.binomial(sizes, p)
 
 
@@ -93,7 +100,8 @@ def _cell_rows(
     if as_contacts:  # every contact its own cluster: the independent-contacts summary
         cost = per_contact
         rep, sizes = _per_contact(sizes, rep), np.ones(cost.size, dtype=np.int64)
-        ai_rep, ai_sizes = _per_contact(ai_sizes, ai_rep), np.ones(int(ai_sizes.sum()), dtype=np.int64)
+        ai_rep = _per_contact(ai_sizes, ai_rep)
+        ai_sizes = np.ones(ai_rep.size, dtype=np.int64)
     return _row(sizes, cost, rep), _row(ai_sizes, AI_COST * ai_sizes, ai_rep), float(ai_sizes.sum())
 
 
@@ -137,10 +145,13 @@ def replicate(
     ones = np.ones(draws + 1)
     cost = consequences(vol, rates, 0.5 * ones, F * ones).extra_cost[:, 0]
     lo, hi = np.quantile(cost[1:], [0.025, 0.975])
-    return float(cost[0]), float(lo), float(hi), float(np.sum(n[:, 0] * (MU - AI_COST - F * (RHO_AI - RHO_H) * MU)))
+    truth = float(np.sum(n[:, 0] * (MU - AI_COST - F * (RHO_AI - RHO_H) * MU)))
+    return float(cost[0]), float(lo), float(hi), truth
 
 
-def study(sc: Scenario, replicates: int, draws: int, seed: int, as_contacts: bool = False) -> dict[str, float]:
+def study(
+    sc: Scenario, replicates: int, draws: int, seed: int, as_contacts: bool = False
+) -> dict[str, float]:
     rng = np.random.default_rng(seed)
     est, covered, widths, errors = [], 0, [], []
     for _ in range(replicates):
@@ -169,7 +180,8 @@ def main() -> None:
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
     lines = [
-        "| scenario | interval | bias (MC SE) | SD of estimate | mean half-width | 95% coverage (MC SE) |",
+        "| scenario | interval | bias (MC SE) | SD of estimate | mean half-width "
+        "| 95% coverage (MC SE) |",
         "|---|---|---|---|---|---|",
     ]
     t0 = time.time()
@@ -193,7 +205,8 @@ def main() -> None:
         if marker in text:
             head, _, rest = text.partition(marker)
             tail = rest.split("<!-- end -->", 1)[-1]
-            args.out.write_text(f"{head}{marker}\n{table}{note}<!-- end -->{tail}", encoding="utf-8")
+            body = f"{head}{marker}\n{table}{note}<!-- end -->{tail}"
+            args.out.write_text(body, encoding="utf-8")
         else:
             args.out.write_text(table + note, encoding="utf-8")
 

@@ -129,7 +129,9 @@ def test_assumption_priors_are_in_the_interval(tmp_path: Path) -> None:
     assert b.ci_high == pytest.approx(moved + (0.75 - np.sqrt(0.025 * 0.125)) * spread, abs=1.5)
 
 
-def test_staffing_reconciles_with_the_agents_table(hand: cxroi.Dataset, hand_result: WhatIfResult) -> None:
+def test_staffing_reconciles_with_the_agents_table(
+    hand: cxroi.Dataset, hand_result: WhatIfResult
+) -> None:
     staffing = hand_result.staffing
     assert not isinstance(staffing, CannotCompute)
     contacts = hand.tables["contacts"].execute()
@@ -138,7 +140,8 @@ def test_staffing_reconciles_with_the_agents_table(hand: cxroi.Dataset, hand_res
     month = staffing.design_month
     before, june = month < "2025-06", month == "2025-06"
     assert staffing.staffed_headcount == (6 if before or june else 5)
-    assert staffing.staffed_average_headcount == pytest.approx(5.5 if june else (6 if before else 5))
+    average = 5.5 if june else (6 if before else 5)
+    assert staffing.staffed_average_headcount == pytest.approx(average)
     a = staffing.erlang_a
     today = est(a.fte_today).estimate
     extra = est(a.extra_fte).estimate
@@ -200,7 +203,11 @@ def brute_force(folder: Path, s: float, f: float, min_cell: int = 30) -> dict[st
     )
     later = pair["started_at_next"] > pair["started_at"]
     within = pair["started_at_next"] <= pair["started_at"] + pd.Timedelta(days=7)
-    same = pair["intent"].isna() | pair["intent_next"].isna() | (pair["intent"] == pair["intent_next"])
+    same = (
+        pair["intent"].isna()
+        | pair["intent_next"].isna()
+        | (pair["intent"] == pair["intent_next"])
+    )
     repeated = set(pair.loc[later & within & same, "contact_id"])
     c["repeat"] = c["contact_id"].isin(repeated)
     c["eligible"] = c["started_at"] <= as_of - pd.Timedelta(days=7)
@@ -234,7 +241,8 @@ def brute_force(folder: Path, s: float, f: float, min_cell: int = 30) -> dict[st
         x = (elig["repeat"].mean() - r_h) if len(elig) else 0.0
         cost += len(a) * c_h - a["cost"].sum() + s * (len(y) * c_h - y["cost"].sum())
         cost -= f * len(a) * x * c_h
-        hours += (len(a) * h_h + s * (len(y) * h_h - y["handle_seconds"].sum()) - f * len(a) * x * h_h) / 3600
+        seconds = len(a) * h_h + s * (len(y) * h_h - y["handle_seconds"].sum())
+        hours += (seconds - f * len(a) * x * h_h) / 3600
         avoided += f * len(a) * x
     return {"cost": cost, "hours": hours, "avoided": avoided}
 
@@ -262,9 +270,12 @@ def test_clustered_sums_match_pandas(demo: Path) -> None:
     ds = cxroi.load_dataset(demo)
     exact = cxroi.compute_exact_metrics(ds)
     assert exact.enriched is not None
-    frame = q.clustered_cell_sums(q.what_if_contacts(exact.enriched), None, ("channel", "ai_mode", "inbound"))
+    keys = ("channel", "ai_mode", "inbound")
+    frame = q.clustered_cell_sums(q.what_if_contacts(exact.enriched), None, keys)
     c = pd.read_parquet(demo / "contacts.parquet")
-    per = c.groupby(["channel", "ai_mode", "customer_id"]).agg(n=("cost", "size"), cost=("cost", "sum"))
+    per = c.groupby(["channel", "ai_mode", "customer_id"]).agg(
+        n=("cost", "size"), cost=("cost", "sum")
+    )
     want = per.groupby(["channel", "ai_mode"]).apply(
         lambda g: pd.Series(
             {

@@ -41,7 +41,8 @@ FIXED_COSTS = RoiSettings(
 
 
 def fixed_series(name: str, per_month: np.ndarray, draws: int) -> BenefitSeries:
-    return BenefitSeries(name, np.repeat(per_month[None, :], draws + 1, axis=0), "assumption", 1.0, False)
+    values = np.repeat(per_month[None, :], draws + 1, axis=0)
+    return BenefitSeries(name, values, "assumption", 1.0, False)
 
 
 def est(x: object) -> LabelledEstimate:
@@ -86,7 +87,8 @@ def test_worksheet_by_hand() -> None:
     protected = res.benefits[1]
     assert protected.margin_factor == 0.3 and protected.spread_evenly
     assert res.excluded_benefits == (("cac_offset", "no acquisition cost configured"),)
-    assert res.window is not None and (res.window.first_month, res.window.last_month) == ("2024-04", "2025-03")
+    assert res.window is not None
+    assert (res.window.first_month, res.window.last_month) == ("2024-04", "2025-03")
 
     last = res.monthly[-1]
     assert last.month == "2025-03"
@@ -110,7 +112,8 @@ def test_worksheet_by_hand() -> None:
 def test_default_costs_make_the_roi_illustrative() -> None:
     res = hand_worksheet()
     assert res.tco_source == "default" and res.illustrative
-    keys = ("value.roi.implementation", "value.roi.licence_per_month", "value.roi.run_cost_per_month")
+    costs = ("implementation", "licence_per_month", "run_cost_per_month")
+    keys = tuple(f"value.roi.{k}" for k in costs)
     assert tco_source(keys[:2]) == "default"
     configured = hand_worksheet(configured=keys)
     assert configured.tco_source == "configured" and not configured.illustrative
@@ -136,7 +139,13 @@ def test_quantiles_match_closed_form_for_a_triangular_implementation() -> None:
     draws = 200_000
     months = tuple(f"2025-{m:02d}" for m in range(1, 13))
     res = roi_worksheet(
-        months, [fixed_series("s", np.full(12, b), draws)], (), settings, (), draws, np.random.default_rng(1)
+        months,
+        [fixed_series("s", np.full(12, b), draws)],
+        (),
+        settings,
+        (),
+        draws,
+        np.random.default_rng(1),
     )
     dist = stats.triang((mode - lo) / (hi - lo), loc=lo, scale=hi - lo)
     roi = est(res.roi)
@@ -163,7 +172,8 @@ def test_input_uncertainty_and_margin() -> None:
     assert totals.std() == pytest.approx(0.25 * 10_000, rel=0.01)
     assert np.isnan(s.values[0, 0])  # months the input does not cover are unknown
     cost = BenefitInput("cac_offset", Estimate(1200.0, se=0.0), is_revenue=False)
-    assert input_series(cost, MONTHS, MONTHS[-12:], 0.25, 10, np.random.default_rng(0)).margin_factor == 1.0
+    saved = input_series(cost, MONTHS, MONTHS[-12:], 0.25, 10, np.random.default_rng(0))
+    assert saved.margin_factor == 1.0
 
 
 def test_never_paying_back() -> None:
@@ -188,7 +198,8 @@ def test_same_seed_same_numbers() -> None:
             False,
         )
         months = tuple(f"2025-{m:02d}" for m in range(1, 13))
-        return roi_worksheet(months, [noisy], (), RoiSettings(), (), 2000, np.random.default_rng(seed))
+        rng = np.random.default_rng(seed)
+        return roi_worksheet(months, [noisy], (), RoiSettings(), (), 2000, rng)
 
     assert run(1) == run(1)
     assert run(1).roi != run(2).roi
@@ -201,7 +212,7 @@ def test_same_seed_same_numbers() -> None:
         (462_000, 313_000, 611_000, 2),  # half-width 149k -> "150k": unit 10k -> 460k
         (239_000, 179_000, 299_000, 2),  # 60k -> one digit: 240k
         (238_697.84, 238_584.7, 238_814.4, 5),  # half-width 115 -> "115": unit 1 -> 238,698
-        (7.44, 5.59, 9.80, 2),  # 2.1 -> one digit "2": 7
+        (7.44, 5.59, 9.80, 2),  # 2.1 -> "2.1" (two digits): unit 0.1 -> 7.4
         (3.0, 3.0, 3.0, 3),  # no width: the default
         (0.39, 0.32, 0.46, 2),  # 0.07 -> one digit: 0.39
         (10.0, 9.6, 10.6, 3),  # half-width 0.5 -> "0.5": unit 0.1 -> 10.0
@@ -211,7 +222,9 @@ def test_same_seed_same_numbers() -> None:
         (123.0, 23.0, 222.0, 2),  # 99.5 -> 950-999: "100", two digits: unit 10 -> 120
     ],
 )
-def test_significant_figures_follow_the_pdg_rule(estimate: float, lo: float, hi: float, figures: int) -> None:
+def test_significant_figures_follow_the_pdg_rule(
+    estimate: float, lo: float, hi: float, figures: int
+) -> None:
     assert significant_figures(estimate, lo, hi) == figures
 
 
@@ -287,7 +300,7 @@ def test_assumption_rows_cover_every_setting_and_the_structure() -> None:
     inp = BenefitInput(
         "revenue_protected_12m",
         Estimate(1.0, se=0.0),
-        description="recurring revenue AI-assisted customers keep in 12 months (ATT, before margin)",
+        description="recurring revenue AI-assisted customers keep in 12 months (ATT, gross)",
     )
     rows = value_assumptions(s, "EUR", [inp])
     by_key = {r.key: r for r in rows}

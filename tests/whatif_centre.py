@@ -106,7 +106,8 @@ def hand_centre() -> Centre:
     c = Centre()
     i = 0
     for k in range(60):
-        c.add("billing", "voice", "human_only", 8.0, 600.0, c.spread(i), ces=6.0 if k < 35 else None)
+        ces = 6.0 if k < 35 else None
+        c.add("billing", "voice", "human_only", 8.0, 600.0, c.spread(i), ces=ces)
         i += 1
     for k in range(100):
         c.add("billing", "voice", "ai_only", 0.5, 100.0, c.spread(i), ces=4.0 if k < 20 else None)
@@ -120,14 +121,16 @@ def hand_centre() -> Centre:
         who = c.customer()
         c.add("password", "chat", "ai_only", 0.2, 60.0, when, customer=who)
         if k < 40:
-            c.add("password", "chat", "human_only", 3.0, 200.0, when + pd.Timedelta(days=2), customer=who)
+            back = when + pd.Timedelta(days=2)
+            c.add("password", "chat", "human_only", 3.0, 200.0, back, customer=who)
     for k in range(20):
         when = c.spread(i)
         i += 1
         who = c.customer()
         c.add("password", "chat", "human_only", 3.0, 200.0, when, customer=who)
         if k < 5:
-            c.add("password", "chat", "human_only", 3.0, 200.0, when + pd.Timedelta(days=1), customer=who)
+            back = when + pd.Timedelta(days=1)
+            c.add("password", "chat", "human_only", 3.0, 200.0, back, customer=who)
     for _ in range(50):
         c.add("billing", "chat", "ai_only", 0.3, 80.0, c.spread(i))
         i += 1
@@ -135,7 +138,8 @@ def hand_centre() -> Centre:
         c.add("billing", "chat", "human_only", 5.0, 400.0, c.spread(i))
         i += 1
     for k in range(50):
-        c.add("billing", "email", "human_only", 2.0, 900.0, c.spread(i), ces=5.0 if k < 40 else None)
+        ces = 5.0 if k < 40 else None
+        c.add("billing", "email", "human_only", 2.0, 900.0, c.spread(i), ces=ces)
         i += 1
     for _ in range(30):
         c.add("billing", "email", "hybrid", 1.5, 800.0, c.spread(i))
@@ -182,15 +186,19 @@ def hand_answers(s: float, f: float) -> dict[str, float]:
     }
 
 
-def uniform_hours(n: int, month: str, slot_hour: int | None, rng: np.random.Generator) -> list[pd.Timestamp]:
+def uniform_hours(
+    n: int, month: str, slot_hour: int | None, rng: np.random.Generator
+) -> list[pd.Timestamp]:
     """n starts in ``month``: all on Mondays at ``slot_hour`` (UTC), or uniform over the month."""
     first = pd.Timestamp(f"{month}-01T00:00:00Z")
     days = first.days_in_month
     if slot_hour is None:
         seconds = np.sort(rng.integers(0, days * 86_400, n))
         return [first + pd.Timedelta(seconds=int(s)) for s in seconds]
-    mondays = [first + pd.Timedelta(days=d) for d in range(days) if (first + pd.Timedelta(days=d)).dayofweek == 0]
+    dates = [first + pd.Timedelta(days=d) for d in range(days)]
+    mondays = [d for d in dates if d.dayofweek == 0]
+    offsets = rng.integers(0, 3600, n)
     return [
-        mondays[i % len(mondays)] + pd.Timedelta(hours=slot_hour, seconds=int(rng.integers(0, 3600)))
+        mondays[i % len(mondays)] + pd.Timedelta(hours=slot_hour, seconds=int(offsets[i]))
         for i in range(n)
     ]

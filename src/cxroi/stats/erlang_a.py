@@ -28,8 +28,9 @@ By PASTA an arrival sees that law. Measures of performance (all arrivals in the 
   their own patience outlasts it, so ``P(answered by t) = E[exp(-theta V); V <= t]``. Tilting by
   ``exp(-theta v)`` turns ``V`` into ``V' = sum_{i=1..j+1} Exp(N mu + i theta)`` times
   ``x / (x + j + 1)``, and ``exp(-theta V')`` is Beta(``x + 1``, ``j + 1``) distributed, hence a
-  regularised incomplete beta function, evaluated for all ``j`` by its recurrence in ``j``. Abandoning early is not counted as being served: this is
-  the strict definition (some calculators count quick abandoners as "within target").
+  regularised incomplete beta function, evaluated for all ``j`` by its recurrence in ``j``.
+  Abandoning early is not counted as being served: this is the strict definition (some
+  calculators count quick abandoners as "within target").
 - ``occupancy``: carried traffic over agents, ``A (1 - P(Ab)) / N``.
 
 Staffing searches upwards from ``N = floor(target x A)``: an agent pool cannot answer more than

@@ -323,7 +323,8 @@ def agents_active(ds: Dataset, start: datetime, end: datetime) -> tuple[int, flo
     lo, hi = instant(start), instant(end)
     left = a.left_at.fill_null(hi)
     active = a.filter((a.hired_at < hi) & (left > lo))
-    overlap = ibis.least(left, hi).epoch_seconds() - ibis.greatest(active.hired_at, lo).epoch_seconds()
+    until = ibis.least(left, hi).epoch_seconds()
+    overlap = until - ibis.greatest(active.hired_at, lo).epoch_seconds()
     row = active.aggregate(
         headcount=active.count(), person_seconds=_sum(ibis.greatest(overlap, 0))
     ).execute()

@@ -168,7 +168,8 @@ def run_value(
 
     enriched = exact.enriched
     if enriched is None:
-        enriched = enrich(ds.tables["contacts"], ds.config.cost_model, ds.as_of, ds.config.windows_days)
+        cfg = ds.config
+        enriched = enrich(ds.tables["contacts"], cfg.cost_model, ds.as_of, cfg.windows_days)
     data = load_what_if_data(ds, enriched, s.what_if.live_channels)
     what_if, cost = what_if_stopped(
         data, s.what_if, protected, s.monte_carlo_draws, rngs["what_if"]

@@ -438,7 +438,11 @@ def _parse_what_if(body: Any, problems: list[Problem]) -> tuple[WhatIfSettings, 
 def what_if_assumptions(w: WhatIfSettings) -> tuple[tuple[str, Any, str], ...]:
     """(key, value, meaning) of every ``[value.what_if]`` setting."""
     return (
-        ("hybrid_ai_share", w.hybrid_ai_share, "share of a hybrid contact's AI work moved to humans"),
+        (
+            "hybrid_ai_share",
+            w.hybrid_ai_share,
+            "share of a hybrid contact's AI work moved to humans",
+        ),
         (
             "failure_repeat_share",
             w.failure_repeat_share,

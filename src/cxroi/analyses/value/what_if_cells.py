@@ -126,7 +126,8 @@ def human_references(
             if name == LEVELS[-1]:
                 enough = ratio.denominator > 0
             take = (used == "none") & np.isfinite(ratio.mean) & enough
-            mean[take], se[take], den[take] = ratio.mean[take], ratio.se[take], ratio.denominator[take]
+            mean[take], se[take] = ratio.mean[take], ratio.se[take]
+            den[take] = ratio.denominator[take]
             used[take] = name
         human[stat] = Ratio(mean, se, den)
         level[stat] = used.astype(str)

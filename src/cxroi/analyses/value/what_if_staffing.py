@@ -162,7 +162,9 @@ def staffing_draws(
 ) -> StaffingDraws:
     """FTE today and without AI for every draw; every array has one row per draw."""
     rows = shrinkage.size
-    agent_hours = {(m, s): np.zeros(rows) for m in ("erlang_c", "erlang_a") for s in ("today", "without_ai")}
+    agent_hours = {
+        (m, s): np.zeros(rows) for m in ("erlang_c", "erlang_a") for s in ("today", "without_ai")
+    }
     async_hours = {"today": np.zeros(rows), "without_ai": np.zeros(rows)}
     queues: list[QueueDetail] = []
     workloads: list[WorkloadDetail] = []
@@ -187,7 +189,10 @@ def staffing_draws(
             "without_ai": today_rate[None, :]
             + moved[:, None] * load.profile_ai[None, :] / weeks_in_month,
         }
-        contacts = {"today": np.full(rows, load.contacts_today), "without_ai": load.contacts_today + moved}
+        contacts = {
+            "today": np.full(rows, load.contacts_today),
+            "without_ai": load.contacts_today + moved,
+        }
         hours = {"today": np.full(rows, load.handle_hours_today), "without_ai": hours_stop}
         peak: dict[tuple[str, str], int] = {}
         for scenario in ("today", "without_ai"):
