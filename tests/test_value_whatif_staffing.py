@@ -139,3 +139,17 @@ def test_shrinkage_prior_gives_a_continuous_interval(centre: Path) -> None:
     assert isinstance(extra, LabelledEstimate)
     assert extra.ci_low is not None and extra.ci_high is not None
     assert extra.ci_low < extra.estimate < extra.ci_high  # no "3 (3 to 3)"
+
+
+def test_live_contacts_without_handle_time_need_nobody(tmp_path: Path) -> None:
+    # Some exports carry no handle time (0 s): no work, no agents, and no crash.
+    rng = np.random.default_rng(4)
+    c = Centre()
+    for when in uniform_hours(50, "2025-03", 10, rng):
+        c.add("billing", "voice", "human_only", 6.0, 0.0, when)
+    for when in uniform_hours(30, "2025-03", 10, rng):
+        c.add("billing", "voice", "ai_only", 0.5, 0.0, when)
+    st = staffing(c.write(tmp_path / "zero"))
+    voice = st.queues[0]
+    assert voice.peak_agents_today_erlang_c == voice.peak_agents_without_ai_erlang_a == 0
+    assert central(st.erlang_a.extra_fte) == 0.0

@@ -46,7 +46,7 @@ from cxroi.analyses.value.settings import (
 )
 from cxroi.analyses.value.what_if import what_if_stopped
 from cxroi.analyses.value.what_if_data import load_what_if_data
-from cxroi.analyses.value.what_if_json import roi_block, what_if_block
+from cxroi.analyses.value.what_if_json import plain, roi_block, what_if_block
 from cxroi.analyses.value.what_if_result import WhatIfResult
 from cxroi.io.dataset import Dataset
 from cxroi.metrics.exact import ExactMetrics
@@ -103,6 +103,7 @@ class ValueResult:
             out["what_if_stopped"] = what_if_block(wi)
         out.update(roi_block(self.roi))
         out["assumptions"] = self.assumptions
+        out["assumption_rows"] = plain(self.assumption_rows)
         cleaned: dict[str, Any] = _clean(out)
         return cleaned
 

@@ -86,6 +86,8 @@ def from_draws(
 ) -> LabelledEstimate:
     """The central value (inputs at their central values) with the draws' 2.5-97.5% interval."""
     finite = draws[np.isfinite(draws)]
+    if finite.size == 0:
+        raise ValueError(f"no finite Monte Carlo draws for: {method}")
     lo, hi = (float(v) for v in np.quantile(finite, [0.025, 0.975]))
     return LabelledEstimate(
         float(central),

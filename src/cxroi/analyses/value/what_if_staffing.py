@@ -126,8 +126,13 @@ def _agents(
     patience: FloatArray,
     st: WhatIfSettings,
 ) -> IntArray:
-    """Agents per (draw, hour): rates (draws, 168), aht and patience (draws,)."""
-    aht_rows = np.broadcast_to(aht[:, None], rates.shape)
+    """Agents per (draw, hour): rates (draws, 168), aht and patience (draws,).
+
+    Contacts without recorded handle time bring no work: nobody is staffed for them.
+    """
+    work = aht > 0
+    rates = np.where(work[:, None], rates, 0.0)
+    aht_rows = np.broadcast_to(np.where(work, aht, 1.0)[:, None], rates.shape)
     if model == "erlang_c":
         return erlang.agents_needed_many(
             rates, aht_rows, st.target_service_level, st.target_answer_seconds, st.max_occupancy

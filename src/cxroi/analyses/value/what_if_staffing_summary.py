@@ -98,7 +98,10 @@ def _model(
     ratio: LabelledEstimate | CannotCompute = no_staff
     share: LabelledEstimate | CannotCompute = no_staff
     headcount: LabelledEstimate | CannotCompute = no_staff
-    if staffed is not None and staffed > 0:
+    if staffed is not None and staffed > 0 and today[0] <= 0:
+        ratio = CannotCompute("the model needs nobody today: no staffed-per-modelled ratio")
+        share = _figure(extra / staffed, "extra FTE / average staffed headcount", "share", n)
+    elif staffed is not None and staffed > 0:
         with np.errstate(divide="ignore", invalid="ignore"):
             per = np.where(today > 0, staffed / np.where(today > 0, today, 1.0), np.nan)
         ratio = _figure(per, "average staffed headcount / modelled FTE today", "ratio", n)
