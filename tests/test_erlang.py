@@ -211,3 +211,24 @@ def test_invalid_input_raises(call: object) -> None:
     assert callable(call)
     with pytest.raises(ValueError):
         call()
+
+
+def test_many_intervals_at_once_equal_one_at_a_time() -> None:
+    rates = np.array([0.0, 3.0, 40.0, 200.0, 6000.0, 0.5, 1500.0])
+    for cap in (None, 0.85):
+        many = erlang.agents_needed_many(rates, 300.0, 0.8, 20.0, cap)
+        one = [erlang.agents_needed(r, 300.0, 0.8, 20.0, cap).agents if r > 0 else 0 for r in rates]
+        assert many.tolist() == one
+    with pytest.raises(ValueError):
+        erlang.agents_needed_many(np.array([-1.0]), 300.0, 0.8, 20.0)
+
+
+def test_many_intervals_with_their_own_handle_times() -> None:
+    rates = np.array([[120.0, 40.0, 0.0], [900.0, 10.0, 200.0]])
+    aht = np.array([[180.0, 600.0, 300.0], [240.0, 90.0, 180.0]])
+    many = erlang.agents_needed_many(rates, aht, 0.8, 20.0, 0.85)
+    one = [
+        [erlang.agents_needed(r, a, 0.8, 20.0, 0.85).agents if r > 0 else 0 for r, a in zip(rr, aa)]
+        for rr, aa in zip(rates, aht)
+    ]
+    assert many.tolist() == one

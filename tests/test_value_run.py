@@ -123,16 +123,7 @@ def test_per_customer_views_match_pandas_brute_force(run: Any, demo: Any) -> Non
     assert got["ai_assisted"]["estimate"] == pytest.approx(c.loc[exposed, "value"].mean(), rel=1e-9)
     assert got["human_only"]["estimate"] == pytest.approx(c.loc[~exposed, "value"].mean(), rel=1e-9)
     assert got["human_only"]["n"] == int((~exposed).sum())
-
-    # what-if cost: last 12 months of AI volume priced with the exact per-mode cost means
-    contacts["month"] = contacts["started_at"].dt.strftime("%Y-%m")
-    last = sorted(contacts["month"].unique())[-12:]
-    vol = contacts[contacts["month"].isin(last)]["ai_mode"].value_counts()
-    cpc = contacts.groupby("ai_mode")["cost"].mean()
-    expected = vol["ai_only"] * (cpc["human_only"] - cpc["ai_only"]) + 0.5 * vol["hybrid"] * (
-        cpc["human_only"] - cpc["hybrid"]
-    )
-    assert out["what_if_stopped"]["extra_cost"]["estimate"] == pytest.approx(expected, rel=1e-9)
+    # the what-if's cost has its own pandas brute force in test_value_whatif.py
 
 
 def test_output_is_json_deterministic_and_free_of_ids(run: Any) -> None:
@@ -146,6 +137,6 @@ def test_output_is_json_deterministic_and_free_of_ids(run: Any) -> None:
     for prefix in ('"K0', '"C0', '"O0'):
         assert prefix not in text
     roi = out["roi"]
-    assert roi["p5"] <= roi["estimate"] <= roi["p95"]
+    assert roi["ci_low"] <= roi["estimate"] <= roi["ci_high"]
     assert 0 <= roi["p_roi_positive"] <= 1
     assert len(out["roi_monthly"]) == 24

@@ -1,7 +1,12 @@
 """Erlang C staffing for a single contact-centre queue (M/M/N, patient callers, FCFS).
 
-Used by the "what if we stopped AI" view: how many agents the AI-handled volume would need for the
-same service level. Traffic is in Erlangs, ``A = arrivals per hour * AHT seconds / 3600``.
+Used by the "what if we stopped AI" view for the *live* channels only (voice, chat, and messaging
+when configured live): a queue is work a customer waits on in real time. Email and other
+asynchronous work is staffed by its workload, not by a queueing formula: treating it as a live
+queue asks for agents to answer within seconds work that may wait hours, and inflates staffing.
+Erlang C assumes nobody abandons, so near saturation it asks for more agents than a real queue,
+whose callers hang up, needs; ``cxroi.stats.erlang_a`` adds that abandonment and is reported
+beside it. Traffic is in Erlangs, ``A = arrivals per hour * AHT seconds / 3600``.
 
 Erlang C is computed from the Erlang B recursion ``B(n) = A B(n-1) / (n + A B(n-1))``, which stays
 in [0, 1] at every step; the textbook form with ``A**N / N!`` overflows past roughly 170 agents.
@@ -14,6 +19,8 @@ import numbers
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 SECONDS_PER_HOUR = 3600.0
@@ -157,6 +164,53 @@ def agents_needed(
         scheduled_fte=fte,
         scheduled_agents=math.ceil(fte - _CEIL_SLACK),
     )
+
+
+def agents_needed_many(
+    arrival_rate_per_hour: npt.NDArray[np.float64],
+    aht_seconds: float | npt.NDArray[np.float64],
+    target_service_level: float,
+    target_answer_seconds: float,
+    max_occupancy: float | None = None,
+) -> npt.NDArray[np.int64]:
+    """:func:`agents_needed` for many intervals at once (0 agents where nobody arrives).
+
+    ``aht_seconds`` is one handle time or one per interval. The intervals of a week walk
+    upwards together, each carrying its own Erlang B recursion.
+    """
+    rates = np.asarray(arrival_rate_per_hour, dtype=np.float64)
+    aht = np.broadcast_to(np.asarray(aht_seconds, dtype=np.float64), rates.shape)
+    if np.any(~np.isfinite(rates)) or np.any(rates < 0):
+        raise ValueError("arrival rates must be finite and >= 0")
+    if np.any(~np.isfinite(aht)) or np.any(aht[rates > 0] <= 0):
+        raise ValueError("aht_seconds must be finite and > 0 where contacts arrive")
+    if not 0.0 < target_service_level < 1.0:
+        raise ValueError(f"target_service_level must be in (0, 1), got {target_service_level!r}")
+    _check_nonnegative("target_answer_seconds", target_answer_seconds)
+    if max_occupancy is not None and not 0.0 < max_occupancy <= 1.0:
+        raise ValueError(f"max_occupancy must be in (0, 1], got {max_occupancy!r}")
+    out = np.zeros(rates.shape, dtype=np.int64)
+    live = np.flatnonzero(rates > 0)
+    traffic = rates.ravel()[live] * aht.ravel()[live] / SECONDS_PER_HOUR
+    t_over_aht = target_answer_seconds / aht.ravel()[live]
+    agents = np.zeros(live.size, dtype=np.int64)
+    b = np.ones(live.size)
+    todo = np.arange(live.size)
+    flat = out.ravel()
+    while todo.size:
+        agents[todo] += 1
+        a, n = traffic[todo], agents[todo]
+        b[todo] = a * b[todo] / (n + a * b[todo])
+        stable = n > a
+        safe_n = np.where(stable, n, a + 1.0)
+        c = safe_n * b[todo] / (safe_n - a * (1.0 - b[todo]))
+        sl = 1.0 - c * np.exp(-(safe_n - a) * t_over_aht[todo])
+        ok = stable & (sl >= target_service_level)
+        if max_occupancy is not None:
+            ok &= a / safe_n <= max_occupancy
+        flat[live[todo[ok]]] = agents[todo[ok]]
+        todo = todo[~ok]
+    return flat.reshape(rates.shape)
 
 
 def staffing_table(

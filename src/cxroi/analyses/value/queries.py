@@ -223,3 +223,136 @@ def experience_features(
         out["sentiment_shift"] = out["shift_sum"] / out["shift_n"].where(out["shift_n"] > 0)
         out = out.drop(columns=["shift_sum", "shift_n"])
     return out
+
+
+# ------------------------------------------------ what if we stopped AI (what_if*.py owns these)
+NO_INTENT = "(no intent)"
+WHAT_IF_CELL: tuple[str, ...] = ("intent_key", "channel", "ai_mode", "inbound")
+# ratio name -> (numerator, denominator) among the per-customer sums of clustered_cell_sums
+RATIOS: dict[str, tuple[str, str]] = {
+    "cost": ("cost", "n"),
+    "handle": ("handle", "n"),
+    "repeat": ("rep", "elig"),
+    "ces": ("ces", "ces_n"),
+}
+
+
+def what_if_contacts(enriched: ir.Table, first_month: str | None = None) -> ir.Table:
+    """Enriched contacts (from ``first_month`` on) with the cell keys of the what-if.
+
+    ``intent_key`` names a missing intent; ``inbound`` is true unless ``direction`` says
+    outbound (a dataset without the column is all inbound).
+    """
+    e = enriched if first_month is None else enriched.filter(enriched.month >= first_month)
+    inbound = (
+        e.direction.isnull() | (e.direction == "inbound")
+        if "direction" in e.columns
+        else ibis.literal(True)
+    )
+    return e.mutate(intent_key=e.intent.fill_null(NO_INTENT), inbound=inbound)
+
+
+def clustered_cell_sums(
+    contacts: ir.Table, surveys: ir.Table | None, keys: tuple[str, ...]
+) -> pd.DataFrame:
+    """Per cell: totals and the customer-level second moments of a cluster-robust variance.
+
+    ``contacts`` comes from :func:`what_if_contacts`. For each per-customer sum ``y_i`` (cost,
+    handle seconds, eligible contacts, their repeats, CES answers and scores) and contact count
+    ``n_i`` the cell carries ``sum y_i``, ``sum y_i^2`` and ``sum y_i n_i``: enough for the
+    variance of any ratio of two of them with customers as clusters. Repeats use the 7-day window.
+    """
+    e = contacts
+    group = ["customer_id", *keys]
+    per = e.group_by(group).aggregate(
+        n=e.count(),
+        cost=_sum(e.cost_value),
+        handle=_sum(e.handle_seconds),
+        elig=e.eligible_7.sum(),
+        rep=(e.eligible_7 & e.repeat_7).sum(),
+    )
+    if surveys is not None:
+        s = surveys.filter((surveys.kind == "ces") & surveys.contact_id.notnull())
+        j = s.join(e.select("contact_id", *group), "contact_id")
+        ces = j.group_by(group).aggregate(ces_n=j.count(), ces=_sum(j.score))
+        per = per.left_join(ces, group).select(
+            per, ces_n=ces.ces_n.fill_null(0), ces=ces.ces.fill_null(0).cast(_MONEY)
+        )
+    else:
+        per = per.mutate(ces_n=ibis.literal(0, type="int64"), ces=ibis.literal(0).cast(_MONEY))
+    aggs: dict[str, ir.Value] = {"customers": per.count()}
+    for name in ("n", "cost", "handle", "elig", "rep", "ces_n", "ces"):
+        y = per[name].cast(_MONEY)
+        aggs[name] = y.sum().cast(_MONEY)
+        aggs[f"{name}_sq"] = (y * y).sum().cast(_SQ)
+    # cross products of each ratio's numerator and denominator
+    for num, den in RATIOS.values():
+        y, x = per[num].cast(_MONEY), per[den].cast(_MONEY)
+        aggs[f"{num}_x_{den}"] = (y * x).sum().cast(_SQ)
+    out = per.group_by(list(keys)).aggregate(**aggs).order_by(list(keys)).execute()
+    money = [c for c in out.columns if c not in (*keys, "customers")]
+    return _floats(out, money)
+
+
+def what_if_monthly_cells(contacts: ir.Table) -> pd.DataFrame:
+    """Contacts, cost and handle seconds per calendar month and what-if cell (all months)."""
+    e = contacts
+    out = (
+        e.group_by(["month", *WHAT_IF_CELL])
+        .aggregate(n=e.count(), cost=_sum(e.cost_value), handle=_sum(e.handle_seconds))
+        .order_by(["month", *WHAT_IF_CELL])
+        .execute()
+    )
+    return _floats(out, ["cost", "handle"])
+
+
+def hour_of_week_counts(contacts: ir.Table) -> pd.DataFrame:
+    """Contacts per channel, mode, direction and hour of the week (0 = Monday 00:00-01:00).
+
+    Hours are read in the session zone, like the calendar months.
+    """
+    e = contacts
+    e = e.mutate(hour_of_week=e.started_at.day_of_week.index() * 24 + e.started_at.hour())
+    keys = ["channel", "ai_mode", "inbound", "hour_of_week"]
+    return e.group_by(keys).aggregate(n=e.count()).order_by(keys).execute()
+
+
+def agents_active(ds: Dataset, start: datetime, end: datetime) -> tuple[int, float]:
+    """Agents employed at any time in [start, end), and the average headcount over it."""
+    a = ds.tables["agents"]
+    lo, hi = instant(start), instant(end)
+    left = a.left_at.fill_null(hi)
+    active = a.filter((a.hired_at < hi) & (left > lo))
+    until = ibis.least(left, hi).epoch_seconds()
+    overlap = until - ibis.greatest(active.hired_at, lo).epoch_seconds()
+    row = active.aggregate(
+        headcount=active.count(), person_seconds=_sum(ibis.greatest(overlap, 0))
+    ).execute()
+    seconds = (end - start).total_seconds()
+    person = row["person_seconds"].iloc[0]
+    person_s = 0.0 if person is None or pd.isna(person) else float(person)
+    return int(row["headcount"].iloc[0]), person_s / seconds
+
+
+def abandonment_sums(ds: Dataset, first_month: str, channels: tuple[str, ...]) -> tuple[int, float]:
+    """Abandoned contacts and total seconds waited (all queued contacts) on live channels.
+
+    Needs an ``abandoned`` boolean column on contacts (an extra column the contract keeps) and
+    ``wait_seconds``; ``theta = abandoned / waited`` is the maximum-likelihood patience rate of
+    the exponential model (each wait is censored by service or ended by abandonment).
+    """
+    c = ds.tables["contacts"]
+    c = c.filter(
+        (c.started_at.strftime("%Y-%m") >= first_month)
+        & c.channel.isin(list(channels))
+        & c.wait_seconds.notnull()
+    )
+    row = c.aggregate(
+        abandoned=c.abandoned.cast("boolean").sum(), waited=_sum(c.wait_seconds)
+    ).execute()
+    ab = row["abandoned"].iloc[0]
+    waited = row["waited"].iloc[0]
+    return (
+        0 if ab is None or pd.isna(ab) else int(ab),
+        0.0 if waited is None or pd.isna(waited) else float(waited),
+    )

@@ -1,202 +1,318 @@
-"""ROI / TCO worksheet: rolling 12-month benefits against the cost of owning the AI, by Monte Carlo.
+"""ROI / TCO worksheet on one horizon: rolling 12 calendar months, benefits and costs alike.
 
-Benefits per month (each skipped, with its reason, when its input is missing):
-- cost savings: AI-handled volume priced at human minus AI cost per contact (the what-if rule),
-- revenue protected: retention delta x CLV for that month's newly AI-assisted customers (CLV is
-  margin-adjusted already, so no margin again),
-- revenue generated x margin (attributed sales and won pipeline are gross revenue),
-- CAC offset (when an acquisition cost is configured),
-- risk-adjusted savings (fraud, compliance, ...): configured yearly ranges, spread evenly.
-TCO per month: licences + run cost + implementation amortised over ``amortisation_months``.
-ROI over a 12-month window = (benefits - TCO) / TCO; payback = implementation / monthly net
-run-rate benefit (benefits - licences - run cost), in months.
+metrics.md ("Value"): benefits against the total cost of ownership over the same horizon, with
+Monte Carlo intervals over uncertain assumptions; with default costs the ROI is illustrative.
 
-Monte Carlo: one draw = one value of every uncertain input (cost means, retention delta x CLV,
-generated-revenue rate, each triangular assumption), shared by all months so windows stay
-coherent. Reported: median, 2.5/97.5% (the interval), p5/p50/p95, mean and P(ROI > 0). The
-monthly rows show central values (estimates, triangular means); those add up.
+Per calendar month the worksheet has each benefit (``roi_inputs``), the running cost (licences +
+run cost) and the implementation amortised straight-line over ``amortisation_months``. For the
+12 months ending at each month (the latest window is the headline):
+
+- ``ROI = (benefits - TCO) / TCO`` with ``TCO = 12 x (licences + run cost) + 12 x
+  implementation / amortisation_months``: lifetime benefits are never set against a year of cost;
+- ``payback months = implementation / (benefits / 12 - licences - run cost)``: the months of net
+  run-rate benefit that repay the one-off cost (no payback when that net is not positive).
+
+One Monte Carlo draw = one value of every uncertain input (each benefit's draw, each triangular
+cost), shared by all months so that windows stay coherent. Figures are the central case (inputs
+at their central values; triangular costs at their means), so the monthly rows add up to them by
+hand; intervals are the draws' 2.5-97.5% range; P(ROI > 0) is the share of draws. No discounting:
+within 12 months it would move figures by less than half the annual rate.
+
+``tco_source`` is "configured" only when the user set implementation, licence and run costs;
+otherwise the ROI rests on illustrative defaults, ``illustrative`` is true, and the report must
+show it only under an "illustrative - configure your costs" banner, never in key messages.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
-from cxroi.analyses.value.settings import RoiSettings
-from cxroi.stats.result import CannotCompute, Estimate, Result
+from cxroi.analyses.value.roi_inputs import BenefitSeries
+from cxroi.analyses.value.settings import COST_KEYS, SECTION, RoiSettings
+from cxroi.analyses.value.uncertainty import (
+    Evidence,
+    LabelledEstimate,
+    Unit,
+    from_draws,
+    significant_figures,
+)
+from cxroi.analyses.value.what_if_result import Period
+from cxroi.stats.result import CannotCompute
 
 FloatArray = npt.NDArray[np.float64]
 WINDOW = 12
 
 
 @dataclass(frozen=True)
-class Benefit:
-    """A benefit per month: ``central`` (months,) and ``draws`` (draws, months)."""
+class BenefitLine:
+    name: str
+    value_12m: LabelledEstimate
+    margin_factor: float
+    spread_evenly: bool
+    """No monthly values were given: the 12-month figure was spread over the window's months."""
 
-    central: FloatArray
-    draws: FloatArray
+
+@dataclass(frozen=True)
+class Tco:
+    licences_and_run_12m: LabelledEstimate
+    amortised_implementation_12m: LabelledEstimate
+    implementation_one_off: LabelledEstimate
+    total_12m: LabelledEstimate
+
+
+@dataclass(frozen=True)
+class TrailingWindow:
+    """The 12 months ending at a month: each benefit, their total, the TCO and the ROI."""
+
+    benefits: tuple[tuple[str, LabelledEstimate], ...]
+    total_benefit: LabelledEstimate
+    tco: LabelledEstimate
+    roi: LabelledEstimate
+    p_roi_positive: float
+
+
+@dataclass(frozen=True)
+class RoiMonth:
+    month: str
+    benefits: tuple[tuple[str, float | None], ...]
+    """Central value of each benefit in this month (None = unknown)."""
+    licences_and_run_cost: float
+    amortised_implementation: float
+    net: float | None
+    trailing_12m: TrailingWindow | CannotCompute
 
 
 @dataclass(frozen=True)
 class RoiResult:
-    roi: Result
-    monthly: list[dict[str, Any]]
+    roi: LabelledEstimate | CannotCompute
+    """(12-month benefits - TCO) / TCO over the latest window; 1.0 = 100%."""
+    p_roi_positive: float | None
+    payback_months: LabelledEstimate | CannotCompute
+    p_never_pays_back: float | None
+    benefits: tuple[BenefitLine, ...]
+    excluded_benefits: tuple[tuple[str, str], ...]
+    total_benefit: LabelledEstimate | CannotCompute
+    tco: Tco
+    tco_source: Literal["default", "configured"]
+    illustrative: bool
+    window: Period | None
+    monthly: tuple[RoiMonth, ...]
 
 
-def linear_benefit(per_unit: FloatArray, units: FloatArray) -> Benefit:
-    """``per_unit[0]`` central, ``per_unit[1:]`` draws, times a monthly volume."""
-    return Benefit(per_unit[0] * units, np.outer(per_unit[1:], units))
+def tco_source(configured: tuple[str, ...]) -> Literal["default", "configured"]:
+    keys = {f"{SECTION}.roi.{k}" for k in COST_KEYS}
+    return "configured" if keys <= set(configured) else "default"
 
 
-def _quantile(sims: FloatArray, qs: list[float]) -> FloatArray:
-    """Quantiles that tolerate +inf (never pays back): no interpolation between draws."""
-    if np.all(np.isfinite(sims)):
-        return np.asarray(np.quantile(sims, qs), dtype=np.float64)
-    return np.asarray(np.quantile(sims, qs, method="inverted_cdf"), dtype=np.float64)
+@dataclass(frozen=True)
+class _Costs:
+    """Row 0 = triangular means, then draws: monthly running cost and one-off implementation."""
+
+    running: FloatArray
+    implementation: FloatArray
+    amortisation_months: int
+
+    @property
+    def tco_12m(self) -> FloatArray:
+        return WINDOW * (self.running + self.implementation / self.amortisation_months)
 
 
-def _summary(sims: FloatArray, central: float) -> dict[str, Any]:
-    finite = np.isfinite(sims)
-    q = _quantile(sims, [0.025, 0.05, 0.5, 0.95, 0.975])
-    return {
-        "p2_5": float(q[0]),
-        "p5": float(q[1]),
-        "p50": float(q[2]),
-        "p95": float(q[3]),
-        "p97_5": float(q[4]),
-        "mean": float(sims[finite].mean()) if finite.any() else None,
-        "central": central,
-    }
+def _costs(r: RoiSettings, rng: np.random.Generator, draws: int) -> _Costs:
+    running = np.concatenate(
+        [
+            [r.licence_per_month.mean + r.run_cost_per_month.mean],
+            r.licence_per_month.draw(rng, draws) + r.run_cost_per_month.draw(rng, draws),
+        ]
+    )
+    impl = np.concatenate([[r.implementation.mean], r.implementation.draw(rng, draws)])
+    return _Costs(running, impl, r.amortisation_months)
 
 
-def _num(x: float) -> float | None:
-    return float(x) if np.isfinite(x) else None
+def _figure(
+    values: FloatArray, what: str, unit: Unit, evidence: Evidence, draws: int
+) -> LabelledEstimate:
+    return from_draws(
+        values[0],
+        values[1:],
+        method=f"{what}; Monte Carlo over every uncertain input ({draws} draws, fixed seed)",
+        unit=unit,
+        horizon_months=None if unit == "months" else WINDOW,
+        evidence=evidence,
+    )
+
+
+def _sums(
+    used: list[BenefitSeries], cols: slice, scale: float
+) -> dict[str, FloatArray] | CannotCompute:
+    """Each benefit summed over the window's months, per draw (row 0 central)."""
+    unknown = [b.name for b in used if np.isnan(b.values[0, cols]).any()]
+    if unknown:
+        return CannotCompute(f"no monthly values for {', '.join(unknown)} in this window")
+    return {b.name: scale * b.values[:, cols].sum(axis=1) for b in used}
+
+
+def _window(
+    used: list[BenefitSeries],
+    per: dict[str, FloatArray],
+    costs: _Costs,
+    draws: int,
+) -> TrailingWindow:
+    total = np.sum(list(per.values()), axis=0) if per else np.zeros(draws + 1)
+    tco = costs.tco_12m
+    roi = (total - tco) / tco
+    return TrailingWindow(
+        benefits=tuple(
+            (b.name, _figure(per[b.name], f"{b.name} over 12 months", "money", b.evidence, draws))
+            for b in used
+        ),
+        total_benefit=_figure(total, "benefits over 12 months", "money", "assumption", draws),
+        tco=_figure(tco, "total cost of ownership over 12 months", "money", "assumption", draws),
+        roi=_figure(roi, "(benefits - TCO) / TCO over 12 months", "ratio", "assumption", draws),
+        p_roi_positive=float(np.mean(roi[1:] > 0)),
+    )
+
+
+def _trailing(
+    used: list[BenefitSeries], costs: _Costs, cols: slice, scale: float, draws: int
+) -> TrailingWindow | CannotCompute:
+    per = _sums(used, cols, scale)
+    return per if isinstance(per, CannotCompute) else _window(used, per, costs, draws)
+
+
+def _payback(
+    total: FloatArray, costs: _Costs, draws: int
+) -> tuple[LabelledEstimate | CannotCompute, float]:
+    """Implementation / monthly net run-rate benefit; +inf in draws that never pay back."""
+    net = total / WINDOW - costs.running
+    months = np.where(net > 0, costs.implementation / np.where(net > 0, net, 1.0), np.inf)
+    never = float(np.mean(~np.isfinite(months[1:])))
+    if not np.isfinite(months[0]):
+        reason = (
+            "the monthly benefit does not cover licences and run cost: the implementation is "
+            "never paid back"
+        )
+        return CannotCompute(reason), never
+    lo, hi = (float(v) for v in np.quantile(months[1:], [0.025, 0.975], method="inverted_cdf"))
+    return LabelledEstimate(
+        float(months[0]),
+        lo,
+        hi if np.isfinite(hi) else None,
+        method=(
+            "implementation / monthly net run-rate benefit (12-month benefits / 12 - licences - "
+            f"run cost); {never:.1%} of {draws} draws never pay back (upper bound then open)"
+        ),
+        unit="months",
+        horizon_months=None,
+        evidence="assumption",
+        significant_figures=significant_figures(float(months[0]), lo, hi) if np.isfinite(hi) else 1,
+    ), never
+
+
+def _tco(costs: _Costs, draws: int) -> Tco:
+    amort = costs.amortisation_months
+    return Tco(
+        licences_and_run_12m=_figure(
+            WINDOW * costs.running, "licences and run cost", "money", "assumption", draws
+        ),
+        amortised_implementation_12m=_figure(
+            WINDOW * costs.implementation / amort,
+            f"implementation amortised over {amort} months",
+            "money",
+            "assumption",
+            draws,
+        ),
+        implementation_one_off=_figure(
+            costs.implementation, "one-off implementation", "money", "assumption", draws
+        ),
+        total_12m=_figure(costs.tco_12m, "total cost of ownership", "money", "assumption", draws),
+    )
 
 
 def roi_worksheet(
-    months: list[str],
-    benefits: dict[str, Benefit | CannotCompute],
+    months: tuple[str, ...],
+    benefits: list[BenefitSeries],
+    excluded: tuple[tuple[str, str], ...],
     settings: RoiSettings,
+    configured: tuple[str, ...],
     draws: int,
     rng: np.random.Generator,
 ) -> RoiResult:
+    """The worksheet over ``months`` (sorted calendar months); benefits share those columns."""
+    source = tco_source(configured)
+    costs = _costs(settings, rng, draws)
     m = len(months)
-    if m == 0:
-        return RoiResult(CannotCompute("no months of contacts"), [])
-    excluded = {k: b.reason for k, b in benefits.items() if isinstance(b, CannotCompute)}
-    used = {k: b for k, b in benefits.items() if isinstance(b, Benefit)}
-    risk_central = sum(t.mean for _, t in settings.risk_savings_per_year) / 12.0
-    risk_draws = np.zeros(draws)
-    for _, tri in settings.risk_savings_per_year:
-        risk_draws += tri.draw(rng, draws) / 12.0
-    used["risk_savings"] = Benefit(np.full(m, risk_central), np.outer(risk_draws, np.ones(m)))
-
-    r = settings
-    running_c = r.licence_per_month.mean + r.run_cost_per_month.mean
-    running_d = r.licence_per_month.draw(rng, draws) + r.run_cost_per_month.draw(rng, draws)
-    impl_c, impl_d = r.implementation.mean, r.implementation.draw(rng, draws)
-    amort_c, amort_d = impl_c / r.amortisation_months, impl_d / r.amortisation_months
-
-    total_c = sum(b.central for b in used.values())
-    total_d = sum(b.draws for b in used.values())
-    assert isinstance(total_c, np.ndarray) and isinstance(total_d, np.ndarray)
     w = min(WINDOW, m)
-    scale = WINDOW / w  # annualise a shorter history
-
-    def window(j: int) -> tuple[float, FloatArray, float, FloatArray, float, FloatArray]:
-        b_c = scale * float(total_c[j - w + 1 : j + 1].sum())
-        b_d = scale * total_d[:, j - w + 1 : j + 1].sum(axis=1)
-        c_c = WINDOW * (running_c + amort_c)
-        c_d = WINDOW * (running_d + amort_d)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            roi_c = (b_c - c_c) / c_c if c_c > 0 else np.inf
-            roi_d = np.where(c_d > 0, (b_d - c_d) / np.where(c_d > 0, c_d, 1.0), np.inf)
-            net_c = b_c / WINDOW - running_c
-            net_d = b_d / WINDOW - running_d
-            pay_c = impl_c / net_c if net_c > 0 else np.inf
-            pay_d = np.where(net_d > 0, impl_d / np.where(net_d > 0, net_d, 1.0), np.inf)
-        return roi_c, roi_d, b_c, b_d, pay_c, pay_d
-
-    rows: list[dict[str, Any]] = []
-    for j, month in enumerate(months):
-        row: dict[str, Any] = {
-            "month": month,
-            "benefits": {k: float(b.central[j]) for k, b in sorted(used.items())},
-            "licences_and_run_cost": running_c,
-            "amortised_implementation": amort_c,
-        }
-        row["net"] = float(total_c[j]) - running_c - amort_c
-        if j >= w - 1 and w == WINDOW:
-            roi_c, roi_d, *_ = window(j)
-            lo, mid, hi = _quantile(roi_d, [0.025, 0.5, 0.975])
-            row["roi_trailing_12m"] = {
-                "estimate": _num(mid),
-                "ci_low": _num(lo),
-                "ci_high": _num(hi),
-                "p_roi_positive": float(np.mean(roi_d > 0)),
-            }
-        else:
-            row["roi_trailing_12m"] = None
-            row["roi_trailing_12m_note"] = "fewer than 12 months of data up to this month"
-        rows.append(row)
-
-    roi_c, roi_d, b_c, b_d, _, pay_d = window(m - 1)
-    lo, mid, hi = _quantile(roi_d, [0.025, 0.5, 0.975])
-    if not np.isfinite(mid):
-        return RoiResult(
-            CannotCompute("the total cost of ownership is zero: ROI is undefined"), rows
-        )
-    comp = {}
-    for k, b in sorted(used.items()):
-        c = scale * float(b.central[m - w :].sum())
-        d = scale * b.draws[:, m - w :].sum(axis=1)
-        q = np.quantile(d, [0.025, 0.975])
-        comp[k] = {"estimate": c, "ci_low": float(q[0]), "ci_high": float(q[1])}
-    pay_q = _quantile(pay_d, [0.025, 0.5, 0.975])
-    est = Estimate(
-        float(mid),
-        _num(lo),
-        _num(hi),
-        method=(
-            f"Monte Carlo ({draws} draws, fixed seed) over uncertain inputs; estimate = median; "
-            "ROI = (12-month benefits - TCO) / TCO, implementation amortised over "
-            f"{r.amortisation_months} months"
-        ),
-        n=draws,
-        extra={
-            **{k: v for k, v in _summary(roi_d, _num(roi_c) or 0.0).items()},
-            "p_roi_positive": float(np.mean(roi_d > 0)),
-            "window": {
-                "from": months[m - w],
-                "to": months[-1],
-                "months": w,
-                "annualised": w < WINDOW,
-            },
-            "benefits_12m": comp,
-            "benefits_total_12m": {
-                "estimate": b_c,
-                "ci_low": float(np.quantile(b_d, 0.025)),
-                "ci_high": float(np.quantile(b_d, 0.975)),
-            },
-            "tco_12m": {
-                "licences_and_run_cost": WINDOW * running_c,
-                "amortised_implementation": WINDOW * amort_c,
-                "implementation_one_off": impl_c,
-                "total": WINDOW * (running_c + amort_c),
-            },
-            "payback_months": {
-                "estimate": _num(pay_q[1]),
-                "ci_low": _num(pay_q[0]),
-                "ci_high": _num(pay_q[2]),
-                "p_never": float(np.mean(~np.isfinite(pay_d))),
-                "note": "implementation / monthly net run-rate benefit; null = does not pay back",
-            },
-            "excluded_benefits": excluded,
-            "margin_note": "generated revenue is counted at margin; protected revenue is CLV-based "
-            "and already margin-adjusted",
-        },
+    period = Period(months[m - w], months[-1], w, w < WINDOW) if m else None
+    rows = _rows(months, benefits, costs, draws)
+    per = (
+        _sums(benefits, slice(m - w, m), WINDOW / w)
+        if m
+        else CannotCompute("no months of contacts")
     )
-    return RoiResult(est, rows)
+    if isinstance(per, CannotCompute):
+        return RoiResult(
+            per, None, per, None, (), excluded, per, _tco(costs, draws), source,
+            source == "default", period, rows,
+        )
+    latest = _window(benefits, per, costs, draws)
+    total = np.sum(list(per.values()), axis=0) if per else np.zeros(draws + 1)
+    payback, never = _payback(total, costs, draws)
+    return RoiResult(
+        roi=latest.roi,
+        p_roi_positive=latest.p_roi_positive,
+        payback_months=payback,
+        p_never_pays_back=never,
+        benefits=tuple(
+            BenefitLine(b.name, fig, b.margin_factor, b.spread_evenly)
+            for b, (_, fig) in zip(benefits, latest.benefits, strict=True)
+        ),
+        excluded_benefits=excluded,
+        total_benefit=latest.total_benefit,
+        tco=_tco(costs, draws),
+        tco_source=source,
+        illustrative=source == "default",
+        window=period,
+        monthly=rows,
+    )
+
+
+def _rows(
+    months: tuple[str, ...], benefits: list[BenefitSeries], costs: _Costs, draws: int
+) -> tuple[RoiMonth, ...]:
+    out: list[RoiMonth] = []
+    amort = float(costs.implementation[0] / costs.amortisation_months)
+    running = float(costs.running[0])
+    for j, month in enumerate(months):
+        central = [(b.name, float(b.values[0, j])) for b in benefits]
+        known = all(np.isfinite(v) for _, v in central)
+        trailing: TrailingWindow | CannotCompute = (
+            _trailing(benefits, costs, slice(j - WINDOW + 1, j + 1), 1.0, draws)
+            if j >= WINDOW - 1
+            else CannotCompute("fewer than 12 months of data up to this month")
+        )
+        out.append(
+            RoiMonth(
+                month=month,
+                benefits=tuple((n, v if np.isfinite(v) else None) for n, v in central),
+                licences_and_run_cost=running,
+                amortised_implementation=amort,
+                net=float(sum(v for _, v in central) - running - amort) if known else None,
+                trailing_12m=trailing,
+            )
+        )
+    return tuple(out)
+
+
+__all__ = [
+    "BenefitLine",
+    "RoiMonth",
+    "RoiResult",
+    "Tco",
+    "TrailingWindow",
+    "roi_worksheet",
+    "tco_source",
+]

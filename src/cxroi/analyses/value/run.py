@@ -27,7 +27,15 @@ from cxroi.analyses.value.pillars import (
     revenue_protected,
     sales_input,
 )
-from cxroi.analyses.value.roi import Benefit, RoiResult, linear_benefit, roi_worksheet
+from cxroi.analyses.value.assumptions import AssumptionRow, value_assumptions
+from cxroi.analyses.value.roi import RoiResult, roi_worksheet
+from cxroi.analyses.value.roi_inputs import (
+    BenefitInput,
+    BenefitSeries,
+    cost_savings_series,
+    input_series,
+    risk_savings_series,
+)
 from cxroi.analyses.value.settings import (
     RoiSettings,
     Triangular,
@@ -36,12 +44,17 @@ from cxroi.analyses.value.settings import (
     assumptions_table,
     parse_value_settings,
 )
-from cxroi.analyses.value.what_if import Rates, draw_rates, what_if_stopped
+from cxroi.analyses.value.what_if import what_if_stopped
+from cxroi.analyses.value.what_if_data import load_what_if_data
+from cxroi.analyses.value.what_if_json import plain, roi_block, what_if_block
+from cxroi.analyses.value.what_if_result import WhatIfResult
 from cxroi.io.dataset import Dataset
 from cxroi.metrics.exact import ExactMetrics
+from cxroi.metrics.queries import enrich
 from cxroi.stats.result import CannotCompute, Estimate, Result
 
-_STREAMS = ("clv", "protected", "risk", "rates", "roi", "generated")
+# the what-if draws from the stream the old per-mode rates used: other streams stay as they were
+_STREAMS = ("clv", "protected", "risk", "what_if", "roi", "generated")
 
 
 @dataclass(frozen=True)
@@ -51,9 +64,10 @@ class ValueResult:
     revenue_protected: Result
     revenue_generated: Generated
     revenue_at_risk: RiskResult | CannotCompute
-    what_if_stopped: dict[str, Result | dict[str, Any]]
+    what_if_stopped: WhatIfResult | CannotCompute
     roi: RoiResult
     assumptions: dict[str, Any]
+    assumption_rows: tuple[AssumptionRow, ...] = ()
 
     def to_results(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -82,21 +96,14 @@ class ValueResult:
                 _put(by_link, key, res)
             out["revenue_at_risk"]["by_link"] = by_link
             out["revenue_at_risk"]["model"] = dict(risk.diagnostics)
-        what_if: dict[str, Any] = {}
-        for key, item in self.what_if_stopped.items():
-            if isinstance(item, (Estimate, CannotCompute)):
-                _put(what_if, key, item)
-            else:
-                what_if[key] = item
-        cost = self.what_if_stopped.get("extra_cost")
-        if isinstance(cost, Estimate):
-            p = cost.extra["period"]
-            scaled = f", annualised from {p['months']}" if p["annualised"] else ""
-            what_if["horizon"] = f"12 months, {p['from']} to {p['to']}{scaled}"
-        out["what_if_stopped"] = what_if
-        _put(out, "roi", self.roi.roi)
-        out["roi_monthly"] = self.roi.monthly
+        wi = self.what_if_stopped
+        if isinstance(wi, CannotCompute):
+            _put(out, "what_if_stopped", wi)
+        else:
+            out["what_if_stopped"] = what_if_block(wi)
+        out.update(roi_block(self.roi))
         out["assumptions"] = self.assumptions
+        out["assumption_rows"] = plain(self.assumption_rows)
         cleaned: dict[str, Any] = _clean(out)
         return cleaned
 
@@ -160,23 +167,22 @@ def run_value(
         rngs["risk"],
     )
 
-    monthly = q.monthly_mode_counts(ds.tables["contacts"])
-    rates = draw_rates(exact, s.monte_carlo_draws, rngs["rates"])
-    what_if = what_if_stopped(monthly, rates, s.what_if, protected)
-
-    months = sorted(monthly["month"].astype(str).unique())
-    benefits = _benefits(
-        months,
-        monthly,
-        rates,
-        s,
-        protected,
-        per_customer,
-        exposed_months,
-        generated,
-        rngs["generated"],
+    enriched = exact.enriched
+    if enriched is None:
+        cfg = ds.config
+        enriched = enrich(ds.tables["contacts"], cfg.cost_model, ds.as_of, cfg.windows_days)
+    data = load_what_if_data(ds, enriched, s.what_if.live_channels)
+    what_if, cost = what_if_stopped(
+        data, s.what_if, protected, s.monte_carlo_draws, rngs["what_if"]
     )
-    roi = roi_worksheet(months, benefits, s.roi, s.monte_carlo_draws, rngs["roi"])
+
+    monthly = q.monthly_mode_counts(ds.tables["contacts"])
+    months = tuple(sorted(monthly["month"].astype(str).unique()))
+    inputs = _benefit_inputs(months, protected, per_customer, exposed_months, generated)
+    series, excluded = _benefit_series(months, cost, inputs, s, rngs["generated"])
+    roi = roi_worksheet(
+        months, series, excluded, s.roi, s.configured, s.monte_carlo_draws, rngs["roi"]
+    )
     return ValueResult(
         clv=clv,
         revenue_per_retained_customer=retained,
@@ -186,64 +192,101 @@ def run_value(
         what_if_stopped=what_if,
         roi=roi,
         assumptions=assumptions_table(s, ds.config.currency),
+        assumption_rows=value_assumptions(
+            s, ds.config.currency, [i for i in inputs if isinstance(i, BenefitInput)]
+        ),
     )
 
 
-def _benefits(
-    months: list[str],
-    monthly: pd.DataFrame,
-    rates: Rates | CannotCompute,
-    s: ValueSettings,
+def _window_total(point: float, se: float) -> Estimate:
+    return Estimate(point, point - 1.96 * se, point + 1.96 * se, se=se)
+
+
+def _benefit_inputs(
+    months: tuple[str, ...],
     protected: Result,
     per_customer: np.ndarray[Any, np.dtype[np.float64]] | None,
     exposed_months: pd.Series,
     generated: Generated,
-    rng: np.random.Generator,
-) -> dict[str, Benefit | CannotCompute]:
-    out: dict[str, Benefit | CannotCompute] = {}
-    wide_all = monthly.pivot_table(
-        index="month", columns="ai_mode", values="n", aggfunc="sum", fill_value=0
-    ).reindex(months, fill_value=0)
-
-    def col(name: str) -> np.ndarray[Any, np.dtype[np.float64]]:
-        return wide_all[name].to_numpy(dtype=float) if name in wide_all else np.zeros(len(months))
-
-    if isinstance(rates, CannotCompute):
-        out["cost_savings"] = rates
+) -> list[BenefitInput | tuple[str, str]]:
+    """TRANSITIONAL stand-ins until the pillars deliver ``revenue_protected_12m`` and
+    ``revenue_generated_incremental`` as BenefitInputs (the lead rewires this)."""
+    window = list(months[-12:])
+    out: list[BenefitInput | tuple[str, str]] = []
+    if isinstance(protected, CannotCompute) or per_customer is None or not protected.n:
+        reason = protected.reason if isinstance(protected, CannotCompute) else "no draws"
+        out.append(("revenue_protected", reason))
     else:
-        c = rates.cost
-        a = linear_benefit(c["human_only"] - c["ai_only"], col("ai_only"))
-        h = linear_benefit(
-            s.what_if.hybrid_ai_share * (c["human_only"] - c["hybrid"]), col("hybrid")
+        per = protected.estimate / protected.n
+        units = exposed_months.reindex(list(months), fill_value=0).astype(float)
+        n_window = float(units[window].sum())
+        out.append(
+            BenefitInput(
+                "revenue_protected",
+                _window_total(per * n_window, float(np.std(per_customer)) * n_window),
+                tuple((m, per * float(units[m])) for m in months),
+                is_revenue=True,
+                margin_applied=True,
+                description="retention delta x CLV of each month's newly AI-assisted customers "
+                "(lifetime, margin-adjusted; stand-in for revenue_protected_12m)",
+            )
         )
-        out["cost_savings"] = Benefit(a.central + h.central, a.draws + h.draws)
-
-    if isinstance(protected, CannotCompute) or per_customer is None:
-        out["revenue_protected"] = (
-            protected if isinstance(protected, CannotCompute) else CannotCompute("no draws")
-        )
-    else:
-        assert protected.n
-        point = protected.estimate / protected.n
-        units = exposed_months.reindex(months, fill_value=0).to_numpy(dtype=float)
-        out["revenue_protected"] = linear_benefit(np.concatenate([[point], per_customer]), units)
-
     total = generated.total
     if isinstance(total, CannotCompute):
-        out["revenue_generated_margin"] = total
+        out.append(("revenue_generated_margin", total.reason))
     else:
-        units = generated.monthly.reindex(months, fill_value=0.0).to_numpy(dtype=float)
-        rel = (generated.se / total.estimate) if total.estimate else 0.0
-        factor = np.concatenate([[1.0], 1.0 + rel * rng.standard_normal(s.monte_carlo_draws)])
-        out["revenue_generated_margin"] = linear_benefit(s.margin * factor, units)
-
+        series = generated.monthly.reindex(list(months), fill_value=0.0).astype(float)
+        in_window = float(series[window].sum())
+        rel = generated.se / total.estimate if total.estimate else 0.0
+        out.append(
+            BenefitInput(
+                "revenue_generated_margin",
+                _window_total(in_window, abs(rel * in_window)),
+                tuple((m, float(series[m])) for m in months),
+                description="revenue attributed to AI-assisted contacts (gross; stand-in for "
+                "revenue_generated_incremental)",
+                evidence="descriptive_comparison",
+            )
+        )
     cac = generated.components.get("cac_offset")
-    if isinstance(cac, CannotCompute) or cac is None:
-        out["cac_offset"] = cac or CannotCompute("no acquisition cost configured")
+    if cac is None or isinstance(cac, CannotCompute):
+        out.append(("cac_offset", cac.reason if cac else "no acquisition cost configured"))
     else:
-        units = generated.cac_monthly.reindex(months, fill_value=0.0).to_numpy(dtype=float)
-        out["cac_offset"] = linear_benefit(np.ones(s.monte_carlo_draws + 1), units)
+        series = generated.cac_monthly.reindex(list(months), fill_value=0.0).astype(float)
+        out.append(
+            BenefitInput(
+                "cac_offset",
+                _window_total(float(series[window].sum()), 0.0),
+                tuple((m, float(series[m])) for m in months),
+                is_revenue=False,
+                description="acquisition cost avoided by service-sourced won deals",
+                evidence="assumption",
+            )
+        )
     return out
+
+
+def _benefit_series(
+    months: tuple[str, ...],
+    cost: Any,
+    inputs: list[BenefitInput | tuple[str, str]],
+    s: ValueSettings,
+    rng: np.random.Generator,
+) -> tuple[list[BenefitSeries], tuple[tuple[str, str], ...]]:
+    series: list[BenefitSeries] = []
+    excluded: list[tuple[str, str]] = []
+    if isinstance(cost, CannotCompute):
+        excluded.append(("cost_savings", cost.reason))
+    else:
+        series.append(cost_savings_series(cost, months))
+    window = months[-12:]
+    for item in inputs:
+        if isinstance(item, BenefitInput):
+            series.append(input_series(item, months, window, s.margin, s.monte_carlo_draws, rng))
+        else:
+            excluded.append(item)
+    series.append(risk_savings_series(s.roi, months, s.monte_carlo_draws, rng))
+    return series, tuple(sorted(excluded))
 
 
 def _put(target: dict[str, Any], key: str, result: Result) -> None:

@@ -15,15 +15,21 @@ TOML layout::
     monte_carlo_draws = 10000
     seed = 20250101
 
-    [value.what_if]
-    hybrid_ai_share = 0.5             # share of a hybrid contact's AI work that moves to humans
+    [value.what_if]                   # a number, or [low, mode, high] for an uncertain one
+    hybrid_ai_share = [0.25, 0.5, 0.75]     # share of a hybrid contact's AI work moved to humans
+    failure_repeat_share = [0.5, 0.8, 1.0]  # share of AI's excess repeats a human would avoid
+    shrinkage = [0.25, 0.30, 0.35]          # share of paid agent time off the queues
+    patience_seconds = [60, 180, 600]       # mean caller patience (Erlang A), unless estimated
     target_service_level = 0.8
     target_answer_seconds = 20
-    shrinkage = 0.3
-    max_occupancy = 0.85              # optional
-    hours_per_month = 365.25          # hours of operation per month (12 h a day)
+    max_occupancy = 0.85              # occupancy cap on live queues; false = no cap
+    async_occupancy = 0.85            # productive share of on-shift time on email-like work
+    live_channels = ["voice", "chat"] # queued in real time; every other channel is async work
+    paid_hours_per_agent_month = 160  # paid hours of one full-time agent per month
+    min_cell_contacts = 30            # human contacts an intent x channel cell needs to be used
+    staffing_draws = 200              # Monte Carlo draws of the staffing model (Erlang per hour)
 
-    [value.roi]
+    [value.roi]                       # set all three costs: otherwise the ROI is illustrative
     implementation = [50000, 75000, 120000]   # one-off: number or [low, mode, high]
     licence_per_month = [3000, 4000, 6000]
     run_cost_per_month = [2000, 3000, 5000]
@@ -44,6 +50,7 @@ import numpy as np
 import numpy.typing as npt
 
 from cxroi.errors import Problem
+from cxroi.io.contract import CHANNELS
 
 SECTION = "value"
 
@@ -79,14 +86,29 @@ class Triangular:
         return [self.low, self.mode, self.high]
 
 
+# ------------------------------------------------------ [value.what_if] settings (what_if.py)
 @dataclass(frozen=True)
 class WhatIfSettings:
-    hybrid_ai_share: float = 0.5
+    """Assumptions of "what if we stopped AI"; the uncertain ones are triangular priors.
+
+    Defaults are judgement, not data: the shares are wide on purpose, shrinkage of 25-35% is the
+    usual planning range, and a mean patience of one to ten minutes spans published call-centre
+    estimates (Mandelbaum & Zeltyn 2005 report means of a few minutes). Every one is listed in the
+    assumptions table with whether the user set it.
+    """
+
+    hybrid_ai_share: Triangular = Triangular(0.25, 0.5, 0.75)
+    failure_repeat_share: Triangular = Triangular(0.5, 0.8, 1.0)
+    shrinkage: Triangular = Triangular(0.25, 0.30, 0.35)
+    patience_seconds: Triangular = Triangular(60.0, 180.0, 600.0)
     target_service_level: float = 0.8
     target_answer_seconds: float = 20.0
-    shrinkage: float = 0.30
-    max_occupancy: float | None = None
-    hours_per_month: float = 365.25
+    max_occupancy: float | None = 0.85
+    async_occupancy: float = 0.85
+    live_channels: tuple[str, ...] = ("chat", "voice")
+    paid_hours_per_agent_month: float = 160.0
+    min_cell_contacts: int = 30
+    staffing_draws: int = 200
 
 
 def _default_risk_savings() -> tuple[tuple[str, Triangular], ...]:
@@ -94,9 +116,14 @@ def _default_risk_savings() -> tuple[tuple[str, Triangular], ...]:
     return (("compliance", Triangular.fixed(0.0)), ("fraud", Triangular.fixed(0.0)))
 
 
+# ---------------------------------------------------------- [value.roi] settings (roi.py)
+COST_KEYS: tuple[str, ...] = ("implementation", "licence_per_month", "run_cost_per_month")
+
+
 @dataclass(frozen=True)
 class RoiSettings:
     # Illustrative defaults for a mid-sized AI deployment; every one is an assumption to replace.
+    # Unless the user sets all of COST_KEYS, the ROI is marked illustrative (tco_source "default").
     implementation: Triangular = Triangular(50_000.0, 75_000.0, 120_000.0)
     licence_per_month: Triangular = Triangular(3_000.0, 4_000.0, 6_000.0)
     run_cost_per_month: Triangular = Triangular(2_000.0, 3_000.0, 5_000.0)
@@ -139,12 +166,18 @@ _TOP: dict[str, _Check] = {
     "seed": ("seed", "a whole number >= 0"),
 }
 _WHAT_IF: dict[str, _Check] = {
-    "hybrid_ai_share": ("share", "a share in [0, 1]"),
+    "hybrid_ai_share": ("share_tri", "a share in [0, 1] or [low, mode, high] of shares"),
+    "failure_repeat_share": ("share_tri", "a share in [0, 1] or [low, mode, high] of shares"),
+    "shrinkage": ("shrinkage_tri", "a share in [0, 0.9] or [low, mode, high] of such shares"),
+    "patience_seconds": ("patience_tri", "seconds in [5, 3600] or [low, mode, high] of them"),
     "target_service_level": ("open_share", "a share in (0, 1)"),
     "target_answer_seconds": ("seconds", "seconds >= 0"),
-    "shrinkage": ("shrinkage", "a share in [0, 1)"),
-    "max_occupancy": ("occupancy", "a share in (0, 1]"),
-    "hours_per_month": ("hours", "hours in (0, 744]"),
+    "max_occupancy": ("occupancy_cap", "a share in (0, 1], or false for no cap"),
+    "async_occupancy": ("occupancy", "a share in (0, 1]"),
+    "live_channels": ("channels", "a list of contract channels, e.g. [\"voice\", \"chat\"]"),
+    "paid_hours_per_agent_month": ("hours", "hours in (0, 744]"),
+    "min_cell_contacts": ("cell", "a whole number in 1..100000"),
+    "staffing_draws": ("staffing_draws", "a whole number in 20..5000"),
 }
 _ROI: dict[str, _Check] = {
     "implementation": ("triangular", "an amount >= 0 or [low, mode, high]"),
@@ -199,6 +232,8 @@ def _convert(kind: str, v: Any) -> Any:
     }
     if kind == "triangular":
         return _triangular(v)
+    if kind in _WHAT_IF_KINDS:
+        return _what_if_value(kind, v)
     return ok[kind]
 
 
@@ -241,14 +276,8 @@ def parse_value_settings(raw: dict[str, Any], problems: list[Problem]) -> ValueS
     top = _read(raw, _TOP, SECTION, problems, skip=("what_if", "roi"))
     configured += [f"{SECTION}.{k}" for k in top]
 
-    what_if = WhatIfSettings()
-    body = raw.get("what_if", {})
-    if isinstance(body, dict):
-        vals = _read(body, _WHAT_IF, f"{SECTION}.what_if", problems)
-        what_if = replace(what_if, **vals)
-        configured += [f"{SECTION}.what_if.{k}" for k in vals]
-    else:
-        problems.append(Problem(f"{SECTION}.what_if", "not_a_table", "must be a table"))
+    what_if, what_if_keys = _parse_what_if(raw.get("what_if", {}), problems)
+    configured += what_if_keys
 
     roi = RoiSettings()
     body = raw.get("roi", {})
@@ -311,7 +340,7 @@ def assumptions_table(s: ValueSettings, currency: str) -> dict[str, Any]:
             "meaning": meaning,
         }
 
-    w, r = s.what_if, s.roi
+    r = s.roi
     out = {
         "value.margin": entry("value.margin", s.margin, "contribution margin on revenue"),
         "value.annual_discount_rate": entry(
@@ -342,18 +371,7 @@ def assumptions_table(s: ValueSettings, currency: str) -> dict[str, Any]:
         ),
         "value.seed": entry("value.seed", s.seed, "random seed of every Monte Carlo"),
     }
-    for key, value, meaning in (
-        (
-            "hybrid_ai_share",
-            w.hybrid_ai_share,
-            "share of a hybrid contact's AI work moved to humans",
-        ),
-        ("target_service_level", w.target_service_level, "share answered within the target"),
-        ("target_answer_seconds", w.target_answer_seconds, "answer target, seconds"),
-        ("shrinkage", w.shrinkage, "share of paid agent time off the phones"),
-        ("max_occupancy", w.max_occupancy, "occupancy cap (none = no cap)"),
-        ("hours_per_month", w.hours_per_month, "hours of operation per month"),
-    ):
+    for key, value, meaning in what_if_assumptions(s.what_if):
         out[f"value.what_if.{key}"] = entry(f"value.what_if.{key}", value, meaning)
     costs: tuple[tuple[str, Triangular | int, str], ...] = (
         ("implementation", r.implementation, f"one-off implementation cost ({currency})"),
@@ -370,3 +388,87 @@ def assumptions_table(s: ValueSettings, currency: str) -> dict[str, Any]:
             f"risk-adjusted expected saving per year ({currency}): {name}",
         )
     return out
+
+
+# --------------------------------------------- [value.what_if] parsing (what_if.py owns these)
+_WHAT_IF_KINDS = frozenset(
+    {"share_tri", "shrinkage_tri", "patience_tri", "occupancy_cap", "channels", "cell",
+     "staffing_draws"}
+)
+_WHAT_IF_BOUNDS: dict[str, tuple[float, float]] = {
+    "share_tri": (0.0, 1.0),
+    "shrinkage_tri": (0.0, 0.9),
+    "patience_tri": (5.0, 3600.0),
+}
+
+
+def _what_if_value(kind: str, v: Any) -> Any:
+    """The parsed ``[value.what_if]`` value of ``kind``, or None when ``v`` breaks its rule."""
+    if kind in _WHAT_IF_BOUNDS:
+        low, high = _WHAT_IF_BOUNDS[kind]
+        t = _triangular(v)
+        return t if t is not None and low <= t.low and t.high <= high else None
+    if kind == "occupancy_cap":
+        if v is False:
+            return False
+        x = _number(v)
+        return x if x is not None and 0 < x <= 1 else None
+    if kind == "channels":
+        if not isinstance(v, list) or not v or not all(isinstance(c, str) for c in v):
+            return None
+        names = tuple(sorted({c.strip().lower() for c in v}))
+        return names if set(names) <= set(CHANNELS) else None
+    n = _whole(v)
+    if kind == "cell":
+        return n if n is not None and 1 <= n <= 100_000 else None
+    return n if n is not None and 20 <= n <= 5000 else None  # staffing_draws
+
+
+def _parse_what_if(body: Any, problems: list[Problem]) -> tuple[WhatIfSettings, list[str]]:
+    where = f"{SECTION}.what_if"
+    if not isinstance(body, dict):
+        problems.append(Problem(where, "not_a_table", "must be a table"))
+        return WhatIfSettings(), []
+    vals = _read(body, _WHAT_IF, where, problems)
+    if vals.get("max_occupancy") is False:
+        vals["max_occupancy"] = None
+    return replace(WhatIfSettings(), **vals), [f"{where}.{k}" for k in vals]
+
+
+def what_if_assumptions(w: WhatIfSettings) -> tuple[tuple[str, Any, str], ...]:
+    """(key, value, meaning) of every ``[value.what_if]`` setting."""
+    return (
+        (
+            "hybrid_ai_share",
+            w.hybrid_ai_share,
+            "share of a hybrid contact's AI work moved to humans",
+        ),
+        (
+            "failure_repeat_share",
+            w.failure_repeat_share,
+            "share of the AI contacts' excess repeats (over humans, same intent and channel) that "
+            "a human would have avoided",
+        ),
+        ("shrinkage", w.shrinkage, "share of paid agent time off the queues"),
+        (
+            "patience_seconds",
+            w.patience_seconds,
+            "mean time a caller waits before hanging up (Erlang A), unless the data estimates it",
+        ),
+        ("target_service_level", w.target_service_level, "share answered within the target"),
+        ("target_answer_seconds", w.target_answer_seconds, "answer target, seconds"),
+        ("max_occupancy", w.max_occupancy, "occupancy cap on live queues (none = no cap)"),
+        ("async_occupancy", w.async_occupancy, "productive share of on-shift time on async work"),
+        ("live_channels", ", ".join(w.live_channels), "channels queued in real time (Erlang)"),
+        (
+            "paid_hours_per_agent_month",
+            w.paid_hours_per_agent_month,
+            "paid hours of one full-time agent per month",
+        ),
+        (
+            "min_cell_contacts",
+            w.min_cell_contacts,
+            "human contacts an intent x channel cell needs before its own means are used",
+        ),
+        ("staffing_draws", w.staffing_draws, "Monte Carlo draws of the staffing model"),
+    )

@@ -1,209 +1,204 @@
-"""What if we stopped AI: the AI-handled volume of the latest 12 months moves to humans.
+"""What if we stopped AI: the latest 12 months of AI-handled volume moves to human agents.
 
-Every ``ai_only`` contact becomes a human contact (human-only cost and handle time), and a share
-``hybrid_ai_share`` of each hybrid contact's AI work moves to humans (its cost and handle time
-move that share of the way to human-only levels). Rates are the per-mode means of the whole data
-(``ExactMetrics``); volumes are the latest 12 calendar months (annualised when fewer exist).
+metrics.md ("Value"): cost, handle time and agents needed for the same service level, reconciled
+with the agents actually staffed, and the revenue protected that would be lost, with intervals
+that include the uncertainty of the assumptions, not only of the data.
 
-Staffing: Erlang C (one queue, patient callers) on the busiest month's average hourly arrival
-rate = contacts / hours of operation per month, for the human queue today (hybrid + human-only)
-and without AI (plus the moved volume, at the shifted handle times). Extra agents = scheduled
-agents (after shrinkage) without AI minus today. Average hours understate intraday peaks, and every
-channel is treated as live; both make the staffing figure a floor. Intervals: Monte Carlo over the
-per-mode cost and handle-time means (normal, their standard errors).
+Steps (each in its own module):
+
+1. ``what_if_cells``: the human reference of every AI cell (intent x channel): cost, handle
+   time, 7-day repeat rate and CES of human contacts of the same intent and channel, with a
+   documented fallback for thin cells and customer-clustered standard errors.
+2. ``what_if_cost``: every AI contact priced at its cell's human cost, hybrid contacts moved a
+   share of the way, net of the repeats the AI's failures caused (false containment beyond the
+   human repeat rate of the same cell, times the share a human would have avoided).
+3. ``what_if_staffing``: FTE today and without AI; live channels by Erlang C and Erlang A hour
+   by hour over the busiest month, asynchronous work by workload; reconciled with the
+   ``agents`` table.
+4. Monte Carlo (this module): one draw = one value of every uncertain input. Data: each cell's
+   means, normal with their clustered standard errors. Assumptions: triangular priors on the
+   hybrid share, the failure-repeat share, shrinkage and patience (patience is estimated from
+   abandoned waits instead when the data records abandonment). The figure is the central case
+   (data means, priors at their means); its interval is the draws' 2.5-97.5% range, and its
+   precision (significant figures) follows from that range. Staffing runs the Erlang models
+   hour by hour, so it uses the first ``staffing_draws`` draws.
+
+Money is cost, not revenue: no margin applies. Effort is a descriptive comparison; everything
+else is a scenario under stated assumptions (evidence class "assumption").
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from cxroi.analyses.value.settings import WhatIfSettings
-from cxroi.metrics.exact import ExactMetrics
-from cxroi.stats import erlang
-from cxroi.stats.result import CannotCompute, Estimate, Result
+from cxroi.analyses.value.uncertainty import LabelledEstimate, Unit, from_draws, normal_draws
+from cxroi.analyses.value.what_if_cells import LEVELS, References, clustered_ratio, human_references
+from cxroi.analyses.value.what_if_cost import (
+    Consequences,
+    Volumes,
+    ai_volumes,
+    consequences,
+    draw_rates,
+)
+from cxroi.analyses.value.what_if_data import WhatIfData
+from cxroi.analyses.value.what_if_priors import draw_priors
+from cxroi.analyses.value.what_if_result import (
+    CostSeries,
+    Effort,
+    MonthlyCost,
+    Period,
+    PricingShare,
+    Volume,
+    WhatIfResult,
+)
+from cxroi.analyses.value.what_if_staffing_summary import summarise_staffing
+from cxroi.stats.result import CannotCompute, Result
 
 FloatArray = npt.NDArray[np.float64]
-# Staffing is a step function of handle time; a few hundred draws pin its interval.
-STAFFING_DRAWS = 400
+YEAR = 12
 
 
-@dataclass(frozen=True)
-class Rates:
-    """Per-draw cost per contact and AHT by mode; column 0 is the point estimate."""
-
-    cost: dict[str, FloatArray]
-    aht: dict[str, FloatArray]
+def _period(window: tuple[str, ...]) -> Period:
+    return Period(window[0], window[-1], len(window), len(window) < YEAR)
 
 
-def draw_rates(exact: ExactMetrics, draws: int, rng: np.random.Generator) -> Rates | CannotCompute:
-    cost: dict[str, FloatArray] = {}
-    aht: dict[str, FloatArray] = {}
-    for mode in ("ai_only", "hybrid", "human_only"):
-        for store, source, what in (
-            (cost, exact.cost_per_contact, "cost"),
-            (aht, exact.aht_seconds, "handle time"),
-        ):
-            r = source[mode]
-            if isinstance(r, CannotCompute):
-                if mode == "human_only":
-                    return CannotCompute(
-                        f"no human_only contacts: no human {what} to price the moved volume"
-                    )
-                store[mode] = np.zeros(draws + 1)
-                continue
-            se = r.se or 0.0
-            noise = rng.standard_normal(draws)
-            store[mode] = np.concatenate([[r.estimate], np.maximum(r.estimate + se * noise, 0.0)])
-    return Rates(cost, aht)
+def _columns(months: tuple[str, ...], window: tuple[str, ...]) -> npt.NDArray[np.int64]:
+    return np.array([months.index(m) for m in window], dtype=np.int64)
 
 
-def period_volumes(monthly: pd.DataFrame) -> tuple[pd.DataFrame, float]:
-    """Contacts per month and mode over the latest 12 months, and the annualising factor."""
-    wide = monthly.pivot_table(
-        index="month", columns="ai_mode", values="n", aggfunc="sum", fill_value=0
-    ).sort_index()
-    for mode in ("ai_only", "hybrid", "human_only"):
-        if mode not in wide:
-            wide[mode] = 0
-    last = wide.iloc[-12:]
-    return last, 12.0 / len(last)
+def _pricing(refs: References, weights: FloatArray) -> tuple[PricingShare, ...]:
+    total = weights.sum()
+    out: list[PricingShare] = []
+    for stat, used in sorted(refs.level.items()):
+        for level in (*LEVELS, "none"):
+            share = float(weights[used == level].sum() / total) if total > 0 else 0.0
+            if share > 0:
+                out.append(PricingShare(stat, level, share))
+    return tuple(out)
 
 
-def _interval(point: float, sims: FloatArray, method: str, extra: dict[str, Any]) -> Estimate:
-    lo, hi = (float(v) for v in np.quantile(sims, [0.025, 0.975]))
-    return Estimate(point, lo, hi, method=method, se=float(np.std(sims, ddof=1)), extra=extra)
+def _effort(
+    refs: References,
+    data: WhatIfData,
+    weights: FloatArray,
+    rng: np.random.Generator,
+    draws: int,
+) -> Effort | CannotCompute:
+    rows = data.by_cell
+    ai = rows[rows["ai_mode"].isin(["ai_only", "hybrid"]) & rows["inbound"].astype(bool)]
+    totals = ai.drop(columns=["intent_key", "channel", "ai_mode", "inbound"]).sum().to_frame().T
+    observed = clustered_ratio(totals, "ces")
+    ref = refs.human["ces"]
+    usable = np.isfinite(ref.mean) & (weights > 0)
+    if not np.isfinite(observed.mean[0]) or not usable.any():
+        return CannotCompute("no CES answers on AI-assisted contacts or on human contacts")
+    w = np.where(usable, weights, 0.0) / weights[usable].sum()
+    sims = normal_draws(np.nan_to_num(ref.mean), np.nan_to_num(ref.se), rng, draws)
+    human = np.concatenate([[np.nansum(w * ref.mean)], sims @ w])
+    se_obs = float(np.nan_to_num(observed.se[0]))
+    today = np.concatenate(
+        [[observed.mean[0]], observed.mean[0] + se_obs * rng.standard_normal(draws)]
+    )
+    def ces(values: FloatArray, method: str) -> LabelledEstimate:
+        return from_draws(
+            values[0], values[1:], method=method, unit="ces_points", horizon_months=None,
+            evidence="descriptive_comparison",
+        )
+
+    base = "CES (1-7, higher = easier) of inbound contacts in the latest 12 months"
+    return Effort(
+        ces_ai_assisted_today=ces(today, f"{base}, AI-assisted, customer-clustered"),
+        ces_with_humans=ces(
+            human, f"{base}: human CES of each intent x channel cell weighted by the AI volume"
+        ),
+        difference=ces(
+            human - today, "standardised human CES minus the AI-assisted CES (descriptive)"
+        ),
+        reference_coverage=float(weights[usable].sum() / weights.sum()),
+    )
+
+
+def _monthly(vol: Volumes, cons: Consequences) -> tuple[MonthlyCost, ...]:
+    return tuple(
+        MonthlyCost(
+            month,
+            from_draws(
+                cons.extra_cost[0, j],
+                cons.extra_cost[1:, j],
+                method="extra cost of that month's AI volume moved to humans",
+                unit="money",
+                horizon_months=1,
+                evidence="assumption",
+            ),
+        )
+        for j, month in enumerate(vol.months)
+    )
 
 
 def what_if_stopped(
-    monthly: pd.DataFrame,
-    rates: Rates | CannotCompute,
+    data: WhatIfData | CannotCompute,
     settings: WhatIfSettings,
     revenue_protected: Result,
-) -> dict[str, Result | dict[str, Any]]:
-    out: dict[str, Result | dict[str, Any]] = {"revenue_protected_lost": revenue_protected}
-    if isinstance(rates, CannotCompute):
-        for key in ("extra_cost", "extra_handle_hours", "extra_agents"):
-            out[key] = rates
-        return out
-    vol, factor = period_volumes(monthly)
-    n_ai, n_hyb = float(vol["ai_only"].sum()), float(vol["hybrid"].sum())
-    if n_ai + n_hyb == 0:
-        reason = CannotCompute("no AI-handled contacts in the latest 12 months")
-        for key in ("extra_cost", "extra_handle_hours", "extra_agents"):
-            out[key] = reason
-        return out
-    s = settings.hybrid_ai_share
-    c, a = rates.cost, rates.aht
-    cost = factor * (
-        n_ai * (c["human_only"] - c["ai_only"]) + s * n_hyb * (c["human_only"] - c["hybrid"])
+    draws: int,
+    rng: np.random.Generator,
+) -> tuple[WhatIfResult | CannotCompute, CostSeries | CannotCompute]:
+    """The scenario for the latest 12 months, and the monthly cost series the ROI counts."""
+    if isinstance(data, CannotCompute):
+        return data, data
+    vol = ai_volumes(data.monthly)
+    cols = _columns(vol.months, data.window)
+    window_ai = vol.n_ai[:, cols].sum() + vol.n_hybrid[:, cols].sum()
+    if len(vol.keys) == 0 or window_ai == 0:
+        reason = CannotCompute("no AI-handled inbound contacts in the latest 12 months")
+        return reason, reason
+    refs = human_references(
+        vol.keys, data.by_cell, data.by_channel, data.overall, settings.min_cell_contacts
     )
-    hours = factor * (n_ai * a["human_only"] + s * n_hyb * (a["human_only"] - a["hybrid"])) / 3600.0
-    period = {
-        "from": str(vol.index[0]),
-        "to": str(vol.index[-1]),
-        "months": len(vol),
-        "annualised": len(vol) < 12,
-    }
-    mc = f"Monte Carlo over per-mode cost and handle-time means ({cost.size - 1} draws)"
-    extra = {
-        "period": period,
-        "ai_only_contacts_moved": n_ai * factor,
-        "hybrid_contacts_shifted": n_hyb * factor,
-        "hybrid_ai_share": s,
-    }
-    out["extra_cost"] = _interval(
-        float(cost[0]), cost[1:], f"12-month extra cost of moving AI volume to humans; {mc}", extra
-    )
-    out["extra_handle_hours"] = _interval(
-        float(hours[0]), hours[1:], f"12-month extra human handle hours; {mc}", extra
-    )
-    out["extra_agents"] = _staffing(vol, rates, settings)
-    return out
-
-
-def _queue(
-    vol: pd.Series, aht: dict[str, float], s: float, hours: float
-) -> tuple[tuple[float, float], tuple[float, float]]:
-    """(arrivals per hour, AHT) of the human queue today and without AI, for one month."""
-    n_h, n_y, n_a = float(vol["human_only"]), float(vol["hybrid"]), float(vol["ai_only"])
-    today = n_h + n_y
-    shifted = aht["hybrid"] + s * (aht["human_only"] - aht["hybrid"])
-    base_aht = (
-        (n_h * aht["human_only"] + n_y * aht["hybrid"]) / today if today else aht["human_only"]
-    )
-    total = today + n_a
-    stop_aht = (n_h * aht["human_only"] + n_y * shifted + n_a * aht["human_only"]) / total
-    return (today / hours, base_aht), (total / hours, stop_aht)
-
-
-def _staff(rate: float, aht: float, st: WhatIfSettings) -> erlang.StaffingResult | None:
-    if rate <= 0 or aht <= 0:
-        return None
-    return erlang.agents_needed(
-        rate, aht, st.target_service_level, st.target_answer_seconds, st.max_occupancy, st.shrinkage
-    )
-
-
-def _staffing(vol: pd.DataFrame, rates: Rates, st: WhatIfSettings) -> Result:
-    busiest = vol.sum(axis=1).idxmax()
-    month = vol.loc[busiest]
-
-    def extra_at(i: int) -> tuple[int, erlang.StaffingResult | None, erlang.StaffingResult | None]:
-        aht = {m: float(rates.aht[m][i]) for m in rates.aht}
-        (r0, a0), (r1, a1) = _queue(month, aht, st.hybrid_ai_share, st.hours_per_month)
-        base, stop = _staff(r0, a0, st), _staff(r1, a1, st)
-        if stop is None:
-            return 0, base, stop
-        return stop.scheduled_agents - (base.scheduled_agents if base else 0), base, stop
-
-    point, base, stop = extra_at(0)
-    if stop is None:
-        return CannotCompute("no handle time to staff the moved volume with")
-    n = min(STAFFING_DRAWS, rates.aht["human_only"].size - 1)
-    sims = np.array([extra_at(i)[0] for i in range(1, n + 1)], dtype=float)
-    lo, hi = (float(v) for v in np.quantile(sims, [0.025, 0.975]))
-
-    def detail(r: erlang.StaffingResult | None) -> dict[str, Any] | None:
-        if r is None:
-            return None
-        keep = (
-            "agents",
-            "scheduled_agents",
-            "scheduled_fte",
-            "traffic_erlangs",
-            "arrival_rate_per_hour",
-            "aht_seconds",
-            "service_level",
-            "occupancy",
-            "average_speed_of_answer_seconds",
-            "limited_by",
+    if not np.isfinite(refs.human["cost"].mean).any():
+        reason = CannotCompute(
+            "no inbound human_only contacts in the latest 12 months: no human cost to price "
+            "the moved volume"
         )
-        return {k: v for k, v in r.as_dict().items() if k in keep}
+        return reason, reason
+    priors = draw_priors(settings, data, rng, draws)
+    rates = draw_rates(refs, rng, draws)
+    cons = consequences(vol, rates, priors.hybrid_share, priors.failure_share)
+    scale = YEAR / len(cols)
+    mc = f"Monte Carlo over cell means and assumption priors ({draws} draws)"
 
-    return Estimate(
-        float(point),
-        lo,
-        hi,
-        method=(
-            "Erlang C on the busiest month's average hourly arrivals; extra scheduled agents "
-            f"(after shrinkage) without AI; interval over handle-time uncertainty ({n} draws)"
+    def total(values: FloatArray, what: str, unit: Unit) -> LabelledEstimate:
+        t = scale * values[:, cols].sum(axis=1)
+        return from_draws(
+            t[0], t[1:], method=f"{what}; {mc}", unit=unit, horizon_months=YEAR,
+            evidence="assumption",
+        )
+
+    weights = vol.n_ai[:, cols].sum(axis=1) + vol.n_hybrid[:, cols].sum(axis=1)
+    result = WhatIfResult(
+        period=_period(data.window),
+        extra_cost=total(
+            cons.extra_cost,
+            "12-month extra cost: AI contacts priced at the human cost of their intent x "
+            "channel, net of the repeats AI failures caused",
+            "money",
         ),
-        extra={
-            "busiest_month": str(busiest),
-            "target": {
-                "service_level": st.target_service_level,
-                "answer_seconds": st.target_answer_seconds,
-                "shrinkage": st.shrinkage,
-                "max_occupancy": st.max_occupancy,
-                "hours_per_month": st.hours_per_month,
-            },
-            "today": detail(base),
-            "without_ai": detail(stop),
-            "extra_agents_on_phones": (stop.agents - (base.agents if base else 0)),
-        },
+        extra_handle_hours=total(cons.extra_hours, "12-month extra human handle hours", "hours"),
+        volume=Volume(
+            ai_only_contacts=scale * float(vol.n_ai[:, cols].sum()),
+            hybrid_contacts=scale * float(vol.n_hybrid[:, cols].sum()),
+            avoided_repeats=total(
+                cons.avoided_repeats, "12-month repeats that would not happen", "contacts"
+            ),
+        ),
+        effort=_effort(refs, data, weights, rng, draws),
+        staffing=summarise_staffing(data, vol, rates, priors, settings),
+        revenue_protected_lost=revenue_protected,
+        pricing=_pricing(refs, weights),
+        monthly=_monthly(vol, cons),
     )
+    return result, CostSeries(vol.months, cons.extra_cost)
+
+
+__all__ = ["what_if_stopped"]

@@ -1,0 +1,135 @@
+"""The assumptions table of the value figures as typed rows: every default and every structure.
+
+Two kinds of rows. Settings (``source`` "default" or "configured"): every ``[value]`` key with
+its value, so a reader sees which numbers a user chose. Structural assumptions (``source``
+"structural"): choices of method no setting changes but a CFO must know, such as the estimand of
+each benefit, the one horizon, the margin rule and the absence of discounting. The report and
+the deck print both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from cxroi.analyses.value.roi import WINDOW, tco_source
+from cxroi.analyses.value.roi_inputs import BenefitInput
+from cxroi.analyses.value.settings import Triangular, ValueSettings, assumptions_table
+
+Source = Literal["default", "configured", "structural"]
+
+
+@dataclass(frozen=True)
+class AssumptionRow:
+    key: str
+    value: float | int | str | Triangular | None
+    source: Source
+    meaning: str
+
+
+def _typed(value: Any) -> float | int | str | Triangular | None:
+    if isinstance(value, dict) and set(value) == {"low", "mode", "high"}:
+        return Triangular(float(value["low"]), float(value["mode"]), float(value["high"]))
+    if value is None or isinstance(value, (bool, int, float, str, Triangular)):
+        return value if not isinstance(value, bool) else str(value).lower()
+    return str(value)
+
+
+def _setting_rows(s: ValueSettings, currency: str) -> list[AssumptionRow]:
+    rows = []
+    for key, entry in sorted(assumptions_table(s, currency).items()):
+        source: Source = "configured" if entry["source"] == "configured" else "default"
+        rows.append(AssumptionRow(key, _typed(entry["value"]), source, str(entry["meaning"])))
+    return rows
+
+
+def _structural(s: ValueSettings, benefits: Sequence[BenefitInput]) -> list[AssumptionRow]:
+    w, r = s.what_if, s.roi
+    src = tco_source(s.configured)
+    rows: list[tuple[str, float | int | str, str]] = [
+        (
+            "roi.horizon",
+            f"rolling {WINDOW} calendar months",
+            "benefits and costs of the same 12 months; the latest 12 are the headline and each "
+            "earlier month ends a trailing window (a shorter history is annualised)",
+        ),
+        (
+            "roi.margin_rule",
+            s.margin,
+            "revenue benefits counted at this margin unless already at margin; cost savings in "
+            "full",
+        ),
+        ("roi.discount", "none", "no discounting within the 12-month horizon"),
+        (
+            "roi.implementation",
+            r.amortisation_months,
+            "months the implementation is amortised over, straight line; payback = "
+            "implementation / monthly net run-rate benefit",
+        ),
+        (
+            "roi.tco_source",
+            src,
+            "configured only when implementation, licence and run costs are all set; with "
+            "defaults the ROI is illustrative",
+        ),
+        (
+            "roi.benefit.cost_savings",
+            "what-if extra cost",
+            "human cost of the AI-handled volume (intent x channel standardised) minus its AI "
+            "cost, net of AI-failure repeats; a cost, so no margin",
+        ),
+        (
+            "what_if.estimand",
+            "latest 12 months",
+            "the inbound AI-handled volume of the latest 12 calendar months moves to human "
+            "agents; outbound contacts are unchanged",
+        ),
+        (
+            "what_if.standardisation",
+            w.min_cell_contacts,
+            "each AI contact priced at the mean human cost, handle time, repeat rate and CES of "
+            "its intent x channel; cells with fewer human contacts fall back to the channel, "
+            "then to all human contacts",
+        ),
+        (
+            "what_if.prices",
+            "latest 12 months",
+            "rates and prices of the latest 12 months applied to every month's volumes",
+        ),
+        (
+            "what_if.repeats",
+            "7 days",
+            "repeats netted: failure_repeat_share x (AI 7-day repeat rate - human rate of the "
+            "same cell); repeats of repeats ignored",
+        ),
+        (
+            "what_if.staffing",
+            ", ".join(w.live_channels),
+            "live channels by Erlang C and Erlang A per hour of the week in the busiest month; "
+            "other channels by workload; FTE = agent-hours / (paid hours x (1 - shrinkage)); "
+            "every agent in the agents table counted as one full-time person",
+        ),
+        (
+            "monte_carlo",
+            f"{s.monte_carlo_draws} draws, seed {s.seed}",
+            "intervals are the 2.5-97.5% range of draws over data means and assumption priors; "
+            "figures are the central case",
+        ),
+    ]
+    for b in benefits:
+        margin = "at margin already" if b.margin_applied or not b.is_revenue else "margin applied"
+        rows.append(
+            (f"roi.benefit.{b.name}", b.evidence, f"{b.description or b.name} ({margin})")
+        )
+    return [AssumptionRow(k, v, "structural", m) for k, v, m in rows]
+
+
+def value_assumptions(
+    s: ValueSettings, currency: str, benefits: Sequence[BenefitInput] = ()
+) -> tuple[AssumptionRow, ...]:
+    """Setting rows (sorted by key), then the structural rows."""
+    return (*_setting_rows(s, currency), *_structural(s, benefits))
+
+
+__all__ = ["AssumptionRow", "value_assumptions"]
