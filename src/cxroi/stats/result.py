@@ -31,6 +31,7 @@ class Unit(StrEnum):
     DAYS = "days"
     MONTHS = "months"
     COUNT = "count"
+    FTE = "fte"  # full-time-equivalent agents
     RATIO = "ratio"  # a unitless ratio such as an ROI (1.5 = 150%)
 
     @property

@@ -36,12 +36,12 @@ from cxroi.analyses.value.settings import COST_KEYS, SECTION, RoiSettings
 from cxroi.analyses.value.uncertainty import (
     Evidence,
     LabelledEstimate,
-    Unit,
+    UnitName,
     from_draws,
     significant_figures,
 )
 from cxroi.analyses.value.what_if_result import Period
-from cxroi.stats.result import CannotCompute
+from cxroi.stats.result import CannotCompute, Unit
 
 FloatArray = npt.NDArray[np.float64]
 WINDOW = 12
@@ -133,7 +133,7 @@ def _costs(r: RoiSettings, rng: np.random.Generator, draws: int) -> _Costs:
 
 
 def _figure(
-    values: FloatArray, what: str, unit: Unit, evidence: Evidence, draws: int
+    values: FloatArray, what: str, unit: UnitName, evidence: Evidence, draws: int
 ) -> LabelledEstimate:
     return from_draws(
         values[0],
@@ -205,7 +205,7 @@ def _payback(
             "implementation / monthly net run-rate benefit (12-month benefits / 12 - licences - "
             f"run cost); {never:.1%} of {draws} draws never pay back (upper bound then open)"
         ),
-        unit="months",
+        unit=Unit.MONTHS,
         horizon_months=None,
         evidence="assumption",
         significant_figures=significant_figures(float(months[0]), lo, hi) if np.isfinite(hi) else 1,

@@ -23,20 +23,29 @@ import numpy as np
 import numpy.typing as npt
 
 from cxroi.analyses.value.settings import Triangular
-from cxroi.stats.result import Estimate
+from cxroi.stats.result import Estimate, Unit
 
 FloatArray = npt.NDArray[np.float64]
 Evidence = Literal["adjusted_estimate", "descriptive_comparison", "assumption"]
-Unit = Literal["money", "hours", "fte", "contacts", "ratio", "share", "ces_points", "months"]
+UnitName = Literal["money", "hours", "fte", "contacts", "ratio", "share", "ces_points", "months"]
+UNITS: dict[str, Unit] = {
+    "money": Unit.MONEY,
+    "hours": Unit.HOURS,
+    "fte": Unit.FTE,
+    "contacts": Unit.COUNT,
+    "ratio": Unit.RATIO,
+    "share": Unit.FRACTION,
+    "ces_points": Unit.SCORE_DIFFERENCE,
+    "months": Unit.MONTHS,
+}
 # Shown when an interval has no width (e.g. every input fixed by the user): three figures.
 DEFAULT_FIGURES = 3
 
 
 @dataclass(frozen=True, kw_only=True)
 class LabelledEstimate(Estimate):
-    """An :class:`Estimate` that also says what it is: unit, horizon, evidence class, precision."""
+    """An :class:`Estimate` that also says what it is: horizon, evidence class, precision."""
 
-    unit: Unit
     horizon_months: int | None
     """The period the figure covers (12 for "a year"); None for a rate or a level."""
     evidence: Evidence
@@ -79,7 +88,7 @@ def from_draws(
     draws: FloatArray,
     *,
     method: str,
-    unit: Unit,
+    unit: UnitName,
     horizon_months: int | None,
     evidence: Evidence,
     n: int | None = None,
@@ -96,7 +105,7 @@ def from_draws(
         method=method,
         n=n,
         se=float(np.std(finite, ddof=1)) if finite.size > 1 else None,
-        unit=unit,
+        unit=UNITS[unit],
         horizon_months=horizon_months,
         evidence=evidence,
         significant_figures=significant_figures(float(central), lo, hi),
@@ -119,7 +128,7 @@ def normal_draws(
 __all__ = [
     "Evidence",
     "LabelledEstimate",
-    "Unit",
+    "UnitName",
     "draw_prior",
     "from_draws",
     "normal_draws",

@@ -33,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from cxroi.analyses.value.settings import WhatIfSettings
-from cxroi.analyses.value.uncertainty import LabelledEstimate, Unit, from_draws, normal_draws
+from cxroi.analyses.value.uncertainty import LabelledEstimate, UnitName, from_draws, normal_draws
 from cxroi.analyses.value.what_if_cells import LEVELS, References, clustered_ratio, human_references
 from cxroi.analyses.value.what_if_cost import (
     Consequences,
@@ -168,7 +168,7 @@ def what_if_stopped(
     scale = YEAR / len(cols)
     mc = f"Monte Carlo over cell means and assumption priors ({draws} draws)"
 
-    def total(values: FloatArray, what: str, unit: Unit) -> LabelledEstimate:
+    def total(values: FloatArray, what: str, unit: UnitName) -> LabelledEstimate:
         t = scale * values[:, cols].sum(axis=1)
         return from_draws(
             t[0], t[1:], method=f"{what}; {mc}", unit=unit, horizon_months=YEAR,

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from cxroi.analyses.value.settings import WhatIfSettings
-from cxroi.analyses.value.uncertainty import LabelledEstimate, Unit, from_draws
+from cxroi.analyses.value.uncertainty import LabelledEstimate, UnitName, from_draws
 from cxroi.analyses.value.what_if_cost import RateDraws, Volumes, consequences
 from cxroi.analyses.value.what_if_data import WhatIfData
 from cxroi.analyses.value.what_if_priors import Priors
@@ -75,7 +75,7 @@ def _channel_draws(
     return out
 
 
-def _figure(values: FloatArray, what: str, unit: Unit, n_draws: int) -> LabelledEstimate:
+def _figure(values: FloatArray, what: str, unit: UnitName, n_draws: int) -> LabelledEstimate:
     return from_draws(
         values[0],
         values[1:],
