@@ -119,7 +119,7 @@ def test_independent_series_rarely_show_a_significant_lead() -> None:
     # measured: 0/50 here; 4-4.5% over 200 pairs each at phi 0.5, 0.85, 0.95
     assert rejections / 50 <= 0.10
     # Granger at the data-chosen lag is not a confirmatory test (the lag was picked on the same
-    # data): 4/50 here, 8-11% over 200 pairs per phi; it must not be wildly off either.
+    # data): 8/50 here, 8-11% over 200 pairs per phi; it must not be wildly off either.
     assert granger / 50 <= 0.2
 
 
