@@ -167,8 +167,10 @@ def masking_series(enriched: ir.Table, surveys: ir.Table | None) -> MaskingSerie
     units = bot_entry_units(enriched, surveys).select(
         "customer_id", "month", "stratum", *UNIT_COLUMNS
     )
+    # exact (integer or decimal) sums, turned into doubles once summed: deterministic, and
+    # doubles come into pandas without a per-value Decimal conversion
     cells_expr = units.group_by(["month", "stratum"]).aggregate(
-        **{c: units[c].sum() for c in UNIT_COLUMNS}
+        **{c: units[c].sum().cast("float64") for c in UNIT_COLUMNS}
     )
     cells = _numeric(cells_expr.execute())
 
@@ -178,8 +180,8 @@ def masking_series(enriched: ir.Table, surveys: ir.Table | None) -> MaskingSerie
         aggs: dict[str, ir.Value] = {}
         for m in MEASURES:
             r = j[m.y].cast("float64") - j[f"off_{m.name}"] * j[m.n].cast("float64")
-            aggs[f"r_{m.name}"] = r.cast(RESIDUAL).sum()
-            aggs[f"n_{m.name}"] = j[m.n].sum()
+            aggs[f"r_{m.name}"] = r.cast(RESIDUAL).sum().cast("float64")
+            aggs[f"n_{m.name}"] = j[m.n].sum().cast("float64")
         grouped = j.group_by(customer=j.customer_id, month=j.month).aggregate(**aggs)
         return _numeric(grouped.execute())
 
