@@ -32,8 +32,31 @@ def test_csat_lead_recovered_within_a_week(demo: tuple[dict[str, Any], AgentsRes
     # 75 days = 10.7 weeks; weekly resolution can only say 70 or 77
     assert abs(lead["best_lag_days"] - truths["agent_lead_days"]) <= 7
     assert lead["correlation"] > 0
-    assert lead["lag_ci_low_days"] <= lead["best_lag_days"] <= lead["lag_ci_high_days"]
+    # no interval for a discrete best lag, and the reason why
+    assert lead["lag_interval"] is None and "coverage" in lead["lag_interval_note"]
     assert lead["n_weeks"] >= 100 and lead["population"].startswith("hybrid and human_only")
+    assert lead["seasonal_adjustment"].startswith("trend and 2 annual harmonics")
+
+
+def test_one_decision_rule_and_the_line_says_what_decided(
+    demo: tuple[dict[str, Any], AgentsResult, Any],
+) -> None:
+    _, result, _ = demo
+    by_metric = result.to_results()["lead_lag_by_metric"]
+    estimated = {m: v for m, v in by_metric.items() if isinstance(v, dict)}
+    assert set(estimated) == {"csat", "nps", "ces", "fcr_7d"}
+    # Holm over the four lag-corrected p-values, by hand
+    order = sorted(estimated, key=lambda m: estimated[m]["p_value"])
+    running = 0.0
+    for i, m in enumerate(order):
+        running = max(running, min(1.0, (4 - i) * estimated[m]["p_value"]))
+        assert estimated[m]["p_adjusted"] == pytest.approx(running, rel=1e-12)
+        assert estimated[m]["significant"] == (running <= 0.05)
+    lines = [ln for ln in result.summary_lines() if ln.startswith("Lead of the index over")]
+    assert len(lines) == 4
+    for line in lines:
+        assert "adjusted p = " in line and "Granger p = " in line and "description only" in line
+        assert ("— significant" in line) != ("— not significant" in line)
 
 
 def test_index_tracks_the_planted_latent(demo: tuple[dict[str, Any], AgentsResult, Any]) -> None:
@@ -64,8 +87,13 @@ def test_results_shape_and_contract_keys(demo: tuple[dict[str, Any], AgentsResul
         "correlation",
         "ci_low",
         "ci_high",
-        "lag_ci_low_days",
-        "lag_ci_high_days",
+        "lag_interval",
+        "lag_interval_note",
+        "band_lags_days",
+        "p_value",
+        "p_adjusted",
+        "significant",
+        "decision_rule",
         "granger_p",
         "n_weeks",
         "method",

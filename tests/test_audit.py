@@ -8,10 +8,15 @@ from typing import Any
 import pytest
 
 import cxroi
-from cxroi.analyses.audit import AuditSettings, ReportedMetric, audit_measurement, classify
+from cxroi.analyses.audit import (
+    AuditSettings,
+    ReportedMetric,
+    audit_measurement,
+    classify,
+    parse_audit_settings,
+)
 from cxroi.analyses.chain import ChainSettings, map_chain
 from cxroi.analyses.panel import build_panel
-from cxroi.analyses.stack.parse import parse_stack_settings
 from cxroi.errors import Problem
 from cxroi.stats.result import CannotCompute, Estimate
 from helpers import contact, customers_for, write_csv
@@ -174,7 +179,7 @@ def test_audit_configuration_errors_are_all_collected() -> None:
             "extra": 1,
         }
     }
-    settings = parse_stack_settings(raw, problems)
+    settings = parse_audit_settings(raw["audit"], problems)
     found = {(p.where, p.rule) for p in problems}
     assert found == {
         ("audit.reported[0].kind", "not_allowed"),
@@ -184,5 +189,5 @@ def test_audit_configuration_errors_are_all_collected() -> None:
         ("audit.min_fill_rate", "out_of_range"),
         ("audit.extra", "unknown_key"),
     }
-    assert [m.name for m in settings.audit.reported] == ["AHT", "NPS"]
-    assert settings.audit.min_fill_rate == AuditSettings().min_fill_rate
+    assert [m.name for m in settings.reported] == ["AHT", "NPS"]
+    assert settings.min_fill_rate == AuditSettings().min_fill_rate

@@ -231,3 +231,33 @@ def test_invalid_input_raises(call: object) -> None:
 def test_unfitted_model_refuses_to_predict() -> None:
     with pytest.raises(RuntimeError):
         ShiftedBetaGeometric().derl()
+
+
+# -- DERL timing: cxroi's standing point and Fader & Hardie's eq. 6 ------------------------------
+@pytest.mark.parametrize("renewals", [0, 3, 7])
+def test_derl_at_renewal_is_fader_hardie_eq6_and_brute_force(renewals: int) -> None:
+    """Eq. 6 stands at the next renewal and counts its payment undiscounted:
+    sum_{k>=1} z^(k-1) S(n + k) / S(n); cxroi's DERL discounts that first payment a period."""
+    d = 0.1
+    m = ShiftedBetaGeometric(discount_rate=d).fit(HIGH_END)
+    a, b = m.alpha_, m.beta_
+    n = renewals
+    eq6 = (b + n) / (a + b + n) * special.hyp2f1(1.0, b + n + 1.0, a + b + n + 1.0, 1 / (1 + d))
+    brute = brute_force_derl(a, b, d, n) * (1 + d)  # the same series, one discount factor less
+    assert m.derl_at_renewal(n) == pytest.approx(eq6, rel=1e-12)
+    assert m.derl_at_renewal(n) == pytest.approx(brute, rel=1e-9)
+    assert m.derl(n) == pytest.approx(eq6 / (1 + d), rel=1e-12)
+
+
+def test_derl_against_a_published_value_and_a_closed_form() -> None:
+    # A published implementation of eq. 6 (jdmaturen/shifted_beta_geometric_py, README) fits the
+    # high-end cohort and reports DERL = 7.530 at d = 10% for survivors after 7 renewals.
+    m = ShiftedBetaGeometric(discount_rate=0.1).fit(HIGH_END)
+    assert m.derl_at_renewal(7) == pytest.approx(7.530, abs=5e-4)
+    assert m.derl(7) == pytest.approx(7.530 / 1.1, abs=5e-4)
+    # theta uniform (alpha = beta = 1), no renewal yet: E[(1 - theta)^k] = 1 / (1 + k), so
+    # DERL = sum_{k>=1} z^k / (1 + k) = (-ln(1 - z) - z) / z.
+    z = 1 / 1.1
+    uniform = ShiftedBetaGeometric(discount_rate=0.1)
+    uniform.alpha_, uniform.beta_ = 1.0, 1.0
+    assert uniform.derl(0) == pytest.approx((-math.log(1 - z) - z) / z, rel=1e-12)

@@ -14,16 +14,12 @@ import cxroi
 from cxroi.analyses.alerts import sort_alerts, trigger_alerts
 from cxroi.analyses.stack import catalogue as cat
 from cxroi.analyses.stack.evaluate import evaluate_stack, evaluate_trigger
-from cxroi.analyses.stack.parse import (
-    default_stack,
-    load_stack,
-    parse_condition,
-    parse_stack_settings,
-)
+from cxroi.analyses.stack.parse import default_stack, load_stack, parse_condition
 from cxroi.analyses.stack.run import run_stack
-from cxroi.analyses.stack.settings import StackSettings
+from cxroi.analyses.stack.settings import StackSettings, parse_stack_settings
 from cxroi.analyses.stack.spec import CHAIN_LINKS, MetricSpec, Stack, Trigger
 from cxroi.demo import generate_demo
+from cxroi.config import config_from_dict
 from cxroi.errors import ConfigError, Problem
 from cxroi.results.build import dumps
 from cxroi.results.codec import encode
@@ -110,7 +106,7 @@ action = "d"
 
 def test_validation_collects_every_fault() -> None:
     problems: list[Problem] = []
-    settings = parse_stack_settings(tomllib.loads(BAD_STACK), problems)
+    settings = parse_stack_settings(tomllib.loads(BAD_STACK)["stack"], problems)
     found = {(p.where, p.rule) for p in problems}
     assert found == {
         ("stack.metric[0].id", "bad_id"),
@@ -169,12 +165,11 @@ def test_settings_sections() -> None:
             "agent_warning": {"owner": "Bo"},
         }
     }
-    s = parse_stack_settings(raw, problems)
-    assert problems == []
+    s = config_from_dict(raw)
     assert (s.masking.reference_months, s.masking.owner, s.masking.action) == (3, "Ann", "call Ann")
     assert s.escalation.weights["qa_score"] == 0.0 and s.escalation.weights["context_passed"] == 2.0
     assert s.chain.followup_days == 180 and s.agent_warning.owner == "Bo"
-    assert s.stack == default_stack()
+    assert s.stack.stack == default_stack()
     bad = {
         "stack": {
             "masking": {"reference_months": 0},
@@ -193,7 +188,9 @@ def test_settings_sections() -> None:
             "metrics": [],
         }
     }
-    parse_stack_settings(bad, problems)
+    with pytest.raises(ConfigError) as err:
+        config_from_dict(bad, source="cfg")
+    problems = [Problem(p.where.removeprefix("cfg: "), p.rule, p.message) for p in err.value.problems]
     assert {(p.where, p.rule) for p in problems} == {
         ("stack.masking.reference_months", "out_of_range"),
         ("stack.chain.followup_days", "wrong_type"),
@@ -468,8 +465,8 @@ def test_a_configured_stack_replaces_the_default_and_fires_on_planted_masking(
         }
     }
     problems: list[Problem] = []
-    settings = parse_stack_settings(raw, problems)
-    assert problems == [] and settings.stack.source == "configuration"
+    settings = config_from_dict(raw)
+    assert settings.stack.stack.source == "configuration"
     warning = Alert(
         kind="agent_experience_drop",
         period="2025-W40",
@@ -480,7 +477,7 @@ def test_a_configured_stack_replaces_the_default_and_fires_on_planted_masking(
         active=True,
     )
     agents = (warning,)
-    report = run_stack(analysis.dataset, analysis.metrics, analysis.results, settings, agents)
+    report = run_stack(analysis.dataset, analysis.metrics, analysis.results, settings.stack, agents)
     out = _json(report)
     trig = out["stack"]["metrics"][0]["triggers"][0]
     assert trig["episodes"] == [{"start": "2025-05", "end": "2025-05"}]

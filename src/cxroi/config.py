@@ -14,13 +14,18 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cxroi.analyses.agents.settings import AgentsSettings, parse_agents_settings
+from cxroi.analyses.alerts import AgentWarningSettings, parse_agent_warning_settings
+from cxroi.analyses.audit import AuditSettings, parse_audit_settings
+from cxroi.analyses.chain import ChainSettings, parse_chain_settings
+from cxroi.analyses.escalation import EscalationSettings, parse_escalation_settings
+from cxroi.analyses.masking.settings import MaskingSettings, parse_masking_settings
 from cxroi.analyses.retention.settings import RetentionSettings, parse_retention_settings
-from cxroi.analyses.stack.parse import parse_stack_settings
-from cxroi.analyses.stack.settings import StackSettings
+from cxroi.analyses.stack.settings import StackSettings, parse_stack_settings
 from cxroi.analyses.value.settings import ValueSettings, parse_value_settings
 from cxroi.errors import ConfigError, Problem
 from cxroi.analyses.vendor_claims import VendorAuditSettings, parse_vendor_audit_settings
 from cxroi.io.contract import MODES
+from cxroi.sources.registry import parse_import_settings
 from cxroi.metrics.cost_model import CostModel, ModeCost, default_costs
 
 # The results contract always reports these windows; a configuration can add more.
@@ -44,6 +49,11 @@ class Config:
     imports: dict[str, Any] = field(default_factory=dict)
     vendor_audit: VendorAuditSettings = field(default_factory=VendorAuditSettings)
     stack: StackSettings = field(default_factory=StackSettings)
+    masking: MaskingSettings = field(default_factory=MaskingSettings)
+    escalation: EscalationSettings = field(default_factory=EscalationSettings)
+    chain: ChainSettings = field(default_factory=ChainSettings)
+    agent_warning: AgentWarningSettings = field(default_factory=AgentWarningSettings)
+    audit: AuditSettings = field(default_factory=AuditSettings)
 
     @property
     def windows_days(self) -> tuple[int, ...]:
@@ -69,20 +79,22 @@ _SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], str]]] = {
 }
 
 
-def _parse_import_settings(raw: Any, problems: list[Problem]) -> dict[str, Any]:
-    # the adapters' command module needs this module: import it only when the section is used
-    from cxroi.sources.registry import parse_import_settings
-
-    return parse_import_settings(raw, problems)
-
-
 # Sections owned by an analysis: each module parses and validates its own table.
 _ANALYSIS_SECTIONS: dict[str, Callable[[Any, list[Problem]], Any]] = {
     "retention": parse_retention_settings,  # [retention] covariates is read here, below
     "agents": parse_agents_settings,
     "value": parse_value_settings,
-    "import": _parse_import_settings,
+    "import": parse_import_settings,
     "vendor_audit": parse_vendor_audit_settings,
+    "stack": parse_stack_settings,
+    "audit": parse_audit_settings,
+}
+# Sub-tables of [stack] owned by the analyses the stack draws on: [stack.<name>] -> parser.
+_STACK_PARTS: dict[str, Callable[[Any, list[Problem]], Any]] = {
+    "masking": parse_masking_settings,
+    "escalation": parse_escalation_settings,
+    "chain": parse_chain_settings,
+    "agent_warning": parse_agent_warning_settings,
 }
 # TOML section -> Config field, where they differ ("import" is a Python keyword)
 _FIELD = {"import": "imports"}
@@ -109,10 +121,10 @@ def config_from_dict(raw: dict[str, Any], source: str = "config") -> Config:
         problems.append(Problem(f"{source}: {key}", rule, message))
 
     for section, body in raw.items():
-        if section in ("cost_model", "stack", "audit") or section in _ANALYSIS_SECTIONS:
+        if section == "cost_model" or section in _ANALYSIS_SECTIONS:
             continue
         if section not in _SCHEMA:
-            known = ", ".join(sorted([*_SCHEMA, "cost_model", "stack", "audit", *_ANALYSIS_SECTIONS]))
+            known = ", ".join(sorted([*_SCHEMA, "cost_model", *_ANALYSIS_SECTIONS]))
             bad(section, "unknown_section", f"unknown section; known sections: {known}")
             continue
         if not isinstance(body, dict):
@@ -169,15 +181,15 @@ def config_from_dict(raw: dict[str, Any], source: str = "config") -> Config:
 
     if "cost_model" in raw:
         values["cost_model"] = _cost_model(raw["cost_model"], bad)
-    # the stack reads two sections ([stack] and [audit]), so it gets the whole document
-    found_stack: list[Problem] = []
-    values["stack"] = parse_stack_settings(raw, found_stack)
-    problems.extend(Problem(f"{source}: {p.where}", p.rule, p.message) for p in found_stack)
+    found: list[Problem] = []
     for section, parse in _ANALYSIS_SECTIONS.items():
         if section in raw:
-            found: list[Problem] = []
             values[_FIELD.get(section, section)] = parse(raw[section], found)
-            problems.extend(Problem(f"{source}: {p.where}", p.rule, p.message) for p in found)
+    stack = raw.get("stack")
+    for part, parse in _STACK_PARTS.items():
+        if isinstance(stack, dict) and part in stack:
+            values[part] = parse(stack[part], found)
+    problems.extend(Problem(f"{source}: {p.where}", p.rule, p.message) for p in found)
 
     if problems:
         raise ConfigError(problems)

@@ -107,9 +107,17 @@ def analyze(
     results["agents"] = encode(agents_sec)
     notes.extend(agents.summary_lines())
     say("metric stack, masking, loyalty chain and audit")
-    warn = cfg.stack.agent_warning
+    warn = cfg.agent_warning
     stack = run_stack(
-        ds, metrics, results, cfg.stack, tuple(agent_alerts(agents_sec, warn.owner, warn.action))
+        ds,
+        metrics,
+        results,
+        cfg.stack,
+        tuple(agent_alerts(agents_sec, warn.owner, warn.action)),
+        masking=cfg.masking,
+        escalation=cfg.escalation,
+        chain=cfg.chain,
+        audit=cfg.audit,
     )
     results.update(
         alerts=[encode(a) for a in stack.alerts],

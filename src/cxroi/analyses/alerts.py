@@ -9,13 +9,42 @@ Sorted by period, then kind, metric and message.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from cxroi.analyses.stack.evaluate import EvaluatedMetric
+from cxroi.errors import Problem
 from cxroi.results.model.agents import AgentsSection
 from cxroi.results.model.governance import AgentDrop, Alert, ExpectedFall, TriggerSource
 from cxroi.stats.result import CannotCompute
+from cxroi.toml_tables import TableReader
 
 STACK_TRIGGER = "stack_trigger"
+
+
+@dataclass(frozen=True)
+class AgentWarningSettings:
+    """Owner and action for the agents analysis' early warnings when they become alerts."""
+
+    owner: str = "Head of Contact Centre Operations"
+    action: str = (
+        "check agent workload and pulse on the affected teams before customer "
+        "loyalty metrics follow"
+    )
+
+
+def parse_agent_warning_settings(body: Any, problems: list[Problem]) -> AgentWarningSettings:
+    """Read ``[stack.agent_warning]``: who owns the agent early warnings and what they do."""
+    log = TableReader(problems)
+    default = AgentWarningSettings()
+    aw = log.table(body, "stack.agent_warning")
+    if aw is None:
+        return default
+    log.unknown(aw, frozenset({"owner", "action"}), "stack.agent_warning")
+    return AgentWarningSettings(
+        log.text(aw, "owner", "stack.agent_warning", False) or default.owner,
+        log.text(aw, "action", "stack.agent_warning", False) or default.action,
+    )
 
 
 def sort_alerts(alerts: Iterable[Alert]) -> tuple[Alert, ...]:

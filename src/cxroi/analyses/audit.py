@@ -22,21 +22,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from cxroi.analyses.panel import Panel
-from cxroi.analyses.stack.settings import (
-    OUTCOMES,
-    AuditSettings,
-    ReportedMetric,
-)
-from cxroi.analyses.stack.settings import (
-    REPORTED_KINDS as KINDS,
-)
+from cxroi.errors import Problem
 from cxroi.io.contract import TABLES
 from cxroi.io.dataset import Dataset
 from cxroi.metrics.queries import effective_escalated
 from cxroi.results.model.governance import (
+    OUTCOMES,
     AuditSection,
+    ClassifiedMetric,
     Coverage,
     DebtItem,
     MeasurementPath,
@@ -44,10 +41,79 @@ from cxroi.results.model.governance import (
     OutcomeStatus,
     TableAudit,
 )
-from cxroi.results.model.governance import ReportedMetric as ClassifiedMetric
 from cxroi.results.model.loyalty import ChainSection
 from cxroi.stats.result import CannotCompute, Estimate, Result
 from cxroi.stats.summary import Proportion
+from cxroi.toml_tables import TableReader
+
+REPORTED_KINDS: tuple[str, ...] = ("activity", "outcome")
+
+
+@dataclass(frozen=True)
+class ReportedMetric:
+    """One metric the organisation reports today (``[[audit.reported]]``)."""
+
+    name: str
+    kind: str | None = None  # activity | outcome; None = infer from the name
+    outcome: str | None = None  # one of OUTCOMES or "none"; None = infer
+
+
+@dataclass(frozen=True)
+class AuditSettings:
+    reported: tuple[ReportedMetric, ...] = ()
+    min_survey_response_rate: float = 0.05
+    min_customer_match_rate: float = 0.95
+    min_fill_rate: float = 0.5
+
+
+def parse_audit_settings(body: Any, problems: list[Problem]) -> AuditSettings:
+    """Read the ``[audit]`` table: the reported-metrics catalogue and the coverage thresholds."""
+    log = TableReader(problems)
+    default = AuditSettings()
+    a = log.table(body, "audit")
+    if a is None:
+        return default
+    keys = {"reported", "min_survey_response_rate", "min_customer_match_rate", "min_fill_rate"}
+    log.unknown(a, frozenset(keys), "audit")
+    reported: list[ReportedMetric] = []
+    raw = a.get("reported", [])
+    if not isinstance(raw, list):
+        log.bad("audit.reported", "not_a_list", "write [[audit.reported]] tables")
+        raw = []
+    for i, r in enumerate(raw):
+        where = f"audit.reported[{i}]"
+        t = log.table(r, where)
+        if t is None:
+            continue
+        log.unknown(t, frozenset({"name", "kind", "outcome"}), where)
+        name = log.text(t, "name", where)
+        kind = log.text(t, "kind", where, required=False)
+        outcome = log.text(t, "outcome", where, required=False)
+        if kind is not None and kind not in REPORTED_KINDS:
+            log.bad(f"{where}.kind", "not_allowed", f"{kind!r}; allowed: activity, outcome")
+            kind = None
+        if outcome is not None and outcome not in (*OUTCOMES, "none"):
+            log.bad(
+                f"{where}.outcome",
+                "not_allowed",
+                f"{outcome!r}; allowed: {', '.join(OUTCOMES)}, none",
+            )
+            outcome = None
+        if name is not None:
+            reported.append(ReportedMetric(name, kind, outcome))
+    limits = {k: log.number(a, k, "audit", 0.0, 1.0) for k in sorted(keys - {"reported"})}
+
+    def limit(key: str, fallback: float) -> float:
+        value = limits[key]
+        return fallback if value is None else value
+
+    return AuditSettings(
+        tuple(reported),
+        limit("min_survey_response_rate", default.min_survey_response_rate),
+        limit("min_customer_match_rate", default.min_customer_match_rate),
+        limit("min_fill_rate", default.min_fill_rate),
+    )
+
 
 # (results path, what it needs, the data check) per outcome: the paths cxroi can offer
 PATHS: dict[str, tuple[tuple[str, str, str], ...]] = {
@@ -231,7 +297,7 @@ def audit_measurement(
             o for o in OUTCOMES if outcomes[o].status == "no_measurement_path"
         ),
         debt=measurement_debt(settings, outcomes, reported, coverage, chain_unknown),
-        reported_counts={k: kinds.count(k) for k in (*KINDS, "unclassified")} if reported else None,
+        reported_counts={k: kinds.count(k) for k in (*REPORTED_KINDS, "unclassified")} if reported else None,
         reported_note=None
         if reported
         else (

@@ -36,7 +36,7 @@ from cxroi.analyses.loyalty_stats import (
     welch_difference,
 )
 from cxroi.analyses.panel import DEC, DEC_SQ, UNKNOWN, CellStats, Panel, where
-from cxroi.analyses.stack.settings import ChainSettings
+from cxroi.errors import Problem
 from cxroi.io.contract import AI_TOUCHPOINTS
 from cxroi.io.dataset import Dataset
 from cxroi.results.model.loyalty import (
@@ -59,8 +59,25 @@ from cxroi.results.model.loyalty import (
 )
 from cxroi.stats.result import CannotCompute, ContrastResult
 from cxroi.stats.summary import Moments, Proportion, newcombe_difference
+from cxroi.toml_tables import TableReader
 
 BASELINE = "human_only contacts with touchpoint none (no AI)"
+
+
+@dataclass(frozen=True)
+class ChainSettings:
+    followup_days: int = 365
+
+
+def parse_chain_settings(body: Any, problems: list[Problem]) -> ChainSettings:
+    """Read ``[stack.chain]``: how long customers are followed for the behaviour link."""
+    log = TableReader(problems)
+    ch = log.table(body, "stack.chain")
+    if ch is None:
+        return ChainSettings()
+    log.unknown(ch, frozenset({"followup_days"}), "stack.chain")
+    days = log.number(ch, "followup_days", "stack.chain", 30, 1095, integer=True)
+    return ChainSettings(int(days)) if days is not None else ChainSettings()
 STATUS_RULE = (
     "positive/negative: the 95% interval of the contrast with the baseline excludes 0 (higher = "
     "better for every measure); inconclusive: it does not; unknown: no data (a measurement "

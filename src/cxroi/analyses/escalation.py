@@ -18,7 +18,7 @@ both (contacts independent, components missing at random), and a normal 95% inte
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
@@ -28,7 +28,7 @@ import pandas as pd
 
 from cxroi.analyses.loyalty_stats import with_small_cell
 from cxroi.analyses.panel import DEC, DEC_SQ, UNKNOWN, WINDOW, enriched_contacts
-from cxroi.analyses.stack.settings import COMPONENTS, EscalationSettings
+from cxroi.errors import Problem
 from cxroi.io.dataset import Dataset
 from cxroi.results.model.loyalty import (
     EscalationCell,
@@ -39,8 +39,41 @@ from cxroi.results.model.loyalty import (
 )
 from cxroi.stats.result import CannotCompute, Estimate, Result
 from cxroi.stats.summary import Z95, Moments, Proportion
+from cxroi.toml_tables import TableReader
 
+# the components, in reporting order
+COMPONENTS: tuple[str, ...] = (
+    "context_passed",
+    "resolved_without_repeat",
+    "post_escalation_csat",
+    "qa_score",
+)
 BINARY = frozenset({"context_passed", "resolved_without_repeat"})
+
+
+@dataclass(frozen=True)
+class EscalationSettings:
+    weights: dict[str, float] = field(default_factory=lambda: {c: 1.0 for c in COMPONENTS})
+
+
+def parse_escalation_settings(body: Any, problems: list[Problem]) -> EscalationSettings:
+    """Read ``[stack.escalation]``: the components' weights (at least one above 0)."""
+    log = TableReader(problems)
+    es = log.table(body, "stack.escalation")
+    if es is None:
+        return EscalationSettings()
+    log.unknown(es, frozenset({"weights"}), "stack.escalation")
+    w = log.table(es.get("weights", {}), "stack.escalation.weights") or {}
+    log.unknown(w, frozenset(COMPONENTS), "stack.escalation.weights")
+    weights = dict(EscalationSettings().weights)
+    for c in COMPONENTS:
+        v = log.number(w, c, "stack.escalation.weights", 0.0, 1e6)
+        if v is not None:
+            weights[c] = v
+    if sum(weights.values()) <= 0:
+        log.bad("stack.escalation.weights", "all_zero", "at least one weight must be above 0")
+        return EscalationSettings()
+    return EscalationSettings(weights)
 NO_ESCALATIONS = (
     "no escalated contacts (contacts.escalated true, or hybrid contacts through "
     "chatbot, voicebot or ivr)"

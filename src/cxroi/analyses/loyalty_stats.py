@@ -19,7 +19,7 @@ from scipy import stats as sps
 from cxroi.stats.result import CannotCompute, Contrast, ContrastResult, Estimate, Result
 from cxroi.stats.summary import Z95, Moments, NpsCounts
 
-R = TypeVar("R", Result, ContrastResult)
+R = TypeVar("R", bound=Estimate | CannotCompute)
 D = TypeVar("D", bound="DataclassInstance")
 
 

@@ -1,8 +1,10 @@
 """The contact panel: sufficient statistics per month × mode × escalated × touchpoint.
 
-One Ibis query serves the masking detector, the stack's monthly series and the loyalty chain
-map: each asks for a different slice (bot-entry contacts by month, a mode by month, a touchpoint
-overall) and sums the cells it needs, so totals always add up and the data is read once.
+One Ibis query serves the stack's monthly series and the loyalty chain map: each asks for a
+different slice (a mode by month, a touchpoint overall) and sums the cells it needs, so totals
+always add up. The masking detector needs more than cell sums (customer-clustered covariances
+across months, intent-standardised levels): the panel carries its series too
+(:mod:`cxroi.analyses.masking.series`), built from the same enriched contacts.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pandas as pd
 
+from cxroi.analyses.masking.series import MaskingSeries, masking_series
 from cxroi.io.dataset import Dataset
 from cxroi.metrics.exact import ExactMetrics
 from cxroi.metrics.queries import enrich
@@ -91,6 +94,7 @@ class Panel:
     cells: tuple[tuple[CellKey, CellStats], ...]
     has_surveys: bool
     has_sentiment: bool
+    masking: MaskingSeries | None = None
 
     @property
     def months(self) -> tuple[str, ...]:
@@ -121,7 +125,8 @@ def enriched_contacts(ds: Dataset, exact: ExactMetrics | None = None) -> ir.Tabl
 
 
 def build_panel(ds: Dataset, enriched: ir.Table | None = None) -> Panel:
-    e = enriched if enriched is not None else enriched_contacts(ds)
+    base = enriched if enriched is not None else enriched_contacts(ds)
+    e = base
     eligible = e[f"eligible_{WINDOW}"]
     e = e.mutate(
         _tp=e.touchpoint.fill_null(UNKNOWN),
@@ -156,7 +161,8 @@ def build_panel(ds: Dataset, enriched: ir.Table | None = None) -> Panel:
         )
     )
     has_sentiment = ds.has("contacts", "sentiment_start") and ds.has("contacts", "sentiment_end")
-    return Panel(cells, surveys is not None, has_sentiment)
+    masking = masking_series(base, surveys)
+    return Panel(cells, surveys is not None, has_sentiment, masking)
 
 
 _ANSWER_COLUMNS = (

@@ -8,7 +8,9 @@ rates rise with tenure, and ignoring it undervalues the customer base.
 
 Notation: time ``t = 0`` is acquisition and period ``t`` ends at time ``t``, when the customer
 renews or leaves. ``T >= 1`` is the period in which a customer is lost; ``S(t) = P(T > t)`` is
-the share still active at time ``t`` (after ``t`` renewals), so ``S(0) = 1``.
+the share still active at time ``t`` (after ``t`` renewals), so ``S(0) = 1``. Residual value is
+taken just after a payment: the next payment is one period away (see ``derl`` for how that
+relates to Fader & Hardie's eq. 6, which stands one period later).
 """
 
 from __future__ import annotations
@@ -31,6 +33,30 @@ _HESSIAN_STEP = 1e-5
 _MAX_ABS_LOG_PARAM = 25.0
 # Log-likelihood gain per customer the sBG must show over a homogeneous geometric.
 _MIN_HETEROGENEITY_GAIN = 1e-9
+# The optimiser searches log(alpha), log(beta) within this box. Without heterogeneity the
+# likelihood rises along a ridge towards alpha, beta -> infinity; unbounded, BFGS walked it until
+# rounding noise threw it to absurd values (overflow warnings, nan). In the box it stops at the
+# edge, where the geometric comparison and the interior check below refuse the fit.
+_LOG_PARAM_BOUND = _MAX_ABS_LOG_PARAM + 5.0
+
+
+def maximise_log_likelihood(
+    objective: Callable[[FloatArray], tuple[float, FloatArray]],
+) -> FloatArray:
+    """Minimise a per-customer negative log-likelihood of (log alpha, log beta) in the box.
+
+    ``objective`` returns the value and its gradient on the log scale. L-BFGS-B with tolerances
+    tight enough that the maximum is found to ~1e-8 in the parameters.
+    """
+    res = optimize.minimize(
+        objective,
+        np.zeros(2),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[(-_LOG_PARAM_BOUND, _LOG_PARAM_BOUND)] * 2,
+        options={"gtol": 1e-12, "ftol": 1e-15, "maxiter": 5000},
+    )
+    return np.asarray(res.x, dtype=np.float64)
 
 
 class ShiftedBetaGeometric:
@@ -103,10 +129,7 @@ class ShiftedBetaGeometric:
             # Per-customer scale keeps the optimiser's tolerances meaningful for any cohort size.
             return -ll / total, -grad * np.exp(log_params) / total
 
-        res = optimize.minimize(
-            neg_ll, np.zeros(2), jac=True, method="BFGS", options={"gtol": 1e-10}
-        )
-        log_params = np.asarray(res.x, dtype=np.float64)
+        log_params = maximise_log_likelihood(neg_ll)
         ll_max = float(_log_likelihood(np.exp(log_params), t, lost_a, cens_a)[0])
         # The homogeneous geometric is the sBG's limit as alpha, beta -> infinity. If it fits as
         # well, the optimiser is walking up a ridge and any finite (alpha, beta) it stops at is
@@ -221,12 +244,34 @@ class ShiftedBetaGeometric:
     def derl(self, renewals: int = 0) -> float:
         """Discounted expected residual lifetime, in periods, of a customer with ``renewals``.
 
-        Fader & Hardie (2010), eq. 6: ``(b / (a + b)) z 2F1(1, b + 1; a + b + 1; z)`` with
-        ``b = beta + renewals`` (the posterior of theta after that many renewals) and
-        ``z = 1 / (1 + d)``. The next payment is one period away, hence one discount factor.
+        The customer has just made ``renewals`` renewals and paid for the period now starting;
+        each later payment comes only if they renew, the first one period away:
+
+            DERL(n) = sum_{k >= 1} z^k P(T > n + k | T > n),    z = 1 / (1 + d).
+
+        Under the sBG the posterior of theta after n renewals is Beta(alpha, beta + n), so with
+        ``b = beta + n``, ``P(T > n + k | T > n) = (b)_k / (a + b)_k`` and the sum is
+        ``(b / (a + b)) z 2F1(1, b + 1; a + b + 1; z)`` (equivalently ``2F1(1, b; a + b; z) - 1``).
+
+        Fader & Hardie (2010, "Customer-Base Valuation in a Contractual Setting: The Perils of
+        Ignoring Heterogeneity", Marketing Science 29(1), eq. 6) value the same customer one
+        period later in time: standing at the next renewal, just before its decision, with that
+        renewal's payment counted undiscounted. Their DERL (for "n - 1 renewals", n - 1 =
+        ``renewals``) is this quantity times ``1 + d``: :meth:`derl_at_renewal`. cxroi values
+        customers at ``as_of``, after their latest payment, so it stands at the earlier,
+        conservative point; for a customer part-way through a period the exact value lies between
+        the two (a gap of one period's discount, 0.8% a month at 10% a year).
         """
         a, b = self._params()
         return _derl(a, b, self.discount_rate, _as_renewals(renewals))
+
+    def derl_at_renewal(self, renewals: int = 0) -> float:
+        """Fader & Hardie (2010) eq. 6: standing at the next renewal, its payment undiscounted.
+
+        ``(b / (a + b)) 2F1(1, b + 1; a + b + 1; z)`` with ``b = beta + renewals``, i.e.
+        ``sum_{k >= 1} z^(k-1) P(T > n + k | T > n)`` = :meth:`derl` times ``1 + d``.
+        """
+        return self.derl(renewals) * (1.0 + self.discount_rate)
 
     def derl_estimate(self, renewals: int = 0) -> Estimate:
         """DERL with a delta-method interval (on the log scale) from the parameter covariance."""

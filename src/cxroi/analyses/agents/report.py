@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from cxroi.analyses.agents.index import CENTRE, COMPONENTS, COUNTS, DEFINITIONS, SIGNS, Standardised
+from cxroi.analyses.agents.leadlag import NO_LAG_INTERVAL, LeadLag
 from cxroi.analyses.agents.warning import METRIC_LABELS, week_label
 from cxroi.stats.result import CannotCompute
 
@@ -18,6 +19,11 @@ if TYPE_CHECKING:
 SCALE = (
     "weighted mean of signed z-scores of the components: 0 = the average period of the "
     "analysis, +1 = one component-SD better agent experience; higher = better"
+)
+DECISION_RULE = (
+    "significant when the p-value of the prewhitened correlation at the chosen lag, multiplied "
+    "by the number of lags searched (Bonferroni) and then Holm-adjusted across the loyalty "
+    "metrics estimated, is at most alpha; the Granger p-value is a description, not the decision"
 )
 POPULATIONS = {
     "agent_handled": "hybrid and human_only contacts (where an agent's experience can act)",
@@ -123,6 +129,7 @@ def index_section(res: AgentsResult, min_cell: int) -> dict[str, Any]:
 def lead_lag_object(metric: str, mf: MetricFit, population: str) -> dict[str, Any]:
     f = mf.fit
     best = int(np.flatnonzero(f.lags_ == f.best_lag_)[0])
+    band = f.band_lags_
     return {
         "metric": metric,
         "population": POPULATIONS.get(population, population),
@@ -133,14 +140,19 @@ def lead_lag_object(metric: str, mf: MetricFit, population: str) -> dict[str, An
         "ci_low": f.ci_[0],
         "ci_high": f.ci_[1],
         "se": f.se_,
-        "lag_ci_low_days": int(f.lag_ci_[0]),
-        "lag_ci_high_days": int(f.lag_ci_[1]),
+        "lag_interval": None,
+        "lag_interval_note": NO_LAG_INTERVAL,
+        "band_lags_days": None if band is None else [band[0] * f.period_days, band[1] * f.period_days],
+        "p_value": f.p_value_,
+        "p_adjusted": mf.p_adjusted,
+        "significant": bool(mf.significant),
+        "decision_rule": DECISION_RULE,
+        "alpha": f.alpha,
         "granger_p": f.granger_p_,
         "granger_lag_weeks": int(f.granger_lag_),
-        "significant": bool(f.significant_),
-        "alpha": f.alpha,
         "band_pointwise": f.band_,
         "band_familywise": f.band_familywise_,
+        "seasonal_adjustment": season_text(f),
         "n_weeks": int(f.n_periods_),
         "n_pairs": int(f.n_pairs_[best]),
         "first_week": week_label(mf.first_week),
@@ -171,14 +183,7 @@ def summary_lines(res: AgentsResult) -> list[str]:
             if metric == res.settings.primary_metric:
                 lines.append(f"Lead-lag of the index over {label}: not computed — {mf.reason}")
             continue
-        f = mf.fit
-        verdict = "significant" if f.significant_ else "not significant"
-        granger = "n/a" if f.granger_p_ is None else f"{f.granger_p_:.3g}"
-        lines.append(
-            f"Index leads {label} by {f.best_lag_days_} days "
-            f"(95% CI {f.lag_ci_[0]}–{f.lag_ci_[1]}), r = {f.correlation_:.2f} "
-            f"[{f.ci_[0]:.2f}, {f.ci_[1]:.2f}], Granger p = {granger} — {verdict}"
-        )
+        lines.append(f"Lead of the index over {label}: " + lead_line(mf, res.settings.alpha))
     if res.warnings:
         lines.extend(f"Early warning: {w['message']}" for w in res.warnings)
     else:
@@ -187,6 +192,31 @@ def summary_lines(res: AgentsResult) -> list[str]:
             f"its {res.settings.warning_baseline_weeks}-week mean"
         )
     return lines
+
+
+def season_text(f: LeadLag) -> str:
+    if f.seasonal_adjusted_:
+        return f"trend and {f.seasonal_harmonics} annual harmonics removed from both series"
+    if f.seasonal_harmonics == 0:
+        return "none: seasonal_harmonics = 0"
+    return f"none: the series span less than {f.min_seasons:g} years"
+
+
+def lead_line(mf: MetricFit, alpha: float) -> str:
+    """One stated rule: the verdict and the number that decided it, Granger as a description."""
+    f = mf.fit
+    verdict = (
+        f"significant (adjusted p = {mf.p_adjusted:.2g} <= {alpha:g})"
+        if mf.significant
+        else f"not significant (adjusted p = {mf.p_adjusted:.2g} > {alpha:g})"
+    )
+    granger = "n/a" if f.granger_p_ is None else f"{f.granger_p_:.2g}"
+    return (
+        f"best lag {f.best_lag_days_} days, r = {f.correlation_:.2f} "
+        f"[{f.ci_[0]:.2f}, {f.ci_[1]:.2f}] "
+        f"— {verdict}; p corrected for {len(f.lags_)} lags and Holm over the loyalty metrics; "
+        f"Granger p = {granger} (description only)"
+    )
 
 
 def _component_text(name: str, value: float | None) -> str:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,6 +29,7 @@ from cxroi.analyses.agents.warning import Drop, Lead, drops, latest_drop, warnin
 from cxroi.io.dataset import Dataset
 from cxroi.metrics.exact import ExactMetrics
 from cxroi.metrics.queries import enrich
+from cxroi.stats.multiplicity import holm
 from cxroi.stats.result import CannotCompute
 
 NO_AGENT_DATA = (
@@ -38,12 +40,19 @@ NO_AGENT_DATA = (
 
 @dataclass(frozen=True)
 class MetricFit:
-    """A fitted lead-lag for one loyalty metric, with the weeks it used."""
+    """A fitted lead-lag for one loyalty metric, with the weeks it used and the decision.
+
+    ``p_adjusted`` is the fit's lag-corrected p-value Holm-adjusted across the loyalty metrics
+    that could be estimated; ``significant`` is ``p_adjusted <= alpha``: the one decision rule
+    the results, the summary and the warnings use.
+    """
 
     fit: LeadLag
     first_week: pd.Timestamp
     last_week: pd.Timestamp
     interpolated_weeks: int
+    p_adjusted: float = math.nan
+    significant: bool = False
 
 
 @dataclass(frozen=True)
@@ -138,12 +147,15 @@ def run_agents(
 
     series = _centre_series(centre)
     loyalty = _loyalty(ds, exact, settings, notes)
-    fits = {m: _fit(series, loyalty, m, settings) for m in LOYALTY_METRICS}
+    fits = _decide({m: _fit(series, loyalty, m, settings) for m in LOYALTY_METRICS}, settings)
     leads: dict[str, Lead | None] = {}
     for m, mf in fits.items():
-        if isinstance(mf, MetricFit) and mf.fit.significant_:
+        if isinstance(mf, MetricFit) and mf.significant:
             f = mf.fit
-            leads[m] = Lead(f.best_lag_days_, f.lag_ci_[0], f.lag_ci_[1], f.correlation_)
+            band = f.band_lags_ or (f.best_lag_, f.best_lag_)
+            leads[m] = Lead(
+                f.best_lag_days_, band[0] * f.period_days, band[1] * f.period_days, f.correlation_
+            )
     history = drops(series, settings.warning_drop_sd, settings.warning_baseline_weeks)
     live = latest_drop(series, settings.warning_drop_sd, settings.warning_baseline_weeks)
     return AgentsResult(
@@ -265,6 +277,20 @@ def _loyalty(
     return out.sort_index()
 
 
+def _decide(
+    fits: dict[str, MetricFit | CannotCompute], settings: AgentsSettings
+) -> dict[str, MetricFit | CannotCompute]:
+    """Holm across the metrics that were estimated: the one significance decision."""
+    done = {m: f for m, f in fits.items() if isinstance(f, MetricFit)}
+    adjusted = holm({m: f.fit.p_value_ for m, f in done.items()})
+    return {
+        m: replace(f, p_adjusted=adjusted[m], significant=adjusted[m] <= settings.alpha)
+        if isinstance(f, MetricFit)
+        else f
+        for m, f in fits.items()
+    }
+
+
 def _fit(
     series: pd.DataFrame, loyalty: pd.DataFrame, metric: str, settings: AgentsSettings
 ) -> MetricFit | CannotCompute:
@@ -292,6 +318,7 @@ def _fit(
             min_periods=settings.min_weeks,
             smooth=settings.smooth_lags,
             seed=settings.seed,
+            seasonal_harmonics=settings.seasonal_harmonics,
         ).fit(joined["x"].to_numpy(), joined["y"].to_numpy())
     except NotEnoughData as exc:
         return CannotCompute(f"{metric}: {exc} (weekly index and {metric} overlap)")

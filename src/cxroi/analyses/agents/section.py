@@ -9,7 +9,13 @@ import numpy as np
 import pandas as pd
 
 from cxroi.analyses.agents.index import CENTRE, COMPONENTS, COUNTS, DEFINITIONS, SIGNS, Standardised
-from cxroi.analyses.agents.report import POPULATIONS, SCALE
+from cxroi.analyses.agents.report import (
+    DECISION_RULE,
+    POPULATIONS,
+    SCALE,
+    season_text,
+)
+from cxroi.analyses.agents.leadlag import NO_LAG_INTERVAL
 from cxroi.analyses.agents.run import AgentsResult, MetricFit
 from cxroi.analyses.agents.settings import LOYALTY_METRICS
 from cxroi.analyses.agents.warning import week_label
@@ -151,14 +157,20 @@ def _lead_lag(metric: str, mf: MetricFit, population: str) -> LeadLag:
         best_lag_days=int(f.best_lag_days_),
         best_lag_weeks=int(f.best_lag_),
         correlation=f.correlation_,
-        lag_ci_low_days=int(f.lag_ci_[0]),
-        lag_ci_high_days=int(f.lag_ci_[1]),
+        lag_interval=CannotCompute(NO_LAG_INTERVAL),
+        band_lags_days=None
+        if f.band_lags_ is None
+        else (f.band_lags_[0] * f.period_days, f.band_lags_[1] * f.period_days),
+        p_value=f.p_value_,
+        p_adjusted=mf.p_adjusted,
+        significant=bool(mf.significant),
+        decision_rule=DECISION_RULE,
+        alpha=f.alpha,
         granger_p=f.granger_p_,
         granger_lag_weeks=int(f.granger_lag_),
-        significant=bool(f.significant_),
-        alpha=f.alpha,
         band_pointwise=f.band_,
         band_familywise=f.band_familywise_,
+        seasonal_adjustment=season_text(f),
         n_weeks=int(f.n_periods_),
         n_pairs=int(f.n_pairs_[best]),
         first_week=week_label(mf.first_week),

@@ -8,7 +8,8 @@ min_weeks = 30               # fewer overlapping weeks: no lead-lag, with a note
 bootstrap_replicates = 999
 block_weeks = 0              # moving-block length; 0 = ceil(n^(1/3))
 seed = 20250101
-alpha = 0.05                 # familywise, over the lags searched
+alpha = 0.05                 # familywise: over the lags searched, then Holm over the metrics
+seasonal_harmonics = 2       # annual harmonics (and a trend) removed first; 0 = none
 direction = "positive"       # or "absolute": pick the lag by |r|
 smooth_lags = true           # locate the peak on the (1/4,1/2,1/4)-smoothed correlogram
 loyalty_contacts = "agent_handled"   # or "all": contacts the loyalty series are built on
@@ -49,6 +50,7 @@ class AgentsSettings:
     block_weeks: int = 0
     seed: int = 20250101
     alpha: float = 0.05
+    seasonal_harmonics: int = 2
     direction: str = "positive"
     smooth_lags: bool = True
     loyalty_contacts: str = "agent_handled"
@@ -65,6 +67,7 @@ _INT_RANGES: dict[str, tuple[int, int]] = {
     "block_weeks": (0, 52),
     "seed": (0, 2**63 - 1),
     "warning_baseline_weeks": (2, 52),
+    "seasonal_harmonics": (0, 6),
 }
 _FLOAT_RANGES: dict[str, tuple[float, float]] = {
     "alpha": (1e-6, 0.5),

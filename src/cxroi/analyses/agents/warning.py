@@ -3,8 +3,10 @@
 Rule: the latest complete week's index is at least ``drop_sd`` index-SDs below the mean of the
 ``baseline_weeks`` complete weeks before it. The SD is the index's own SD over the analysis period
 (a weighted mean of z-scores is not itself unit-variance). For every loyalty metric whose lead is
-significant, the warning dates the expected move: latest week start + the estimated lead, with the
-bootstrap interval of the lead as the window.
+significant (Holm-adjusted across the metrics, see leadlag.py), the warning dates the expected
+move: latest week start + the estimated lead. The window is the range of lags at which the
+correlation is significant (the familywise band), not a confidence interval for the lead: a
+discrete best lag has none with known coverage.
 """
 
 from __future__ import annotations
@@ -30,8 +32,8 @@ class Lead:
     """What the warning needs from one significant lead-lag fit."""
 
     lag_days: int
-    lag_ci_low_days: int
-    lag_ci_high_days: int
+    window_low_days: int  # lags (days) around the best where the correlation is significant
+    window_high_days: int
     correlation: float
 
 
@@ -101,8 +103,8 @@ def warnings_for(drop: Drop | None, leads: Mapping[str, Lead | None]) -> list[di
         if lead is None:
             continue
         when = (drop.start + timedelta(days=lead.lag_days)).date()
-        low = (drop.start + timedelta(days=lead.lag_ci_low_days)).date()
-        high = (drop.start + timedelta(days=lead.lag_ci_high_days)).date()
+        low = (drop.start + timedelta(days=lead.window_low_days)).date()
+        high = (drop.start + timedelta(days=lead.window_high_days)).date()
         label = METRIC_LABELS.get(metric, metric)
         out.append(
             {
@@ -113,8 +115,9 @@ def warnings_for(drop: Drop | None, leads: Mapping[str, Lead | None]) -> list[di
                 "lag_days": lead.lag_days,
                 "message": (
                     f"{head}; {label} is expected to fall about {lead.lag_days} days later, "
-                    f"around {when.isoformat()} (window {low.isoformat()} to {high.isoformat()}; "
-                    f"lead-lag correlation {lead.correlation:.2f})"
+                    f"around {when.isoformat()} (the relation is significant at leads of "
+                    f"{lead.window_low_days}-{lead.window_high_days} days: {low.isoformat()} to "
+                    f"{high.isoformat()}; lead-lag correlation {lead.correlation:.2f})"
                 ),
             }
         )

@@ -8,11 +8,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cxroi.analyses.alerts import sort_alerts, trigger_alerts
-from cxroi.analyses.audit import audit_measurement
-from cxroi.analyses.chain import map_chain
-from cxroi.analyses.escalation import measure_escalation_quality
+from cxroi.analyses.audit import AuditSettings, audit_measurement
+from cxroi.analyses.chain import ChainSettings, map_chain
+from cxroi.analyses.escalation import EscalationSettings, measure_escalation_quality
 from cxroi.analyses.loyalty_stats import with_small_cell
-from cxroi.analyses.masking import detect_masking
+from cxroi.analyses.masking.detector import detect_masking
+from cxroi.analyses.masking.settings import MaskingSettings
 from cxroi.analyses.panel import (
     CellKey,
     CellStats,
@@ -141,6 +142,11 @@ def run_stack(
     results: Mapping[str, Any],
     settings: StackSettings | None = None,
     agent_alerts: tuple[Alert, ...] = (),
+    *,
+    masking: MaskingSettings | None = None,
+    escalation: EscalationSettings | None = None,
+    chain: ChainSettings | None = None,
+    audit: AuditSettings | None = None,
 ) -> StackReport:
     """Everything in this package for one dataset; ``results`` is read, never changed.
 
@@ -152,23 +158,25 @@ def run_stack(
     min_cell = ds.config.min_cell
     enriched = enriched_contacts(ds, exact)
     panel = build_panel(ds, enriched)
-    masking = detect_masking(panel, settings.masking, min_cell)
-    escalation = measure_escalation_quality(ds, settings.escalation, enriched)
-    chain = map_chain(ds, panel, settings.chain)
+    masked = detect_masking(panel, masking or MaskingSettings(), min_cell)
+    quality = measure_escalation_quality(ds, escalation or EscalationSettings(), enriched)
+    links = map_chain(ds, panel, chain or ChainSettings())
     monthly = stack_monthly(panel, min_cell)
-    masking_section = masking.section()
+    masking_section = masked.section()
     view: dict[str, Any] = {
         **results,
         "masking": encode(masking_section),
-        "escalation_quality": encode(escalation),
-        "chain": encode(chain),
+        "escalation_quality": encode(quality),
+        "chain": encode(links),
         "stack": {"monthly": [encode(m) for m in monthly]},
     }
     states = evaluate_stack(settings.stack, view)
-    audit = audit_measurement(ds, panel, chain, lambda path: _computed(view, path), settings.audit)
+    measured = audit_measurement(
+        ds, panel, links, lambda path: _computed(view, path), audit or AuditSettings()
+    )
     as_of_month = ds.as_of.astimezone(ZoneInfo(ds.config.timezone)).strftime("%Y-%m")
     alerts = sort_alerts(
-        [*masking.alerts(), *trigger_alerts(states, as_of_month), *agent_alerts]
+        [*masked.alerts(), *trigger_alerts(states, as_of_month), *agent_alerts]
     )
     metric_states = tuple(s.section() for s in states)
     stack = StackSection(
@@ -180,7 +188,7 @@ def run_stack(
         cannot_evaluate=tuple(m.id for m in metric_states if m.state == "cannot_evaluate"),
         monthly=monthly,
     )
-    return StackReport(stack, masking_section, escalation, chain, audit, alerts)
+    return StackReport(stack, masking_section, quality, links, measured, alerts)
 
 
 def _computed(results: Mapping[str, Any], path: str) -> tuple[bool, str]:

@@ -13,7 +13,10 @@ CLV and summary the subclass inherits unchanged.
 
 Also: :func:`derl_by_renewals`, DERL for renewals 0..n for many (alpha, beta) at once, by the
 backward recursion ``DERL(n) = z r(n + 1) (1 + DERL(n + 1))`` from one closed form at the top;
-the recursion shrinks errors by ``z r < 1`` at each step, so it is stable.
+the recursion shrinks errors by ``z r < 1`` at each step, so it is stable. DERL here is
+:meth:`ShiftedBetaGeometric.derl`'s: valued just after the latest payment, the next one a period
+away, which is Fader & Hardie's (2010) eq. 6 divided by ``1 + d`` (their eq. 6 stands at the next
+renewal and counts its payment undiscounted).
 """
 
 from __future__ import annotations
@@ -22,9 +25,9 @@ from typing import Self
 
 import numpy as np
 import numpy.typing as npt
-from scipy import optimize, special
+from scipy import special
 
-from cxroi.stats.sbg import ShiftedBetaGeometric
+from cxroi.stats.sbg import ShiftedBetaGeometric, maximise_log_likelihood
 
 FloatArray = npt.NDArray[np.float64]
 _STEP = 1e-5
@@ -86,10 +89,7 @@ class TruncatedShiftedBetaGeometric(ShiftedBetaGeometric):
             ll, g = parts(x)
             return -ll / total, -g / total
 
-        res = optimize.minimize(
-            objective, np.zeros(2), jac=True, method="BFGS", options={"gtol": 1e-10}
-        )
-        x = np.asarray(res.x, dtype=np.float64)
+        x = maximise_log_likelihood(objective)
         ll_max = parts(x)[0]
         # Geometric (no heterogeneity) is memoryless, so truncation leaves its MLE simple.
         renewals = float(np.sum(w * np.where(lost, t - e - 1, t - e)))
@@ -135,7 +135,10 @@ class TruncatedShiftedBetaGeometric(ShiftedBetaGeometric):
 def derl_by_renewals(
     alpha: npt.ArrayLike, beta: npt.ArrayLike, discount_rate: float, max_renewals: int
 ) -> FloatArray:
-    """DERL(n) for n = 0..max_renewals, one row per (alpha, beta) pair: shape (k, max + 1)."""
+    """DERL(n) for n = 0..max_renewals, one row per (alpha, beta) pair: shape (k, max + 1).
+
+    Same timing as :meth:`ShiftedBetaGeometric.derl` (next payment one period away).
+    """
     a = np.atleast_1d(np.asarray(alpha, dtype=np.float64))[:, None]
     b = np.atleast_1d(np.asarray(beta, dtype=np.float64))[:, None]
     z = 1.0 / (1.0 + discount_rate)

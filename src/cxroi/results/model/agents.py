@@ -95,14 +95,20 @@ class LeadLag(Estimate):
     best_lag_days: int
     best_lag_weeks: int
     correlation: float
-    lag_ci_low_days: int
-    lag_ci_high_days: int
-    granger_p: float | None
-    granger_lag_weeks: int
-    significant: bool
+    # no interval on the lag itself: a percentile interval on a discrete best lag has no coverage
+    # theory; the lags whose correlation is significant are given instead
+    lag_interval: tuple[int, ...] | CannotCompute
+    band_lags_days: tuple[int, ...] | None
+    p_value: float  # at the best lag, corrected for the lags searched
+    p_adjusted: float  # Holm-adjusted across the loyalty metrics
+    significant: bool  # p_adjusted <= alpha: the one decision rule
+    decision_rule: str
     alpha: float
+    granger_p: float | None  # description only
+    granger_lag_weeks: int
     band_pointwise: float
     band_familywise: float
+    seasonal_adjustment: str
     n_weeks: int
     n_pairs: int
     first_week: str

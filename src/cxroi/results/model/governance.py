@@ -128,7 +128,7 @@ class Coverage:
 
 
 @dataclass(frozen=True)
-class ReportedMetric:
+class ClassifiedMetric:
     """A metric the organisation reports today, classified."""
 
     name: str
@@ -169,7 +169,7 @@ class AuditSection:
 
     tables: dict[str, TableAudit]
     coverage: Coverage
-    reported: tuple[ReportedMetric, ...]
+    reported: tuple[ClassifiedMetric, ...]
     outcomes: dict[str, OutcomeAudit] = spec(keys=OUTCOMES)
     outcomes_without_measurement_path: tuple[str, ...] = ()
     debt: tuple[DebtItem, ...] = ()
@@ -214,9 +214,10 @@ class ChangeEstimate:
     estimate: float
     ci_low: float | None
     ci_high: float | None
+    p_value: float | None = omitted_when_none()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class MaskingEvidence:
     """The changes against the reference months that made a month a masking month."""
 
@@ -224,6 +225,8 @@ class MaskingEvidence:
     containment_change: ChangeEstimate | None
     resolution_change: ChangeEstimate | None
     ces_change: ChangeEstimate | None
+    stage: str
+    level: float | None
 
 
 @dataclass(frozen=True, kw_only=True)
