@@ -4,7 +4,9 @@ Primary contacts are a Poisson process per customer from the index contact until
 window end. Each contact is routed (mode, then channel, then touchpoint), truly resolved or not,
 and an unresolved one spawns a follow-up of the same intent 0.5-6 days later with high
 probability; follow-ups are routed again, so repeats chain. Each generation is one vectorised
-pass; there are a handful of generations, never a loop over rows.
+pass; there are a handful of generations, never a loop over rows. Finally agents call back after
+a few hybrid/human contacts (``direction`` outbound, human_only voice, same intent, within a day
+or so): contacts that must never count as the customer coming back.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from cxroi.demo import _params as P
 from cxroi.demo._agents import Staff
 from cxroi.demo._arrow import BoolArray, FloatArray, IntArray
 from cxroi.demo._population import Population, ai_share
-from cxroi.io.contract import CHANNELS, MODES, TOUCHPOINTS
+from cxroi.io.contract import CHANNELS, DIRECTIONS, MODES, TOUCHPOINTS
 
 Int8Array = npt.NDArray[np.int8]
 
@@ -68,6 +70,7 @@ class Contacts:
     sentiment_end: FloatArray
     sales_transfer: BoolArray
     handoff: Int8Array  # -1 = not an escalation, else 0/1
+    outbound: BoolArray  # an agent's call-back: the centre reached out
 
     @property
     def n(self) -> int:
@@ -87,6 +90,7 @@ class _Gen:
     escalated: BoolArray
     masked: BoolArray
     true_resolved: BoolArray
+    outbound: BoolArray
 
 
 def _draw_intent(rng: np.random.Generator, n: int) -> Int8Array:
@@ -167,6 +171,32 @@ def _generation(
         escalated=escalated,
         masked=masked,
         true_resolved=rng.random(n) < p_resolved,
+        outbound=np.zeros(n, dtype=np.bool_),
+    )
+
+
+def _callbacks(rng: np.random.Generator, pop: Population, done: _Gen) -> _Gen:
+    """Agents' outbound call-backs after some hybrid/human inbound contacts."""
+    picked = np.flatnonzero((done.mode != AI_ONLY) & (rng.random(len(done.days)) < P.CALLBACK_P))
+    days = done.days[picked] + rng.uniform(P.CALLBACK_MIN_DAYS, P.CALLBACK_MAX_DAYS, len(picked))
+    cust = done.cust[picked]
+    keep = days < pop.active_until[cust]
+    picked, days, cust = picked[keep], days[keep], cust[keep]
+    n = len(picked)
+    no = np.zeros(n, dtype=np.bool_)
+    return _Gen(
+        cust=cust,
+        days=days,
+        is_index=no,
+        intent=done.intent[picked],
+        followup=no,
+        mode=np.full(n, HUMAN, dtype=np.int8),
+        channel=np.full(n, VOICE, dtype=np.int8),
+        touchpoint=np.full(n, NONE, dtype=np.int8),
+        escalated=no,
+        masked=no,
+        true_resolved=np.ones(n, dtype=np.bool_),
+        outbound=np.ones(n, dtype=np.bool_),
     )
 
 
@@ -199,8 +229,11 @@ def _simulate(rng: np.random.Generator, pop: Population) -> _Gen:
         intent = gen.intent[again]
         parent_channel = gen.channel[again]
         after_bot = gen.mode[again] == AI_ONLY
-    merged = {f.name: np.concatenate([getattr(g, f.name) for g in gens]) for f in fields(_Gen)}
-    return _Gen(**merged)
+    merged = _Gen(**{f.name: np.concatenate([getattr(g, f.name) for g in gens]) for f in fields(_Gen)})
+    calls = _callbacks(rng, pop, merged)
+    return _Gen(
+        **{f.name: np.concatenate([getattr(merged, f.name), getattr(calls, f.name)]) for f in fields(_Gen)}
+    )
 
 
 def draw_contacts(rng: np.random.Generator, pop: Population, staff: Staff) -> Contacts:
@@ -223,6 +256,7 @@ def draw_contacts(rng: np.random.Generator, pop: Population, staff: Staff) -> Co
     mode, channel, intent = gen.mode[order], gen.channel[order], gen.intent[order]
     escalated, masked = gen.escalated[order], gen.masked[order]
     true_resolved, followup = gen.true_resolved[order], gen.followup[order]
+    outbound = gen.outbound[order]
     n = len(sec)
 
     human = mode != AI_ONLY
@@ -293,6 +327,7 @@ def draw_contacts(rng: np.random.Generator, pop: Population, staff: Staff) -> Co
         sentiment_end=s_end,
         sales_transfer=sales_transfer,
         handoff=handoff,
+        outbound=outbound,
     )
 
 
@@ -330,5 +365,6 @@ def contacts_table(
             "sentiment_end": A.numbers(c.sentiment_end[rows]),
             "sales_transfer": A.bools(c.sales_transfer[rows]),
             "handoff_context": A.bools(handoff == 1, handoff < 0),
+            "direction": A.labels(DIRECTIONS, c.outbound[rows].astype(np.int8)),
         },
     )

@@ -29,7 +29,8 @@ def is_inbound(contacts: ir.Table) -> ir.BooleanValue:
     """The customer reached out: ``direction`` absent, empty or ``inbound`` (data-contract.md)."""
     if "direction" not in contacts.columns:
         return ibis.literal(True)
-    return contacts.direction.isnull() | (contacts.direction == "inbound")
+    direction = contacts.direction.cast("string")  # an all-empty extra column has no type
+    return direction.isnull() | (direction == "inbound")
 
 
 def next_compatible_contact(contacts: ir.Table) -> ir.Table:
