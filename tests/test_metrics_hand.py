@@ -10,7 +10,7 @@ import pytest
 
 import cxroi
 from cxroi.metrics.cost_model import CostModel, ModeCost
-from cxroi.stats.clustered import ClusteredDifference
+from cxroi.stats.clustered import ClusteredDifference, PairedRatioSums, RatioSums
 from cxroi.stats.result import CannotCompute, Estimate
 from helpers import contact, customers_for, write_csv
 
@@ -223,3 +223,42 @@ def test_modelled_costs_are_summed_without_rounding(tmp_path: Path) -> None:
     got = m.to_dict()
     assert got["cost_per_contact"]["all"] == float(per_contact)
     assert got["cost_per_resolution_7d"]["all"] == float(per_resolution)
+
+
+def test_monthly_csat_gap_with_customers_on_both_sides(tmp_path: Path) -> None:
+    # March: customers P, Q, R answer CSAT on hybrid (h) and human_only (u) contacts.
+    # hybrid: P 5, 4 | Q 2 | R 5   -> 3/4 top box;  human_only: P 4 | Q 1, 2 | S 5 -> 2/4.
+    # The engine's sums over customers must equal these per-customer totals, so its interval is
+    # the one PairedRatioSums gives for them (the statistics are checked in test_metrics_clustered).
+    plan = [("P", "hybrid", 5), ("P", "hybrid", 4), ("Q", "hybrid", 2), ("R", "hybrid", 5),
+            ("P", "human_only", 4), ("Q", "human_only", 1), ("Q", "human_only", 2), ("S", "human_only", 5)]
+    rows, answers = [], []
+    for i, (who, mode, score) in enumerate(plan):
+        rows.append(contact(f"m{i}", who, f"2025-03-{i + 1:02d}T10:00:00Z", mode, touchpoint="agent_assist"))
+        answers.append({"customer_id": who, "contact_id": f"m{i}", "answered_at": f"2025-03-{i + 1:02d}T11:00:00Z",
+                        "kind": "csat", "score": score})
+    folder = tmp_path / "d"
+    folder.mkdir()
+    write_csv(folder / "contacts.csv", rows, CONTACT_COLS)
+    write_csv(folder / "customers.csv", customers_for(rows))
+    write_csv(folder / "surveys.csv", answers)
+    [(month, got)] = cxroi.compute_exact_metrics(cxroi.load_dataset(folder)).csat_delta_monthly
+    # per customer (top, answers): hybrid P (2, 2), Q (0, 1), R (1, 1); human P (1, 1), Q (0, 2), S (1, 1)
+    a = {"P": (2, 2), "Q": (0, 1), "R": (1, 1)}
+    b = {"P": (1, 1), "Q": (0, 2), "S": (1, 1)}
+
+    def side(t: dict[str, tuple[int, int]]) -> RatioSums:
+        xs, ys = [v[0] for v in t.values()], [v[1] for v in t.values()]
+        return RatioSums(len(t), *(Fraction(v) for v in (sum(xs), sum(ys), sum(x * x for x in xs),
+                                                          sum(y * y for y in ys), sum(x * y for x, y in zip(xs, ys)))))
+
+    def cross(i: int, j: int) -> Fraction:
+        return Fraction(sum(a[c][i] * b[c][j] for c in a.keys() & b.keys()))
+
+    expected = PairedRatioSums(side(a), side(b), 4, cross(0, 0), cross(0, 1), cross(1, 0), cross(1, 1))
+    want = expected.share_difference("x")
+    assert month == "2025-03" and isinstance(got, ClusteredDifference) and isinstance(want, ClusteredDifference)
+    assert got.estimate == pytest.approx(0.25)
+    assert got.ci_low is not None and want.ci_low is not None
+    assert (got.ci_low, got.ci_high, got.correlation) == pytest.approx((want.ci_low, want.ci_high, want.correlation))
+    assert (got.customers, got.customers_a, got.customers_b, got.n_a, got.n_b) == (4, 3, 3, 4, 4)

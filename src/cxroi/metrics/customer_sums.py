@@ -125,7 +125,7 @@ def clustered_sums(
     for name in wanted:
         aggs[f"s__{name}"] = per[name].sum()
         aggs[f"q__{name}"] = _moment_sum(moment[name] * moment[name])
-    for r in ratios:
+    for r in [*ratios, *(side for p in pairs for side in (p.a, p.b))]:
         aggs[f"x__{r.num}__{r.den}"] = _moment_sum(moment[r.num] * moment[r.den])
         aggs[f"g__{r.name}"] = (per[r.population] > 0).sum()
     for p in pairs:

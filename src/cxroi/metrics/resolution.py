@@ -24,7 +24,7 @@ from typing import Any
 import ibis.expr.types as ir
 
 from cxroi.io.contract import MODES
-from cxroi.metrics.customer_sums import Ratio, count, ratio_sums
+from cxroi.metrics.customer_sums import Ratio, Variables, count, ratio_sums
 from cxroi.stats.clustered import RATIO_METHOD
 from cxroi.stats.result import Result
 
@@ -61,7 +61,7 @@ def windows_with_false_containment(windows: Sequence[int]) -> tuple[int, ...]:
     return tuple(sorted({*windows, FALSE_CONTAINMENT_WINDOW}))
 
 
-def variables(windows: Sequence[int]) -> Any:
+def variables(windows: Sequence[int]) -> Variables:
     """Per-customer variables over ``contact_cells`` (``customer_sums.Variables``)."""
 
     def build(c: ir.Table) -> dict[str, ir.Value]:
