@@ -2,8 +2,11 @@
 
 Not a test: the full study takes a minute or two. Run from the repository root:
 
-    PYTHONPATH=src .venv/bin/python scripts/frailty_coverage.py --replicates 2000 \
-        --customers 1000 --out docs/clustered-coverage.md
+    PYTHONPATH=src .venv/bin/python scripts/frailty_coverage.py --replicates 2000 --customers 1000
+
+It prints a markdown table (``--out FILE`` also writes it); the table in docs/methods.md,
+"Frailty study", is this command's output. ``tests/test_metrics_clustered.py`` runs a reduced
+version.
 
 Each replicate draws customers with several contacts and a customer-level effect (a "frailty"
 ``u_i ~ N(0, sigma²)`` on the logit scale, shared by all of a customer's contacts), then computes

@@ -14,7 +14,6 @@ from typing import Any
 
 import ibis.expr.types as ir
 
-from cxroi.io.contract import MODES
 from cxroi.io.dataset import Dataset
 from cxroi.metrics import resolution as R
 from cxroi.metrics.customer_sums import clustered_sums, contact_cells, count
