@@ -91,14 +91,19 @@ def test_clustered_share_is_wilson_at_the_effective_n() -> None:
     assert (got.ci_low, got.ci_high) == pytest.approx((low, high), rel=1e-9)
 
 
-def test_share_at_zero_assumes_alike_contacts_and_one_customer_gives_no_interval() -> None:
+def test_share_at_zero_and_a_single_customer_assume_alike_contacts() -> None:
     # 0 resolved of 2 + 3 + 5 contacts: n_eff = 10² / (4 + 9 + 25) = 2.63, not 10
     zero = RatioSums(3, Fraction(0), Fraction(10), Fraction(0), Fraction(38), Fraction(0)).share("x")
     assert isinstance(zero, Estimate) and zero.estimate == 0.0 and zero.ci_low == 0.0
     _, high = proportion_confint(0, 100 / 38, alpha=2 * sps.norm.sf(t_quantile(3)), method="wilson")
     assert zero.ci_high == pytest.approx(high, rel=1e-9)
-    one = RatioSums(1, Fraction(2), Fraction(5), Fraction(4), Fraction(25), Fraction(10)).share("x")
-    assert isinstance(one, Estimate) and one.estimate == 0.4 and one.ci_low is None
+    # a single customer: one effective contact, normal quantile; a mean gets no interval at all
+    one = RatioSums(1, Fraction(2), Fraction(5), Fraction(4), Fraction(25), Fraction(10))
+    share = one.share("x")
+    assert isinstance(share, ClusteredEstimate) and share.estimate == 0.4 and share.design_effect == 5.0
+    assert (share.ci_low, share.ci_high) == pytest.approx(proportion_confint(0.4, 1, method="wilson"))
+    mean = one.mean("x")
+    assert isinstance(mean, Estimate) and mean.ci_low is None and mean.ci_high is None
     assert isinstance(RatioSums().share("nothing"), CannotCompute)
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from statsmodels.stats.proportion import confint_proportions_2indep
 
 import cxroi
 from cxroi.metrics.cost_model import CostModel, ModeCost
@@ -98,12 +99,14 @@ def test_full_results_views(tmp_path: Path) -> None:
     assert isinstance(m.post_ai_nps, Estimate) and m.post_ai_nps.estimate == pytest.approx(0.0)
     assert isinstance(m.by_touchpoint["chatbot"]["csat"], Estimate)  # a1 (5) and a2 (2)
     assert m.by_touchpoint["chatbot"]["csat"].estimate == pytest.approx(0.5)
-    # January: hybrid csat 0/1 (a2) vs human_only 1/1 (a3), both answered by customer A: one
-    # customer says nothing about the spread between customers, so there is no interval
+    # January: hybrid csat 0/1 (a2) vs human_only 1/1 (a3), both answered by customer A. One
+    # customer on each side is one effective answer each (normal quantile), and with no
+    # residual there is no correlation: Newcombe's interval for 0/1 vs 1/1, as in statsmodels
     [(month, delta)] = m.csat_delta_monthly
     assert month == "2025-01" and isinstance(delta, ClusteredDifference)
-    assert delta.estimate == -1.0 and delta.ci_low is None and delta.ci_high is None
-    assert (delta.n_a, delta.n_b, delta.customers) == (1, 1, 1)
+    low, high = confint_proportions_2indep(0, 1, 1, 1, method="newcomb", compare="diff")
+    assert (delta.estimate, delta.ci_low, delta.ci_high) == pytest.approx((-1.0, low, high))
+    assert (delta.n_a, delta.n_b, delta.customers, delta.correlation) == (1, 1, 1, None)
     fcr = analysis.results["metrics"]["intervals"]["fcr_7d"]["all"]
     assert fcr["n"] == 6 and fcr["customers"] == 2 and "clustered by customer" in fcr["method"]
     assert fcr["ci_low"] < 5 / 6 < fcr["ci_high"]

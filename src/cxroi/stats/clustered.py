@@ -29,7 +29,9 @@ Choices (docs/methods.md, "Customer-clustered intervals"):
   their clustered Clopper–Pearson interval). Wilson keeps the interval inside [0, 1] and sensible
   near 0 and 1, where a Wald interval collapses. When the share is exactly 0 or 1 the variance
   estimate is 0 and says nothing about clustering, so ``n_eff = (Σy)² / Σy²``: the effective size
-  if each customer's contacts were perfectly alike (at most ``G``) — deliberately cautious.
+  if each customer's contacts were perfectly alike (at most ``G``) — deliberately cautious. With a
+  single customer the same effective size (1) is used with the normal quantile: a wide but honest
+  interval, where a mean or ratio gets none.
 * **Means and ratios** (cost per contact, AHT, CSAT mean, CES, cost per resolution, NPS) use
   ``r ± t·se``.
 * **A difference of two shares** in which the same customer may appear on both sides (monthly
@@ -49,6 +51,7 @@ from typing import Any
 from scipy import stats as sps
 
 from cxroi.stats.result import CannotCompute, Estimate, Result
+from cxroi.stats.summary import Z95
 
 CLUSTERED = "clustered by customer"
 SHARE_METHOD = f"wilson, effective n from the design effect, {CLUSTERED}"
@@ -163,7 +166,14 @@ class RatioSums:
         p, n = float(self.ratio), int(self.y)
         var = self.variance()
         if var is None:
-            return ClusteredEstimate(p, method=SHARE_METHOD, n=n, customers=self.customers)
+            # One customer: nothing tells how alike its contacts are, so assume perfectly alike
+            # (one effective observation) and use the normal quantile (no degrees of freedom).
+            n_eff = self.alike_n()
+            low, high = wilson_bounds(p, n_eff, Z95)
+            return ClusteredEstimate(
+                p, low, high, method=SHARE_METHOD, n=n, customers=self.customers,
+                design_effect=self.y_float / n_eff,
+            )
         n_eff = self.effective_n(p, var)
         low, high = wilson_bounds(p, n_eff, t_quantile(self.customers))
         return ClusteredEstimate(
@@ -188,7 +198,11 @@ class RatioSums:
         if 0.0 < p < 1.0:
             return n
         # p is 0 or 1: no residual to learn the clustering from; assume alike contacts per customer
-        return float(self.y * self.y / self.yy) if self.yy else n
+        return self.alike_n()
+
+    def alike_n(self) -> float:
+        """(Σy)² / Σy²: the effective number of contacts if each customer's were all alike."""
+        return float(self.y * self.y / self.yy) if self.yy else self.y_float
 
     def mean(
         self,
