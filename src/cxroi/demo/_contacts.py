@@ -4,14 +4,15 @@ Primary contacts are a Poisson process per customer from the index contact until
 window end. Each contact is routed (mode, then channel, then touchpoint), truly resolved or not,
 and an unresolved one spawns a follow-up of the same intent 0.5-6 days later with high
 probability; follow-ups are routed again, so repeats chain. Each generation is one vectorised
-pass; there are a handful of generations, never a loop over rows. Finally agents call back after
-a few hybrid/human contacts (``direction`` outbound, human_only voice, same intent, within a day
-or so): contacts that must never count as the customer coming back.
+pass; there are a handful of generations, never a loop over rows. Finally some follow-ups of
+contacts an agent handled become the agent's call-back instead (``direction`` outbound; human_only
+voice follow-ups only): the customer did not come back, the centre reached out, so they must
+never count as a repeat.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -90,6 +91,7 @@ class _Gen:
     escalated: BoolArray
     masked: BoolArray
     true_resolved: BoolArray
+    after_agent: BoolArray  # a follow-up of a contact an agent handled without a bot escalation
     outbound: BoolArray
 
 
@@ -112,6 +114,7 @@ def _generation(
     intent: Int8Array,
     parent_channel: Int8Array,
     after_bot: BoolArray,
+    after_agent: BoolArray,
 ) -> _Gen:
     n = len(days)
     logit = (
@@ -171,32 +174,8 @@ def _generation(
         escalated=escalated,
         masked=masked,
         true_resolved=rng.random(n) < p_resolved,
+        after_agent=after_agent,
         outbound=np.zeros(n, dtype=np.bool_),
-    )
-
-
-def _callbacks(rng: np.random.Generator, pop: Population, done: _Gen) -> _Gen:
-    """Agents' outbound call-backs after some hybrid/human inbound contacts."""
-    picked = np.flatnonzero((done.mode != AI_ONLY) & (rng.random(len(done.days)) < P.CALLBACK_P))
-    days = done.days[picked] + rng.uniform(P.CALLBACK_MIN_DAYS, P.CALLBACK_MAX_DAYS, len(picked))
-    cust = done.cust[picked]
-    keep = days < pop.active_until[cust]
-    picked, days, cust = picked[keep], days[keep], cust[keep]
-    n = len(picked)
-    no = np.zeros(n, dtype=np.bool_)
-    return _Gen(
-        cust=cust,
-        days=days,
-        is_index=no,
-        intent=done.intent[picked],
-        followup=no,
-        mode=np.full(n, HUMAN, dtype=np.int8),
-        channel=np.full(n, VOICE, dtype=np.int8),
-        touchpoint=np.full(n, NONE, dtype=np.int8),
-        escalated=no,
-        masked=no,
-        true_resolved=np.ones(n, dtype=np.bool_),
-        outbound=np.ones(n, dtype=np.bool_),
     )
 
 
@@ -212,12 +191,15 @@ def _simulate(rng: np.random.Generator, pop: Population) -> _Gen:
     intent = _draw_intent(rng, len(cust))
     parent_channel = np.full(len(cust), -1, dtype=np.int8)
     after_bot = np.zeros(len(cust), dtype=np.bool_)
+    after_agent = np.zeros(len(cust), dtype=np.bool_)
 
     gens: list[_Gen] = []
     for _ in range(P.MAX_GENERATIONS):
         if len(cust) == 0:
             break
-        gen = _generation(rng, pop, cust, days, is_index, intent, parent_channel, after_bot)
+        gen = _generation(
+            rng, pop, cust, days, is_index, intent, parent_channel, after_bot, after_agent
+        )
         gens.append(gen)
         again = ~gen.true_resolved & (rng.random(len(cust)) < P.FOLLOWUP_P)
         gap = rng.uniform(P.FOLLOWUP_MIN_DAYS, P.FOLLOWUP_MAX_DAYS, size=len(cust))
@@ -229,11 +211,21 @@ def _simulate(rng: np.random.Generator, pop: Population) -> _Gen:
         intent = gen.intent[again]
         parent_channel = gen.channel[again]
         after_bot = gen.mode[again] == AI_ONLY
-    merged = _Gen(**{f.name: np.concatenate([getattr(g, f.name) for g in gens]) for f in fields(_Gen)})
-    calls = _callbacks(rng, pop, merged)
-    return _Gen(
-        **{f.name: np.concatenate([getattr(merged, f.name), getattr(calls, f.name)]) for f in fields(_Gen)}
-    )
+        after_agent = ~after_bot & ~gen.escalated[again]
+    merged = {f.name: np.concatenate([getattr(g, f.name) for g in gens]) for f in fields(_Gen)}
+    return _call_backs(rng, _Gen(**merged))
+
+
+def _call_backs(rng: np.random.Generator, gen: _Gen) -> _Gen:
+    """Turn some human-handled voice follow-ups into agents' outbound call-backs.
+
+    Drawn from a child generator: the parent stream, hence every other draw of the demo, is the
+    same as without call-backs, and so is the number of contacts.
+    """
+    child = rng.spawn(1)[0]
+    candidate = gen.after_agent & (gen.mode == HUMAN) & (gen.channel == VOICE)
+    outbound = candidate & (child.random(len(gen.days)) < P.CALLBACK_P)
+    return replace(gen, outbound=outbound)
 
 
 def draw_contacts(rng: np.random.Generator, pop: Population, staff: Staff) -> Contacts:

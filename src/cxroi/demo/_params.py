@@ -100,15 +100,13 @@ FOLLOWUP_P: Final[float] = 0.85
 FOLLOWUP_MIN_DAYS: Final[float] = 0.5
 FOLLOWUP_MAX_DAYS: Final[float] = 6.0
 MAX_GENERATIONS: Final[int] = 12
-# Expected contacts per primary contact once follow-ups (and agents' call-backs) are added; used
-# to hit the requested size.
-REPEAT_MULTIPLIER: Final[float] = 1.215 * 1.037
-# An agent calls back (an outbound contact, human_only voice, same intent) after this share of
-# hybrid/human inbound contacts, CALLBACK_MIN..MAX_DAYS later. Outbound contacts are never a
-# repeat (metrics.md): a direction-blind count would turn the inbound contact's FCR to 0.
-CALLBACK_P: Final[float] = 0.05
-CALLBACK_MIN_DAYS: Final[float] = 0.15
-CALLBACK_MAX_DAYS: Final[float] = 1.5
+# Expected contacts per primary contact once follow-ups are added; used to hit the requested size.
+REPEAT_MULTIPLIER: Final[float] = 1.215
+# Share of human_only voice follow-ups of an agent-handled contact (human_only, or hybrid without a
+# bot escalation) that are the agent calling back (direction outbound) rather than the customer
+# calling again. Outbound contacts are never a repeat (metrics.md): a direction-blind count would
+# keep the earlier contact unresolved.
+CALLBACK_P: Final[float] = 0.5
 # Bots report a contact as resolved ("contained") even when it was not.
 BOT_REPORTS_UNRESOLVED_AS_RESOLVED_P: Final[float] = 0.90
 AGENT_REPORTS_UNRESOLVED_AS_RESOLVED_P: Final[float] = 0.15

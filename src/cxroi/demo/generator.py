@@ -50,8 +50,10 @@ Planted truths (keys of ``truths.json``)
 5. Exact counts: ``row_counts`` per table, ``contacts_by_mode``, ``escalated_contacts`` and
    ``containment_rate`` = ai_only / (ai_only + escalated) as metrics.md defines it, and
    ``containment_by_month``. ``contacts_by_direction`` counts the inbound contacts and the
-   agents' outbound call-backs (about 4% of contacts, all human_only, never escalated, so the
-   containment truths are the same whether or not they are counted).
+   agents' outbound call-backs: half of the human_only voice follow-ups of agent-handled contacts
+   are the agent calling back rather than the customer calling again (about 1-2% of contacts;
+   human_only, never escalated, so the containment truths are the same whether or not they are
+   counted; drawn from their own random stream, so nothing else in the demo changes).
 
 ``as_of`` (the latest ``started_at``) is the end of the data for every metric.
 """
