@@ -151,6 +151,11 @@ def test_difference_with_shared_customers_uses_their_correlation() -> None:
     e_a, e_b = x_a - ra * n_a, x_b - rb * n_b  # zero for a customer absent from a side
     rho = (e_a * e_b).sum() / math.sqrt((e_a**2).sum() * (e_b**2).sum())
     assert isinstance(got, ClusteredDifference) and got.correlation == pytest.approx(rho, rel=1e-9)
+    # its standard error: each customer's influence on the difference, summed over customers
+    present = on_a | on_b
+    u = e_a / n_a.sum() - e_b / n_b.sum()
+    k = int(present.sum())
+    assert got.se == pytest.approx(math.sqrt(k / (k - 1) * (u[present] ** 2).sum()), rel=1e-9)
     assert got.correlation is not None and got.correlation > 0.2
     assert got.customers == int((on_a | on_b).sum())
     independent = PairedRatioSums(pair.a, pair.b, pair.customers).share_difference("x")

@@ -249,12 +249,28 @@ class PairedRatioSums:
     ya_xb: Fraction = Fraction(0)
     ya_yb: Fraction = Fraction(0)
 
+    def residual_cross(self) -> Fraction:
+        """Σ_i e_a,i · e_b,i with e = x − r·y, exactly."""
+        ra, rb = self.a.ratio, self.b.ratio
+        return self.xa_xb - rb * self.xa_yb - ra * self.ya_xb + ra * rb * self.ya_yb
+
+    def difference_variance(self) -> float | None:
+        """Cluster-robust variance of ratio(a) − ratio(b), customers on both sides counted once."""
+        if self.customers < 2 or self.a.y == 0 or self.b.y == 0:
+            return None
+        ya, yb, g = self.a.y, self.b.y, self.customers
+        ss = (
+            self.a.residual_ss() / (ya * ya)
+            + self.b.residual_ss() / (yb * yb)
+            - 2 * self.residual_cross() / (ya * yb)
+        )
+        return float(Fraction(g, g - 1) * max(ss, Fraction(0)))
+
     def correlation(self) -> float | None:
         """Correlation of the two ratio estimates from the customers' residuals on both sides."""
         if self.a.y == 0 or self.b.y == 0:
             return None
-        ra, rb = self.a.ratio, self.b.ratio
-        cross = self.xa_xb - rb * self.xa_yb - ra * self.ya_xb + ra * rb * self.ya_yb
+        cross = self.residual_cross()
         ssa, ssb = self.a.residual_ss(), self.b.residual_ss()
         if ssa == 0 or ssb == 0:
             return None
@@ -277,11 +293,13 @@ class PairedRatioSums:
             r = rho or 0.0
             low = diff - _mover(pa - la, ub - pb, r)
             high = diff + _mover(ua - pa, pb - lb, r)
+        var = self.difference_variance()
         return ClusteredDifference(
             diff,
             low,
             high,
             method=DIFFERENCE_METHOD,
+            se=None if var is None else math.sqrt(var),
             n=int(self.a.y + self.b.y),
             n_a=int(self.a.y),
             n_b=int(self.b.y),
