@@ -143,6 +143,15 @@ def _resolution_rows(cells: ir.Table, windows: tuple[int, ...]) -> dict[str, dic
     overall = [*ratios, R.CONTAINMENT, R.FALSE_CONTAINMENT]
     everyone = clustered_sums(cells, [], variables, overall, counts=R.COUNTS).execute()
     rows[ALL] = everyone.to_dict("records")[0]
+    # outbound and proactive contacts: the same sums over their (few) cells only
+    apart = cells.filter(~cells.inbound | cells.proactive)
+    apart_mode = clustered_sums(
+        apart, ["ai_mode"], variables, R.APART_RATIOS, counts=R.APART_COUNTS
+    ).execute()
+    for r in apart_mode.to_dict("records"):
+        rows.setdefault(str(r["ai_mode"]), {}).update(r)
+    apart_all = clustered_sums(apart, [], variables, R.APART_RATIOS, counts=R.APART_COUNTS)
+    rows[ALL].update(apart_all.execute().to_dict("records")[0])
     return rows
 
 
