@@ -93,6 +93,7 @@ def pandas_metrics(dataset_dir: Path) -> dict[str, Any]:
             "intent",
             "handle_seconds",
             "cost",
+            "direction",
         ],
     )
     # Naive UTC datetimes: cheaper than tz-aware, and instants are all we compare.
@@ -100,9 +101,16 @@ def pandas_metrics(dataset_dir: Path) -> dict[str, Any]:
     c["cust"] = pd.factorize(c["customer_id"])[0]
     intent = c["intent"] if "intent" in c else pd.Series(None, index=c.index, dtype=object)
     c["intent_code"] = pd.factorize(intent)[0]  # -1 = missing intent
+    # Absent or empty direction = inbound; only inbound contacts repeat or are repeated.
+    direction = c["direction"] if "direction" in c else pd.Series(None, index=c.index, dtype=object)
+    c["inbound"] = direction.isna() | (direction == "") | (direction == "inbound")
     c = c.sort_values("t", kind="stable").reset_index(drop=True)
 
-    deadline = _repeat_deadline(c)
+    inbound = c["inbound"].to_numpy()
+    deadline = np.full(len(c), np.datetime64("NaT"), dtype="datetime64[ns]")
+    inbound_rows = c[inbound].reset_index(drop=True)
+    if len(inbound_rows):
+        deadline[inbound] = _repeat_deadline(inbound_rows)
     t = c["t"].to_numpy()
     as_of = c["t"].max()
     out: dict[str, Any] = {}
@@ -112,7 +120,7 @@ def pandas_metrics(dataset_dir: Path) -> dict[str, Any]:
         # NaT compares False, so "no later contact" is "no repeat".
         repeat = deadline <= t + span
         # as_of is NaT on an empty table: nothing is eligible.
-        eligible = (c["t"] <= as_of - pd.Timedelta(seconds=w * 86400)).to_numpy()
+        eligible = (c["t"] <= as_of - pd.Timedelta(seconds=w * 86400)).to_numpy() & inbound
         f[f"elig_{w}"] = eligible.astype(float)
         f[f"res_{w}"] = (eligible & ~repeat).astype(float)
         f[f"cost_elig_{w}"] = np.where(eligible, f["cost"], 0.0)
@@ -135,14 +143,41 @@ def pandas_metrics(dataset_dir: Path) -> dict[str, Any]:
         escalated = flag.where(flag.notna(), inferred).astype(bool)
     else:
         escalated = inferred
-    n_ai = int(ai_only.sum())
-    out["containment_rate"] = _div(n_ai, n_ai + int(escalated.sum()))
+    n_ai = int((ai_only & c["inbound"]).sum())
+    out["containment_rate"] = _div(n_ai, n_ai + int((escalated & c["inbound"]).sum()))
     elig7_ai = f["elig_7"].to_numpy().astype(bool) & ai_only.to_numpy()
     out["false_containment_7d"] = _div(f["rep_ai_7"].sum(), elig7_ai.sum())
     out["cost_per_contact"] = _per_mode(sums, "cost", "one")
     out["aht_seconds"] = _per_mode(sums, "handle", "one")
+    out.update(_apart(c))
     out.update(_survey_metrics(dataset_dir, c))
     return out
+
+
+def _apart(c: pd.DataFrame) -> dict[str, Any]:
+    """Counts by direction, outbound cost and handle time, proactive-touchpoint counts."""
+    outbound = ~c["inbound"]
+    proactive = c["touchpoint"] == "proactive" if "touchpoint" in c else False
+    f = pd.DataFrame(
+        {
+            "in": c["inbound"].astype(float),
+            "out": outbound.astype(float),
+            "out_cost": np.where(outbound, c["cost"].astype(float), 0.0),
+            "out_handle": np.where(outbound, c["handle_seconds"].astype(float), 0.0),
+            "proactive": np.asarray(proactive, dtype=float) * np.ones(len(c)),
+        }
+    )
+    sums = _group_sums(f, c["ai_mode"])
+
+    def counts(col: str) -> dict[str, int]:
+        return {g: int(sums.at[g, col]) if g in sums.index else 0 for g in GROUPS}
+
+    return {
+        "contacts_by_direction": {"inbound": counts("in"), "outbound": counts("out")},
+        "outbound_cost_per_contact": _per_mode(sums, "out_cost", "out"),
+        "outbound_aht_seconds": _per_mode(sums, "out_handle", "out"),
+        "proactive_contacts": counts("proactive"),
+    }
 
 
 def _survey_metrics(dataset_dir: Path, c: pd.DataFrame) -> dict[str, Any]:

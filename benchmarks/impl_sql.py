@@ -5,6 +5,8 @@ the next strictly later start in the partition: EXCLUDE GROUP drops the row's pe
 started_at are never repeats. A missing intent matches any intent, so a contact with an intent
 looks at the next same-intent contact and the next no-intent contact; one without looks at any.
 These next-start times do not depend on W, so one pass serves both windows.
+Only inbound contacts (direction absent, empty or 'inbound') repeat or are repeated: partitioning
+by the inbound flag keeps outbound contacts out of every inbound contact's "next" search.
 Timestamps are cast to microseconds: two starts less than 1 us apart would become a tie here.
 """
 
@@ -25,17 +27,20 @@ _NEXT = "RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING EXCLUDE GROUP"
 
 _CONTACTS_AGG_SQL = f"""
 WITH nx AS (
-    SELECT ai_mode, cost, handle_seconds, t, intent, escalated, touchpoint,
-        min(t) OVER (PARTITION BY customer_id ORDER BY t {_NEXT}) AS next_any,
-        min(t) OVER (PARTITION BY customer_id, intent ORDER BY t {_NEXT}) AS next_same,
+    -- Outbound contacts sit in their own partitions (inb = false): never a repeat of an inbound
+    -- contact, and their own "repeats" are discarded below.
+    SELECT ai_mode, cost, handle_seconds, t, intent, escalated, touchpoint, inb,
+        min(t) OVER (PARTITION BY customer_id, inb ORDER BY t {_NEXT}) AS next_any,
+        min(t) OVER (PARTITION BY customer_id, inb, intent ORDER BY t {_NEXT}) AS next_same,
         min(t) FILTER (WHERE intent IS NULL)
-            OVER (PARTITION BY customer_id ORDER BY t {_NEXT}) AS next_null
+            OVER (PARTITION BY customer_id, inb ORDER BY t {_NEXT}) AS next_null
     FROM c
 ),
 flags AS (
-    SELECT ai_mode, cost, handle_seconds, t,
+    SELECT ai_mode, cost, handle_seconds, t, inb, touchpoint,
         -- least() skips NULLs: either kind of compatible later contact will do.
-        CASE WHEN intent IS NULL THEN next_any ELSE least(next_same, next_null) END AS next_rep,
+        CASE WHEN NOT inb THEN NULL
+             WHEN intent IS NULL THEN next_any ELSE least(next_same, next_null) END AS next_rep,
         coalesce(escalated,
                  ai_mode = 'hybrid' AND coalesce(touchpoint IN ('chatbot', 'voicebot', 'ivr'), false)
         ) AS esc
@@ -44,8 +49,8 @@ flags AS (
 as_of AS (SELECT max(t) AS as_of FROM flags),
 f AS (
     SELECT flags.*,
-        t <= as_of - to_seconds(7 * 86400) AS e7,
-        t <= as_of - to_seconds(14 * 86400) AS e14,
+        inb AND t <= as_of - to_seconds(7 * 86400) AS e7,
+        inb AND t <= as_of - to_seconds(14 * 86400) AS e14,
         coalesce(next_rep <= t + to_seconds(7 * 86400), false) AS r7,
         coalesce(next_rep <= t + to_seconds(14 * 86400), false) AS r14
     FROM flags, as_of
@@ -61,8 +66,13 @@ SELECT
     count(*) FILTER (WHERE e14) AS e14,
     count(*) FILTER (WHERE e14 AND NOT r14) AS res14,
     sum(cost) FILTER (WHERE e14) AS cost14,
-    count(*) FILTER (WHERE ai_mode = 'ai_only') AS n_ai,
-    count(*) FILTER (WHERE esc) AS n_esc,
+    count(*) FILTER (WHERE ai_mode = 'ai_only' AND inb) AS n_ai,
+    count(*) FILTER (WHERE esc AND inb) AS n_esc,
+    count(*) FILTER (WHERE inb) AS n_in,
+    count(*) FILTER (WHERE NOT inb) AS n_out,
+    sum(cost) FILTER (WHERE NOT inb) AS cost_out,
+    sum(handle_seconds) FILTER (WHERE NOT inb) AS handle_out,
+    count(*) FILTER (WHERE touchpoint = 'proactive') AS n_proactive,
     count(*) FILTER (WHERE ai_mode = 'ai_only' AND e7) AS fc_elig,
     count(*) FILTER (WHERE ai_mode = 'ai_only' AND e7 AND r7) AS fc_rep
 FROM f
@@ -121,6 +131,10 @@ def _per_mode(rows: dict[str, dict[str, Any]], num: str, den: str) -> PerMode:
     return {g: (_div(rows[g][num], rows[g][den]) if g in rows else None) for g in GROUPS}
 
 
+def _counts(rows: dict[str, dict[str, Any]], col: str) -> dict[str, int]:
+    return {g: int(rows[g][col]) if g in rows else 0 for g in GROUPS}
+
+
 def sql_metrics(dataset_dir: Path) -> dict[str, Any]:
     dataset_dir = Path(dataset_dir)
     con = duckdb.connect()
@@ -138,6 +152,7 @@ def sql_metrics(dataset_dir: Path) -> dict[str, Any]:
                 {_opt(cols, "touchpoint", "VARCHAR")} AS touchpoint,
                 {_opt(cols, "escalated", "BOOLEAN")} AS escalated,
                 {_opt(cols, "intent", "VARCHAR")} AS intent,
+                coalesce({_opt(cols, "direction", "VARCHAR")}, '') IN ('', 'inbound') AS inb,
                 handle_seconds::DOUBLE AS handle_seconds, cost::DOUBLE AS cost
             FROM read_parquet({_lit(cpath)})"""
         )
@@ -151,6 +166,13 @@ def sql_metrics(dataset_dir: Path) -> dict[str, Any]:
         out["false_containment_7d"] = _div(total["fc_rep"], total["fc_elig"])
         out["cost_per_contact"] = _per_mode(r, "cost_sum", "n")
         out["aht_seconds"] = _per_mode(r, "handle_sum", "n")
+        out["contacts_by_direction"] = {
+            "inbound": _counts(r, "n_in"),
+            "outbound": _counts(r, "n_out"),
+        }
+        out["outbound_cost_per_contact"] = _per_mode(r, "cost_out", "n_out")
+        out["outbound_aht_seconds"] = _per_mode(r, "handle_out", "n_out")
+        out["proactive_contacts"] = _counts(r, "n_proactive")
         out.update(_survey_metrics(con, dataset_dir / "surveys.parquet"))
         return out
     finally:

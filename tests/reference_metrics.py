@@ -33,13 +33,21 @@ def _intents_match(a: str | None, b: str | None) -> bool:
     return a is None or b is None or a == b
 
 
+def is_inbound(c: dict[str, Any]) -> bool:
+    # The customer reached out: direction absent, empty or "inbound".
+    return c.get("direction") in (None, "", "inbound")
+
+
 def has_repeat(c: dict[str, Any], contacts: list[dict[str, Any]], days: int) -> bool:
     """True when the same customer comes back within `days` (exact elapsed time) on a
     compatible intent. Searched among all contacts, including those after the eligibility cut.
+    Only inbound contacts count, on either side: an outbound call-back is not a repeat.
     Expects UTC datetimes (see `reference_metrics`), so that adding days adds exact time."""
+    if not is_inbound(c):
+        return False
     limit = c["started_at"] + timedelta(days=days)
     for other in contacts:
-        if other["customer_id"] != c["customer_id"]:
+        if other["customer_id"] != c["customer_id"] or not is_inbound(other):
             continue
         # Strictly later: a tie on started_at is not a repeat (and excludes c itself).
         if not (c["started_at"] < other["started_at"] <= limit):
@@ -82,7 +90,7 @@ def reference_metrics(contacts: list[dict[str, Any]], surveys: list[dict[str, An
             eligible[w] = []
         else:
             cut = as_of - timedelta(days=w)
-            eligible[w] = [c["started_at"] <= cut for c in contacts]
+            eligible[w] = [c["started_at"] <= cut and is_inbound(c) for c in contacts]
 
     for w in WINDOWS:
         fcr: PerMode = {}
@@ -103,10 +111,10 @@ def reference_metrics(contacts: list[dict[str, Any]], surveys: list[dict[str, An
         out[f"fcr_{w}d"] = fcr
         out[f"cost_per_resolution_{w}d"] = cpr
 
-    # Containment counts every contact: no eligibility cut. An escalated contact counts in the
-    # denominator whatever its mode (the definition adds the two counts as written).
-    n_ai_only = sum(1 for c in contacts if c["ai_mode"] == "ai_only")
-    n_escalated = sum(1 for c in contacts if is_escalated(c))
+    # Containment counts every inbound contact: no eligibility cut. An escalated contact counts
+    # in the denominator whatever its mode (the definition adds the two counts as written).
+    n_ai_only = sum(1 for c in contacts if c["ai_mode"] == "ai_only" and is_inbound(c))
+    n_escalated = sum(1 for c in contacts if is_escalated(c) and is_inbound(c))
     out["containment_rate"] = _ratio(n_ai_only, n_ai_only + n_escalated)
 
     n_fc_eligible = 0
@@ -123,6 +131,24 @@ def reference_metrics(contacts: list[dict[str, Any]], surveys: list[dict[str, An
     }
     out["aht_seconds"] = {
         g: _mean([float(c["handle_seconds"]) for c in contacts if _in_group(c, g)]) for g in GROUPS
+    }
+    out["contacts_by_direction"] = {
+        direction: {
+            g: sum(1 for c in contacts if _in_group(c, g) and is_inbound(c) == (direction == "inbound"))
+            for g in GROUPS
+        }
+        for direction in ("inbound", "outbound")
+    }
+    outbound = [c for c in contacts if not is_inbound(c)]
+    out["outbound_cost_per_contact"] = {
+        g: _mean([float(c["cost"]) for c in outbound if _in_group(c, g)]) for g in GROUPS
+    }
+    out["outbound_aht_seconds"] = {
+        g: _mean([float(c["handle_seconds"]) for c in outbound if _in_group(c, g)]) for g in GROUPS
+    }
+    out["proactive_contacts"] = {
+        g: sum(1 for c in contacts if _in_group(c, g) and c.get("touchpoint") == "proactive")
+        for g in GROUPS
     }
 
     # Transactional surveys only: relationship surveys (no contact) and surveys whose contact
@@ -158,6 +184,99 @@ def reference_metrics(contacts: list[dict[str, Any]], surveys: list[dict[str, An
         if s["kind"] == "ces":
             by_channel.setdefault(c["channel"], []).append(float(s["score"]))
     out["ces_by_channel"] = {ch: sum(v) / len(v) for ch, v in sorted(by_channel.items())}
+    return out
+
+
+def _clustered_se(totals: dict[str, list[float]], scale: float = 1.0) -> float | None:
+    """Cluster-robust standard error of sum(x)/sum(y), looping over customers.
+
+    `totals` maps each customer in the metric's population to its [x_i, y_i]. The variance is
+    G/(G-1) * sum_i (x_i - r*y_i)^2 / (sum_i y_i)^2 with r the ratio: the textbook ratio
+    (linearisation) estimator, written out literally.
+    """
+    g = len(totals)
+    big_x = sum(x for x, _ in totals.values())
+    big_y = sum(y for _, y in totals.values())
+    if big_y == 0 or g < 2:
+        return None
+    r = big_x / big_y
+    ss = sum((x - r * y) ** 2 for x, y in totals.values())
+    return scale * math.sqrt(g / (g - 1) * ss) / big_y
+
+
+def _add(totals: dict[str, list[float]], customer: str, x: float, y: float) -> None:
+    pair = totals.setdefault(customer, [0.0, 0.0])
+    pair[0] += x
+    pair[1] += y
+
+
+def reference_standard_errors(
+    contacts: list[dict[str, Any]], surveys: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Customer-clustered standard errors of the exact metrics, by brute force.
+
+    Same populations as `reference_metrics`; each customer's totals are accumulated by looping
+    over its contacts (or answers), then `_clustered_se` is applied per metric and group.
+    """
+    contacts = [{**c, "started_at": c["started_at"].astimezone(UTC)} for c in contacts]
+    as_of = max((c["started_at"] for c in contacts), default=None)
+    out: dict[str, Any] = {}
+    for w in WINDOWS:
+        fcr: dict[str, float | None] = {}
+        cpr: dict[str, float | None] = {}
+        for g in GROUPS:
+            resolved: dict[str, list[float]] = {}
+            cost: dict[str, list[float]] = {}
+            for c in contacts:
+                assert as_of is not None
+                if not (_in_group(c, g) and is_inbound(c)):
+                    continue
+                if c["started_at"] > as_of - timedelta(days=w):
+                    continue
+                ok = 0.0 if has_repeat(c, contacts, w) else 1.0
+                _add(resolved, c["customer_id"], ok, 1.0)
+                _add(cost, c["customer_id"], float(c["cost"]), ok)
+            fcr[g] = _clustered_se(resolved)
+            cpr[g] = _clustered_se(cost)
+        out[f"fcr_{w}d"] = fcr
+        out[f"cost_per_resolution_{w}d"] = cpr
+    for name, column in (("cost_per_contact", "cost"), ("aht_seconds", "handle_seconds")):
+        per: dict[str, float | None] = {}
+        for g in GROUPS:
+            totals: dict[str, list[float]] = {}
+            for c in contacts:
+                if _in_group(c, g):
+                    _add(totals, c["customer_id"], float(c[column]), 1.0)
+            per[g] = _clustered_se(totals)
+        out[name] = per
+    containment: dict[str, list[float]] = {}
+    false_containment: dict[str, list[float]] = {}
+    for c in contacts:
+        if not is_inbound(c):
+            continue
+        ai_only = c["ai_mode"] == "ai_only"
+        if ai_only or is_escalated(c):
+            _add(containment, c["customer_id"], float(ai_only), float(ai_only) + float(is_escalated(c)))
+        assert as_of is not None
+        if ai_only and c["started_at"] <= as_of - timedelta(days=7):
+            _add(false_containment, c["customer_id"], float(has_repeat(c, contacts, 7)), 1.0)
+    out["containment_rate"] = _clustered_se(containment)
+    out["false_containment_7d"] = _clustered_se(false_containment)
+    by_id = {c["contact_id"]: c for c in contacts}
+    for kind, value, scale in (
+        ("csat", lambda x: float(x >= 4), 1.0),
+        ("nps", lambda x: 1.0 if x >= 9 else (-1.0 if x <= 6 else 0.0), 100.0),
+        ("ces", lambda x: x, 1.0),
+    ):
+        per = {}
+        for g in GROUPS:
+            totals = {}
+            for s in surveys:
+                c = by_id.get(s.get("contact_id"))  # type: ignore[arg-type]
+                if s["kind"] == kind and c is not None and _in_group(c, g):
+                    _add(totals, c["customer_id"], value(float(s["score"])), 1.0)
+            per[g] = _clustered_se(totals, scale)
+        out[kind] = per
     return out
 
 

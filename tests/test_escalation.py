@@ -36,10 +36,14 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _repeats(contacts: pd.DataFrame, days: int) -> pd.Series:
-    """Naive: for each contact, look at the same customer's other contacts one by one."""
+    """Naive: for each contact, look at the same customer's other contacts one by one.
+
+    Only inbound contacts repeat or are repeated (metrics.md): the demo's call-backs are outbound.
+    """
     out = pd.Series(False, index=contacts.index)
     limit = pd.Timedelta(days=days)
-    for _, rows in contacts.groupby("customer_id"):
+    inbound = contacts[contacts["direction"].fillna("inbound") == "inbound"]
+    for _, rows in inbound.groupby("customer_id"):
         recs = list(rows[["started_at", "intent"]].itertuples())
         for c in recs:
             for o in recs:

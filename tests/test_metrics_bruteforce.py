@@ -1,5 +1,8 @@
 """cxroi's Ibis metrics against the brute-force O(n²) oracle on random small datasets.
 
+Point estimates and the customer-clustered standard errors are both checked; rows may be
+outbound (call-backs, campaigns) or on the proactive touchpoint.
+
 Timestamps sit on a 12-hour grid so ties and exact 7/14-day boundaries happen often; each row is
 written with its own zone notation (Z, offsets, or naive local time read in the configured zone)
 so loading and time-zone handling are exercised by the same property.
@@ -10,6 +13,7 @@ from __future__ import annotations
 import tempfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,7 +22,9 @@ from hypothesis import strategies as st
 
 import cxroi
 from helpers import customers_for, write_csv, write_parquet
-from reference_metrics import diff_metrics, reference_metrics
+from cxroi.metrics.exact import ExactMetrics
+from cxroi.stats.result import Estimate, Result
+from reference_metrics import diff_metrics, reference_metrics, reference_standard_errors
 
 BASE = datetime(2025, 3, 1, tzinfo=timezone.utc)
 ZONE = "America/New_York"
@@ -31,8 +37,10 @@ contact_rows = st.lists(
             "step": st.integers(0, 40),
             "intent": st.sampled_from([None, "billing", "tech"]),
             "ai_mode": st.sampled_from(["ai_only", "hybrid", "human_only"]),
-            "touchpoint": st.sampled_from([None, "chatbot", "ivr", "agent_assist", "none"]),
+            "touchpoint": st.sampled_from([None, "chatbot", "ivr", "agent_assist", "proactive", "none"]),
             "escalated": st.sampled_from([None, True, False]),
+            # outbound call-backs and campaigns: never repeats, never in resolution denominators
+            "direction": st.sampled_from([None, None, "inbound", "outbound"]),
             "channel": st.sampled_from(["voice", "chat", "email"]),
             "handle_seconds": st.integers(0, 900),
             "cost": st.integers(0, 800).map(lambda c: c / 100),
@@ -95,7 +103,7 @@ def test_exact_metrics_match_bruteforce(rows: list[dict[str, Any]], surveys: lis
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         cols = ["contact_id", "customer_id", "started_at", "channel", "ai_mode", "touchpoint",
-                "escalated", "intent", "handle_seconds", "cost"]
+                "escalated", "intent", "handle_seconds", "cost", "direction"]
         if parquet:
             write_parquet(folder / "contacts.parquet", [{k: c[k] for k in cols} for c in contacts])
             if answers:  # surveys are optional: with none, survey metrics are null either way
@@ -111,5 +119,29 @@ def test_exact_metrics_match_bruteforce(rows: list[dict[str, Any]], surveys: lis
         write_csv(folder / "customers.csv", customers_for(contacts))
         ds = cxroi.load_dataset(folder, cxroi.Config(timezone=ZONE))
         assert ds.report.quarantined.get("contacts", 0) == 0
-        got = cxroi.compute_exact_metrics(ds).to_dict()
-    assert diff_metrics(got, expected) == []
+        metrics = cxroi.compute_exact_metrics(ds)
+    assert diff_metrics(metrics.to_dict(), expected) == []
+    # the clustered standard errors: exact sums in the engine vs a loop over customers
+    assert diff_metrics(standard_errors(metrics), reference_standard_errors(contacts, answers), 1e-7) == []
+
+
+def standard_errors(m: ExactMetrics) -> dict[str, Any]:
+    """The standard error of every clustered estimate, in reference_standard_errors' shape."""
+
+    def se(r: Result) -> float | None:
+        return r.se if isinstance(r, Estimate) else None
+
+    def per(values: Mapping[str, Result]) -> dict[str, float | None]:
+        return {g: se(v) for g, v in values.items()}
+
+    out: dict[str, Any] = {
+        "cost_per_contact": per(m.cost_per_contact),
+        "aht_seconds": per(m.aht_seconds),
+        "containment_rate": se(m.containment_rate),
+        "false_containment_7d": se(m.false_containment_7d),
+        **{kind: per(m.surveys[kind]) for kind in ("csat", "nps", "ces")},
+    }
+    for w in m.windows:
+        out[f"fcr_{w}d"] = per(m.fcr[w])
+        out[f"cost_per_resolution_{w}d"] = per(m.cost_per_resolution[w])
+    return out

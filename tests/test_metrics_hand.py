@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ from statsmodels.stats.proportion import confint_proportions_2indep
 
 import cxroi
 from cxroi.metrics.cost_model import CostModel, ModeCost
+from cxroi.stats.clustered import ClusteredDifference, PairedRatioSums, RatioSums
 from cxroi.stats.result import CannotCompute, Estimate
 from helpers import contact, customers_for, write_csv
 
@@ -97,13 +99,17 @@ def test_full_results_views(tmp_path: Path) -> None:
     assert isinstance(m.post_ai_nps, Estimate) and m.post_ai_nps.estimate == pytest.approx(0.0)
     assert isinstance(m.by_touchpoint["chatbot"]["csat"], Estimate)  # a1 (5) and a2 (2)
     assert m.by_touchpoint["chatbot"]["csat"].estimate == pytest.approx(0.5)
-    # January: hybrid csat 0/1 vs human_only 1/1; the interval is Newcombe's, as in statsmodels
+    # January: hybrid csat 0/1 (a2) vs human_only 1/1 (a3), both answered by customer A. One
+    # customer on each side is one effective answer each (normal quantile), and with no
+    # residual there is no correlation: Newcombe's interval for 0/1 vs 1/1, as in statsmodels
     [(month, delta)] = m.csat_delta_monthly
-    assert month == "2025-01" and isinstance(delta, Estimate)
+    assert month == "2025-01" and isinstance(delta, ClusteredDifference)
     low, high = confint_proportions_2indep(0, 1, 1, 1, method="newcomb", compare="diff")
     assert (delta.estimate, delta.ci_low, delta.ci_high) == pytest.approx((-1.0, low, high))
+    assert (delta.n_a, delta.n_b, delta.customers, delta.correlation) == (1, 1, 1, None)
     fcr = analysis.results["metrics"]["intervals"]["fcr_7d"]["all"]
-    assert fcr["n"] == 6 and fcr["method"] == "wilson" and fcr["ci_low"] < 5 / 6 < fcr["ci_high"]
+    assert fcr["n"] == 6 and fcr["customers"] == 2 and "clustered by customer" in fcr["method"]
+    assert fcr["ci_low"] < 5 / 6 < fcr["ci_high"]
 
 
 def test_escalated_column_wins_over_the_derived_rule(tmp_path: Path) -> None:
@@ -165,3 +171,97 @@ def test_no_surveys_gives_null_with_reason(tmp_path: Path) -> None:
     metrics = analysis.results["metrics"]
     assert metrics["csat"]["all"] is None and "no surveys" in metrics["csat"]["all_note"]
     assert isinstance(analysis.metrics.post_ai_nps, CannotCompute)
+
+
+def test_outbound_call_backs_are_kept_apart(tmp_path: Path) -> None:
+    # The hand dataset plus two outbound contacts of customer A. o1, an agent's call-back one day
+    # after a1, would otherwise be a1's repeat (same customer, no intent) and o2, a proactive
+    # message, would count as contained. Neither may change FCR, containment or false
+    # containment; cost per contact and AHT cover every contact; the two are reported apart.
+    rows = [dict(c, direction=None) for c in CONTACTS] + [
+        dict(contact("o1", "A", "2025-01-02T00:00:00Z", "human_only", handle=120, cost=2), direction="outbound"),
+        dict(
+            contact("o2", "A", "2025-01-03T00:00:00Z", "ai_only", touchpoint="proactive", handle=0, cost=0.1),
+            direction="Outbound",  # case is ignored, as for every enum
+        ),
+    ]
+    folder = _write(tmp_path / "d", rows, CONTACT_COLS + ["direction"])
+    m = cxroi.compute_exact_metrics(cxroi.load_dataset(folder))
+    got = m.to_dict()
+    assert got["fcr_7d"] == pytest.approx({"ai_only": 2 / 3, "hybrid": 1.0, "human_only": 1.0, "all": 5 / 6})
+    assert got["containment_rate"] == pytest.approx(3 / 4)
+    assert got["false_containment_7d"] == pytest.approx(1 / 3)
+    assert got["cost_per_resolution_7d"]["all"] == pytest.approx(3.6)
+    assert got["cost_per_contact"]["all"] == pytest.approx((25 + 2 + 0.1) / 9)
+    assert m.contacts_by_direction["outbound"] == {"ai_only": 1, "hybrid": 0, "human_only": 1, "all": 2}
+    assert m.contacts_by_direction["inbound"]["all"] == 7
+    assert m.outbound is not None and m.proactive is not None
+    assert got["outbound_cost_per_contact"] == pytest.approx({"ai_only": 0.1, "human_only": 2.0, "all": 1.05, "hybrid": None})
+    assert got["outbound_aht_seconds"]["all"] == pytest.approx(60.0)
+    assert m.proactive.contacts == {"ai_only": 1, "hybrid": 0, "human_only": 0, "all": 1}
+
+
+def test_an_unknown_direction_is_a_row_fault(tmp_path: Path) -> None:
+    rows = [dict(c, direction="inbound") for c in CONTACTS]
+    rows[-1]["direction"] = "sideways"  # b3
+    folder = _write(tmp_path / "d", rows, CONTACT_COLS + ["direction"])
+    ds = cxroi.load_dataset(folder)
+    assert ds.report.quarantined.get("contacts") == 1
+    [rule] = [r for r in ds.report.counts if r.column == "direction"]
+    assert rule.rule == "not_allowed" and rule.count == 1
+
+
+def test_modelled_costs_are_summed_without_rounding(tmp_path: Path) -> None:
+    # 0.85 per minute: 0.85 × 397 / 60 = 5.624166..., which a 6-decimal cost would round. The
+    # engine sums 60 × cost exactly and divides once; the exact value comes from fractions.
+    handles = [397, 401, 403, 409, 419, 421, 431]
+    rows = [dict(c, cost=None, handle_seconds=h) for c, h in zip(CONTACTS, handles)]
+    model = CostModel({m: ModeCost(0.2, 0.85) for m in ("ai_only", "hybrid", "human_only")})
+    ds = cxroi.load_dataset(_write(tmp_path / "d", rows), cxroi.Config(cost_model=model))
+    m = cxroi.compute_exact_metrics(ds)
+    cost = {c["contact_id"]: Fraction("0.2") + Fraction("0.85") * h / 60 for c, h in zip(CONTACTS, handles)}
+    per_contact = sum(cost.values()) / len(cost)
+    eligible = ["a1", "a2", "a3", "a4", "b1", "b2"]  # 7d, of which a1 repeats: 5 resolved
+    per_resolution = sum(cost[c] for c in eligible) / 5
+    got = m.to_dict()
+    assert got["cost_per_contact"]["all"] == float(per_contact)
+    assert got["cost_per_resolution_7d"]["all"] == float(per_resolution)
+
+
+def test_monthly_csat_gap_with_customers_on_both_sides(tmp_path: Path) -> None:
+    # March: customers P, Q, R answer CSAT on hybrid (h) and human_only (u) contacts.
+    # hybrid: P 5, 4 | Q 2 | R 5   -> 3/4 top box;  human_only: P 4 | Q 1, 2 | S 5 -> 2/4.
+    # The engine's sums over customers must equal these per-customer totals, so its interval is
+    # the one PairedRatioSums gives for them (the statistics are checked in test_metrics_clustered).
+    plan = [("P", "hybrid", 5), ("P", "hybrid", 4), ("Q", "hybrid", 2), ("R", "hybrid", 5),
+            ("P", "human_only", 4), ("Q", "human_only", 1), ("Q", "human_only", 2), ("S", "human_only", 5)]
+    rows, answers = [], []
+    for i, (who, mode, score) in enumerate(plan):
+        rows.append(contact(f"m{i}", who, f"2025-03-{i + 1:02d}T10:00:00Z", mode, touchpoint="agent_assist"))
+        answers.append({"customer_id": who, "contact_id": f"m{i}", "answered_at": f"2025-03-{i + 1:02d}T11:00:00Z",
+                        "kind": "csat", "score": score})
+    folder = tmp_path / "d"
+    folder.mkdir()
+    write_csv(folder / "contacts.csv", rows, CONTACT_COLS)
+    write_csv(folder / "customers.csv", customers_for(rows))
+    write_csv(folder / "surveys.csv", answers)
+    [(month, got)] = cxroi.compute_exact_metrics(cxroi.load_dataset(folder)).csat_delta_monthly
+    # per customer (top, answers): hybrid P (2, 2), Q (0, 1), R (1, 1); human P (1, 1), Q (0, 2), S (1, 1)
+    a = {"P": (2, 2), "Q": (0, 1), "R": (1, 1)}
+    b = {"P": (1, 1), "Q": (0, 2), "S": (1, 1)}
+
+    def side(t: dict[str, tuple[int, int]]) -> RatioSums:
+        xs, ys = [v[0] for v in t.values()], [v[1] for v in t.values()]
+        return RatioSums(len(t), *(Fraction(v) for v in (sum(xs), sum(ys), sum(x * x for x in xs),
+                                                          sum(y * y for y in ys), sum(x * y for x, y in zip(xs, ys)))))
+
+    def cross(i: int, j: int) -> Fraction:
+        return Fraction(sum(a[c][i] * b[c][j] for c in a.keys() & b.keys()))
+
+    expected = PairedRatioSums(side(a), side(b), 4, cross(0, 0), cross(0, 1), cross(1, 0), cross(1, 1))
+    want = expected.share_difference("x")
+    assert month == "2025-03" and isinstance(got, ClusteredDifference) and isinstance(want, ClusteredDifference)
+    assert got.estimate == pytest.approx(0.25)
+    assert got.ci_low is not None and want.ci_low is not None
+    assert (got.ci_low, got.ci_high, got.correlation) == pytest.approx((want.ci_low, want.ci_high, want.correlation))
+    assert (got.customers, got.customers_a, got.customers_b, got.n_a, got.n_b) == (4, 3, 3, 4, 4)

@@ -43,6 +43,7 @@ CONTACT_TYPES: dict[str, pa.DataType] = {
     "intent": pa.string(),
     "handle_seconds": pa.float64(),
     "cost": pa.float64(),
+    "direction": pa.string(),
 }
 SURVEY_TYPES: dict[str, pa.DataType] = {
     "survey_id": pa.string(),
@@ -93,6 +94,7 @@ def contact(cid: str, cust: str, at: datetime, mode: str, **extra: Any) -> dict[
         "intent": "billing",
         "handle_seconds": 0.0,
         "cost": 0.0,
+        "direction": None,
     }
     row.update(extra)
     return row
@@ -115,13 +117,14 @@ def datasets(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[dict[str, Any]
                 channel=draw(st.sampled_from(["voice", "chat", "email"])),
                 touchpoint=draw(
                     st.sampled_from(
-                        ["chatbot", "voicebot", "ivr", "routing", "agent_assist", "none", None]
+                        ["chatbot", "voicebot", "ivr", "routing", "agent_assist", "proactive", "none", None]
                     )
                 ),
                 escalated=draw(st.sampled_from([True, False, None])),
                 intent=draw(st.sampled_from(["billing", "password", "delivery", None])),
                 handle_seconds=float(draw(st.integers(0, 1800))),
                 cost=draw(st.floats(0, 50, allow_nan=False, allow_infinity=False)),
+                direction=draw(st.sampled_from([None, None, "inbound", "outbound"])),
             )
         )
     ids = [c["contact_id"] for c in contacts] + [None, "", "no-such-contact"]
@@ -139,7 +142,11 @@ def datasets(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[dict[str, Any]
                 "score": draw(st.integers(lo, hi)),
             }
         )
-    drop = draw(st.sampled_from([(), (), ("escalated",), ("intent",), ("escalated", "touchpoint")]))
+    drop = draw(
+        st.sampled_from(
+            [(), (), ("escalated",), ("intent",), ("escalated", "touchpoint"), ("direction",)]
+        )
+    )
     return contacts, surveys, drop
 
 
@@ -250,6 +257,49 @@ def test_missing_intent_matches_any_and_escalated_column_absent() -> None:
             "fcr_14d": {"ai_only": 0.5, "hybrid": 0.5, "human_only": 0.0, "all": 0.4},
             "containment_rate": 2 / 3,
             "false_containment_7d": 0.0,
+        },
+    )
+
+
+def test_outbound_contacts_are_never_repeats_nor_in_resolution_denominators() -> None:
+    # One customer, all "billing". as_of = t0+30d; both windows' cuts are later than every
+    # contact but the last. i1 (human_only, inbound) at t0 gets an agent call-back o1
+    # (human_only, outbound) at t0+1d: o1 is no repeat of i1, and o1 itself is not eligible.
+    # i2 (ai_only, inbound) at t0+2d is i1's repeat (within 7d): i1 unresolved. o2 (ai_only,
+    # outbound, proactive) at t0+3d is no repeat of i2 and not in containment. i3 (human_only)
+    # at t0+30d = as_of, too recent. Eligible (7d and 14d): i1, i2. i1 repeated by i2; i2 has no
+    # inbound follow-up within 14d (i3 is 28d later) -> fcr all 1/2, ai_only 1, human 0.
+    # cost per resolution 7d all: (10 + 1) / 1 = 11; ai_only 1/1; human 10/0 -> None.
+    # Containment: inbound ai_only i2 only, no escalation -> 1/1. False containment: i2 -> 0.
+    # Cost per contact covers every contact: human (10 + 4 + 10)/3 = 8; outbound apart:
+    # human 4, ai_only 0.5, all 2.25; AHT outbound all (600 + 60)/2 = 330.
+    t0 = T0
+    contacts = [
+        contact("i1", "k1", t0, "human_only", cost=10.0, handle_seconds=300.0),
+        contact("o1", "k1", t0 + DAY, "human_only", cost=4.0, handle_seconds=600.0, direction="outbound"),
+        contact("i2", "k1", t0 + 2 * DAY, "ai_only", cost=1.0, handle_seconds=60.0, touchpoint="chatbot"),
+        contact(
+            "o2", "k1", t0 + 3 * DAY, "ai_only", cost=0.5, handle_seconds=60.0,
+            touchpoint="proactive", direction="outbound",
+        ),
+        contact("i3", "k1", t0 + 30 * DAY, "human_only", cost=10.0, handle_seconds=300.0, direction="inbound"),
+    ]
+    _check(
+        all_three(contacts, []),
+        {
+            "fcr_7d": {"ai_only": 1.0, "hybrid": None, "human_only": 0.0, "all": 0.5},
+            "fcr_14d": {"ai_only": 1.0, "hybrid": None, "human_only": 0.0, "all": 0.5},
+            "cost_per_resolution_7d": {"ai_only": 1.0, "hybrid": None, "human_only": None, "all": 11.0},
+            "containment_rate": 1.0,
+            "false_containment_7d": 0.0,
+            "cost_per_contact": {"ai_only": 0.75, "hybrid": None, "human_only": 8.0, "all": 25.5 / 5},
+            "contacts_by_direction": {
+                "inbound": {"ai_only": 1, "hybrid": 0, "human_only": 2, "all": 3},
+                "outbound": {"ai_only": 1, "hybrid": 0, "human_only": 1, "all": 2},
+            },
+            "outbound_cost_per_contact": {"ai_only": 0.5, "hybrid": None, "human_only": 4.0, "all": 2.25},
+            "outbound_aht_seconds": {"ai_only": 60.0, "hybrid": None, "human_only": 600.0, "all": 330.0},
+            "proactive_contacts": {"ai_only": 1, "hybrid": 0, "human_only": 0, "all": 1},
         },
     )
 

@@ -4,12 +4,15 @@ Primary contacts are a Poisson process per customer from the index contact until
 window end. Each contact is routed (mode, then channel, then touchpoint), truly resolved or not,
 and an unresolved one spawns a follow-up of the same intent 0.5-6 days later with high
 probability; follow-ups are routed again, so repeats chain. Each generation is one vectorised
-pass; there are a handful of generations, never a loop over rows.
+pass; there are a handful of generations, never a loop over rows. Finally some follow-ups of
+contacts an agent handled become the agent's call-back instead (``direction`` outbound; human_only
+voice follow-ups only): the customer did not come back, the centre reached out, so they must
+never count as a repeat.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -20,7 +23,7 @@ from cxroi.demo import _params as P
 from cxroi.demo._agents import Staff
 from cxroi.demo._arrow import BoolArray, FloatArray, IntArray
 from cxroi.demo._population import Population, ai_share
-from cxroi.io.contract import CHANNELS, MODES, TOUCHPOINTS
+from cxroi.io.contract import CHANNELS, DIRECTIONS, MODES, TOUCHPOINTS
 
 Int8Array = npt.NDArray[np.int8]
 
@@ -68,6 +71,7 @@ class Contacts:
     sentiment_end: FloatArray
     sales_transfer: BoolArray
     handoff: Int8Array  # -1 = not an escalation, else 0/1
+    outbound: BoolArray  # an agent's call-back: the centre reached out
 
     @property
     def n(self) -> int:
@@ -87,6 +91,8 @@ class _Gen:
     escalated: BoolArray
     masked: BoolArray
     true_resolved: BoolArray
+    after_agent: BoolArray  # a follow-up of a contact an agent handled without a bot escalation
+    outbound: BoolArray
 
 
 def _draw_intent(rng: np.random.Generator, n: int) -> Int8Array:
@@ -108,6 +114,7 @@ def _generation(
     intent: Int8Array,
     parent_channel: Int8Array,
     after_bot: BoolArray,
+    after_agent: BoolArray,
 ) -> _Gen:
     n = len(days)
     logit = (
@@ -167,6 +174,8 @@ def _generation(
         escalated=escalated,
         masked=masked,
         true_resolved=rng.random(n) < p_resolved,
+        after_agent=after_agent,
+        outbound=np.zeros(n, dtype=np.bool_),
     )
 
 
@@ -182,12 +191,15 @@ def _simulate(rng: np.random.Generator, pop: Population) -> _Gen:
     intent = _draw_intent(rng, len(cust))
     parent_channel = np.full(len(cust), -1, dtype=np.int8)
     after_bot = np.zeros(len(cust), dtype=np.bool_)
+    after_agent = np.zeros(len(cust), dtype=np.bool_)
 
     gens: list[_Gen] = []
     for _ in range(P.MAX_GENERATIONS):
         if len(cust) == 0:
             break
-        gen = _generation(rng, pop, cust, days, is_index, intent, parent_channel, after_bot)
+        gen = _generation(
+            rng, pop, cust, days, is_index, intent, parent_channel, after_bot, after_agent
+        )
         gens.append(gen)
         again = ~gen.true_resolved & (rng.random(len(cust)) < P.FOLLOWUP_P)
         gap = rng.uniform(P.FOLLOWUP_MIN_DAYS, P.FOLLOWUP_MAX_DAYS, size=len(cust))
@@ -199,8 +211,21 @@ def _simulate(rng: np.random.Generator, pop: Population) -> _Gen:
         intent = gen.intent[again]
         parent_channel = gen.channel[again]
         after_bot = gen.mode[again] == AI_ONLY
+        after_agent = ~after_bot & ~gen.escalated[again]
     merged = {f.name: np.concatenate([getattr(g, f.name) for g in gens]) for f in fields(_Gen)}
-    return _Gen(**merged)
+    return _call_backs(rng, _Gen(**merged))
+
+
+def _call_backs(rng: np.random.Generator, gen: _Gen) -> _Gen:
+    """Turn some human-handled voice follow-ups into agents' outbound call-backs.
+
+    Drawn from a child generator: the parent stream, hence every other draw of the demo, is the
+    same as without call-backs, and so is the number of contacts.
+    """
+    child = rng.spawn(1)[0]
+    candidate = gen.after_agent & (gen.mode == HUMAN) & (gen.channel == VOICE)
+    outbound = candidate & (child.random(len(gen.days)) < P.CALLBACK_P)
+    return replace(gen, outbound=outbound)
 
 
 def draw_contacts(rng: np.random.Generator, pop: Population, staff: Staff) -> Contacts:
@@ -223,6 +248,7 @@ def draw_contacts(rng: np.random.Generator, pop: Population, staff: Staff) -> Co
     mode, channel, intent = gen.mode[order], gen.channel[order], gen.intent[order]
     escalated, masked = gen.escalated[order], gen.masked[order]
     true_resolved, followup = gen.true_resolved[order], gen.followup[order]
+    outbound = gen.outbound[order]
     n = len(sec)
 
     human = mode != AI_ONLY
@@ -293,6 +319,7 @@ def draw_contacts(rng: np.random.Generator, pop: Population, staff: Staff) -> Co
         sentiment_end=s_end,
         sales_transfer=sales_transfer,
         handoff=handoff,
+        outbound=outbound,
     )
 
 
@@ -330,5 +357,6 @@ def contacts_table(
             "sentiment_end": A.numbers(c.sentiment_end[rows]),
             "sales_transfer": A.bools(c.sales_transfer[rows]),
             "handoff_context": A.bools(handoff == 1, handoff < 0),
+            "direction": A.labels(DIRECTIONS, c.outbound[rows].astype(np.int8)),
         },
     )

@@ -102,6 +102,11 @@ FOLLOWUP_MAX_DAYS: Final[float] = 6.0
 MAX_GENERATIONS: Final[int] = 12
 # Expected contacts per primary contact once follow-ups are added; used to hit the requested size.
 REPEAT_MULTIPLIER: Final[float] = 1.215
+# Share of human_only voice follow-ups of an agent-handled contact (human_only, or hybrid without a
+# bot escalation) that are the agent calling back (direction outbound) rather than the customer
+# calling again. Outbound contacts are never a repeat (metrics.md): a direction-blind count would
+# keep the earlier contact unresolved.
+CALLBACK_P: Final[float] = 0.5
 # Bots report a contact as resolved ("contained") even when it was not.
 BOT_REPORTS_UNRESOLVED_AS_RESOLVED_P: Final[float] = 0.90
 AGENT_REPORTS_UNRESOLVED_AS_RESOLVED_P: Final[float] = 0.15

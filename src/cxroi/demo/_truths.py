@@ -24,6 +24,8 @@ class DemoTruths:
     # 5. exact counts
     row_counts: dict[str, int]
     contacts_by_mode: dict[str, int]
+    # inbound / outbound (agents' call-backs; every outbound contact is human_only)
+    contacts_by_direction: dict[str, int]
     escalated_contacts: int
     containment_rate: float
     containment_by_month: dict[str, float]

@@ -49,7 +49,11 @@ Planted truths (keys of ``truths.json``)
    Realised counts are in ``opportunities_closed`` / ``opportunities_won``.
 5. Exact counts: ``row_counts`` per table, ``contacts_by_mode``, ``escalated_contacts`` and
    ``containment_rate`` = ai_only / (ai_only + escalated) as metrics.md defines it, and
-   ``containment_by_month``.
+   ``containment_by_month``. ``contacts_by_direction`` counts the inbound contacts and the
+   agents' outbound call-backs: half of the human_only voice follow-ups of agent-handled contacts
+   are the agent calling back rather than the customer calling again (about 1-2% of contacts;
+   human_only, never escalated, so the containment truths are the same whether or not they are
+   counted; drawn from their own random stream, so nothing else in the demo changes).
 
 ``as_of`` (the latest ``started_at``) is the end of the data for every metric.
 """
@@ -199,6 +203,7 @@ def generate_demo(out_dir: Path, contacts: int = 200_000, seed: int = 7) -> Demo
         as_of=_iso(int(c.sec.max())),
         row_counts=counts,
         contacts_by_mode={mode: int((c.mode == m).sum()) for m, mode in enumerate(MODES)},
+        contacts_by_direction={"inbound": int((~c.outbound).sum()), "outbound": int(c.outbound.sum())},
         escalated_contacts=n_esc,
         containment_rate=containment,
         containment_by_month=by_month,

@@ -41,6 +41,9 @@ AI_TOUCHPOINTS: tuple[str, ...] = TOUCHPOINTS[:-1]
 # Touchpoints where an AI talks to the customer first; a hybrid contact through one of them is an
 # escalation when the source does not record ``escalated`` explicitly (metrics.md, containment).
 SELF_SERVICE_TOUCHPOINTS: tuple[str, ...] = ("chatbot", "voicebot", "ivr")
+# Who reached out first: the customer (``inbound``, also when the column is absent or empty) or
+# the centre (``outbound``: call-backs, campaigns, proactive messages; metrics.md).
+DIRECTIONS: tuple[str, ...] = ("inbound", "outbound")
 SURVEY_KINDS: tuple[str, ...] = ("csat", "nps", "ces")
 SURVEY_RANGES: dict[str, tuple[float, float]] = {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7)}
 REVENUE_KINDS: tuple[str, ...] = ("recurring", "upsell", "cross_sell", "one_time", "refund")
@@ -126,6 +129,12 @@ CONTACTS = TableSpec(
         ColumnSpec("sentiment_end", N, minimum=-1, maximum=1),
         ColumnSpec("sales_transfer", B),
         ColumnSpec("handoff_context", B),
+        ColumnSpec(
+            "direction",
+            S,
+            allowed=DIRECTIONS,
+            meaning="inbound (default when absent) or outbound; outbound is never a repeat",
+        ),
     ),
     references=(Reference("customer_id", "customers", "customer_id"),),
 )

@@ -1,12 +1,15 @@
-"""The exact resolution and survey metrics as Ibis expressions (written once, any backend).
+"""Contacts enriched with what every resolution metric needs, as Ibis expressions (any backend).
 
-Queries return per-group sufficient statistics only; turning them into rates and intervals is
-``cxroi.metrics.exact``'s job, so engines never compute a ratio or an interval.
+Repeat detection (inbound contacts only), eligibility per window, the effective cost (observed or
+modelled) and escalation. Sums over these columns are ``cxroi.metrics.customer_sums``'s job;
+turning them into rates and intervals is ``cxroi.metrics.exact``'s, so engines never compute a
+ratio or an interval.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import ibis
 import ibis.expr.datatypes as dt
@@ -19,19 +22,29 @@ from cxroi.io.contract import MODES, SELF_SERVICE_TOUCHPOINTS
 # threads add them in, which keeps results.json byte-identical across runs.
 # 38 digits before squaring: a DECIMAL(18) product overflows at ~1e9 scaled units.
 _MONEY = dt.Decimal(38, 6)
-_SUM = dt.Decimal(38, 6)
-_SUM_SQ = dt.Decimal(38, 12)
+_EXACT = dt.Decimal(38, 12)
+
+
+def is_inbound(contacts: ir.Table) -> ir.BooleanValue:
+    """The customer reached out: ``direction`` absent, empty or ``inbound`` (data-contract.md)."""
+    if "direction" not in contacts.columns:
+        return ibis.literal(True)
+    direction = contacts.direction.cast("string")  # an all-empty extra column has no type
+    return direction.isnull() | (direction == "inbound")
 
 
 def next_compatible_contact(contacts: ir.Table) -> ir.Table:
     """Each contact with ``next_compatible_at``: the first later contact that would repeat it.
 
     A later contact c' repeats c when it is the same customer, strictly later, and the intents
-    match (a missing intent on either side matches any). Computed with windows over distinct
-    instants (so every window has a full ordering and ties are never "later"), not a self-join:
-    a customer with thousands of contacts costs O(n log n), not O(n²).
+    match (a missing intent on either side matches any). Only inbound contacts take part, as c
+    and as c': a call-back or campaign is not the customer coming back (metrics.md), so an
+    outbound contact has no ``next_compatible_at`` and is never anyone's. Computed with windows
+    over distinct instants (so every window has a full ordering and ties are never "later"),
+    not a self-join: a customer with thousands of contacts costs O(n log n), not O(n²).
     """
-    c = contacts.select("contact_id", "customer_id", "started_at", "intent")
+    inbound = is_inbound(contacts)
+    c = contacts.filter(inbound).select("customer_id", "started_at", "intent")
     instants = c.group_by(["customer_id", "started_at"]).aggregate(
         any_missing_intent=c.intent.isnull().any()
     )
@@ -64,8 +77,10 @@ def next_compatible_contact(contacts: ir.Table) -> ir.Table:
         (n_missing.isnull(), n_same),
         else_=ibis.least(n_same, n_missing),
     )
+    # An outbound contact at the same instant as an inbound one found that instant's row above.
+    following = ibis.ifelse(joined.intent.isnull(), joined.next_any, earliest)
     return joined.mutate(
-        next_compatible_at=ibis.ifelse(joined.intent.isnull(), joined.next_any, earliest)
+        next_compatible_at=ibis.ifelse(is_inbound(joined), following, None)
     ).drop("next_any", "next_missing", "next_same")
 
 
@@ -81,6 +96,34 @@ def effective_cost(t: ir.Table, model: CostModel) -> ir.FloatingValue:
     return t.cost.fill_null(modelled)
 
 
+def cost_times_60(t: ir.Table, model: CostModel) -> ir.NumericValue:
+    """60 × the contact's cost as an exact decimal, observed or modelled.
+
+    The cost model is ``per_contact + per_minute × handle_seconds / 60``; times 60 it is
+    ``60·per_contact + per_minute·handle_seconds``, a product of two 6-decimal numbers that a
+    DECIMAL(38, 12) holds exactly, where the cost itself (a division by 60) would have to be
+    rounded. Sums of it are exact, hence identical in whatever order parallel threads add them;
+    dividing the sum by 60 happens once, in Python, with exact fractions (docs/methods.md).
+    """
+    observed = _dec(t.cost) * ibis.literal(60).cast(_MONEY)
+    modelled = ibis.cases(
+        *[
+            (
+                t.ai_mode == mode,
+                _money_literal(model.by_mode[mode].per_contact, times=60)
+                + _money_literal(model.by_mode[mode].per_minute) * _dec(t.handle_seconds),
+            )
+            for mode in MODES
+        ]
+    )
+    return observed.fill_null(modelled).cast(_EXACT)
+
+
+def _money_literal(value: float, times: int = 1) -> ir.NumericValue:
+    # A configured rate such as 0.85 is meant as the decimal 0.85, not the nearest binary double.
+    return ibis.literal(Decimal(repr(float(value))) * times, type=_MONEY)
+
+
 def effective_escalated(t: ir.Table) -> ir.BooleanValue:
     """The ``escalated`` flag, else (absent) a hybrid contact that began with a self-service bot."""
     derived = (t.ai_mode == "hybrid") & t.touchpoint.isin(list(SELF_SERVICE_TOUCHPOINTS))
@@ -88,10 +131,19 @@ def effective_escalated(t: ir.Table) -> ir.BooleanValue:
 
 
 def enrich(contacts: ir.Table, model: CostModel, as_of: datetime, windows: tuple[int, ...]) -> ir.Table:
-    """Contacts with the columns every resolution metric needs."""
+    """Contacts with the columns every resolution metric needs.
+
+    ``inbound`` marks the contacts the resolution metrics are about; an outbound contact is
+    never eligible (``eligible_<W>`` false) and never a repeat. ``proactive`` marks the
+    ``proactive`` AI touchpoint, reported apart from the service metrics.
+    """
     t = next_compatible_contact(contacts)
+    inbound = is_inbound(t)
     cols: dict[str, ir.Value] = {
+        "inbound": inbound,
+        "proactive": (t.touchpoint == "proactive").fill_null(False),
         "cost_value": effective_cost(t, model),
+        "cost_x60": cost_times_60(t, model),
         "cost_modelled": t.cost.isnull(),
         "escalated_value": effective_escalated(t),
         "month": t.started_at.strftime("%Y-%m"),
@@ -99,63 +151,10 @@ def enrich(contacts: ir.Table, model: CostModel, as_of: datetime, windows: tuple
     for w in windows:
         cutoff = ibis.literal(as_of - timedelta(days=w), type=dt.Timestamp(timezone="UTC"))
         limit = t.started_at + ibis.interval(seconds=w * 86400)
-        cols[f"eligible_{w}"] = t.started_at <= cutoff
+        cols[f"eligible_{w}"] = inbound & (t.started_at <= cutoff)
         cols[f"repeat_{w}"] = t.next_compatible_at.notnull() & (t.next_compatible_at <= limit)
     return t.mutate(**cols)
 
 
 def _dec(x: ir.NumericValue) -> ir.NumericValue:
     return x.cast(_MONEY)
-
-
-def resolution_sums(enriched: ir.Table, windows: tuple[int, ...], by: list[str]) -> ir.Table:
-    """Per group: counts and exact sums for FCR, containment, cost and handle time."""
-    e = enriched
-    cost, handle = _dec(e.cost_value), _dec(e.handle_seconds)
-    aggs: dict[str, ir.Value] = {
-        "n": e.count(),
-        "escalated": e.escalated_value.sum(),
-        "cost_modelled": e.cost_modelled.sum(),
-        "cost_sum": cost.sum().cast(_SUM),
-        "cost_sq": (cost * cost).sum().cast(_SUM_SQ),
-        "handle_sum": handle.sum().cast(_SUM),
-        "handle_sq": (handle * handle).sum().cast(_SUM_SQ),
-    }
-    for w in windows:
-        eligible = e[f"eligible_{w}"]
-        resolved = eligible & ~e[f"repeat_{w}"]
-        aggs[f"eligible_{w}"] = eligible.sum()
-        aggs[f"resolved_{w}"] = resolved.sum()
-        aggs[f"cost_eligible_{w}"] = cost.sum(where=eligible).cast(_SUM)
-        aggs[f"cost_sq_eligible_{w}"] = (cost * cost).sum(where=eligible).cast(_SUM_SQ)
-        aggs[f"cost_resolved_{w}"] = cost.sum(where=resolved).cast(_SUM)
-    return e.group_by(by).aggregate(**aggs) if by else e.aggregate(**aggs)
-
-
-def survey_sums(enriched: ir.Table, surveys: ir.Table) -> ir.Table:
-    """Transactional survey answers summed per contact mode, channel, touchpoint, kind and month."""
-    s = surveys.filter(surveys.contact_id.notnull())
-    e = enriched.select("contact_id", "ai_mode", "channel", "touchpoint", "month")
-    j = s.join(e, "contact_id")
-    score = j.score.cast(_MONEY)
-    return j.group_by(["ai_mode", "channel", "touchpoint", "kind", "month"]).aggregate(
-        n=j.count(),
-        score_sum=score.sum().cast(_SUM),
-        score_sq=(score * score).sum().cast(_SUM_SQ),
-        top_box=(j.score >= 4).sum(),
-        promoters=(j.score >= 9).sum(),
-        detractors=(j.score <= 6).sum(),
-    )
-
-
-def relationship_survey_sums(surveys: ir.Table) -> ir.Table:
-    s = surveys.filter(surveys.contact_id.isnull())
-    score = s.score.cast(_MONEY)
-    return s.group_by("kind").aggregate(
-        n=s.count(),
-        score_sum=score.sum().cast(_SUM),
-        score_sq=(score * score).sum().cast(_SUM_SQ),
-        top_box=(s.score >= 4).sum(),
-        promoters=(s.score >= 9).sum(),
-        detractors=(s.score <= 6).sum(),
-    )
