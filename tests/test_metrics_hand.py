@@ -265,3 +265,30 @@ def test_monthly_csat_gap_with_customers_on_both_sides(tmp_path: Path) -> None:
     assert got.ci_low is not None and want.ci_low is not None
     assert (got.ci_low, got.ci_high, got.correlation) == pytest.approx((want.ci_low, want.ci_high, want.correlation))
     assert (got.customers, got.customers_a, got.customers_b, got.n_a, got.n_b) == (4, 3, 3, 4, 4)
+
+
+def test_an_unknown_handle_time_is_left_out_of_aht_and_priced_at_its_modes_mean(
+    tmp_path: Path,
+) -> None:
+    """An export that cannot give a handle time leaves it empty: the row is kept, never set to 0."""
+    rows = [
+        contact("c1", "k1", "2025-01-01T10:00:00Z", "human_only", handle=300, cost=None),
+        contact("c2", "k2", "2025-01-02T10:00:00Z", "human_only", handle=600, cost=None),
+        contact("c3", "k3", "2025-01-03T10:00:00Z", "human_only", cost=None),
+        contact("c4", "k4", "2025-01-30T10:00:00Z", "human_only", handle=120, cost=2.0),
+    ]
+    rows[2]["handle_seconds"] = None
+    write_csv(tmp_path / "contacts.csv", rows)
+    write_csv(tmp_path / "customers.csv", customers_for(rows))
+    ds = cxroi.load_dataset(tmp_path)
+    assert ds.report.quarantined.get("contacts", 0) == 0
+    m = cxroi.compute_exact_metrics(ds)
+    aht = m.aht_seconds["human_only"]
+    assert isinstance(aht, Estimate) and aht.estimate == pytest.approx((300 + 600 + 120) / 3)
+    assert aht.n == 3
+    # c3 is priced at the mean known human_only handle time, (300 + 600 + 120) / 3 = 340 s
+    per_minute = 0.85
+    costs = [300 / 60 * per_minute, 600 / 60 * per_minute, 340 / 60 * per_minute, 2.0]
+    cost = m.cost_per_contact["human_only"]
+    assert isinstance(cost, Estimate) and cost.estimate == pytest.approx(sum(costs) / 4, rel=1e-12)
+    assert m.cost_modelled == 3 and m.handle_imputed == 1

@@ -17,10 +17,17 @@ from cxroi.results.codec import (
     omitted_when_none,
     spec,
 )
-from cxroi.results.model.common import PerMode
 from cxroi.results.refs import RefError, catalogue, parse, resolve, resolve_series
 from cxroi.results.schema import generate_schema
 from cxroi.stats.result import CannotCompute, Contrast, Estimate, Result, Unit
+
+
+@dataclass(frozen=True)
+class PerMode:
+    ai_only: Result
+    hybrid: Result
+    human_only: Result
+    all: Result
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,8 @@ class ColumnSpec:
     minimum: float | None = None
     maximum: float | None = None
     meaning: str = ""
+    # a required column whose value may be empty, meaning "unknown" (never an invented 0)
+    empty_allowed: bool = False
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,7 @@ CONTACTS = TableSpec(
         ColumnSpec("escalated", B, meaning="the AI handed the contact to a human"),
         ColumnSpec("intent", S, meaning="the customer's issue"),
         ColumnSpec("agent_id", S, meaning="the human agent, when one took part"),
-        ColumnSpec("handle_seconds", N, True, minimum=0),
+        ColumnSpec("handle_seconds", N, True, minimum=0, empty_allowed=True),
         ColumnSpec("wait_seconds", N, minimum=0),
         ColumnSpec("resolved", B, meaning="what the source system recorded"),
         ColumnSpec("cost", N, minimum=0, meaning="fully loaded cost"),

@@ -72,7 +72,7 @@ def column_rules(spec: TableSpec, t: ir.Table) -> list[Rule]:
             rules.append(
                 Rule(spec.name, col.name, "unparseable", f"{where} is not {_kind(col.type)}", bad)
             )
-        if col.required:
+        if col.required and not col.empty_allowed:
             missing = value.isnull() if bad is None else value.isnull() & ~bad
             rules.append(Rule(spec.name, col.name, "required_missing", f"{where} is empty", missing))
         if col.allowed is not None:

@@ -70,8 +70,10 @@ def contact_cells(enriched: ir.Table, windows: Sequence[int]) -> ir.Table:
         "n": e.count(),
         "escalated": e.escalated_value.sum(),
         "cost_modelled": e.cost_modelled.sum(),
+        "handle_imputed": e.handle_imputed.sum(),
         "cost_x60": e.cost_x60.sum(),
         "handle": e.handle_seconds.cast(_MONEY).sum(),
+        "n_handle": e.handle_seconds.count(),
     }
     for w in windows:
         eligible = e[f"eligible_{w}"]

@@ -34,6 +34,8 @@ class ExactMetrics:
     contacts: dict[str, int]  # every contact, by mode
     escalated: dict[str, int]  # inbound escalations (what containment counts), by mode
     cost_modelled: int
+    # modelled costs whose handle time was unknown: priced at their mode's mean known handle time
+    handle_imputed: int
     fcr: dict[int, PerMode]
     containment_rate: Result
     false_containment_7d: Result
@@ -113,6 +115,7 @@ def compute_exact_metrics(ds: Dataset) -> ExactMetrics:
         contacts=res.contacts,
         escalated=res.escalated,
         cost_modelled=res.cost_modelled,
+        handle_imputed=res.handle_imputed,
         fcr=res.fcr,
         containment_rate=res.containment_rate,
         false_containment_7d=res.false_containment_7d,

@@ -8,6 +8,7 @@ ratio or an interval.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -84,9 +85,42 @@ def next_compatible_contact(contacts: ir.Table) -> ir.Table:
     ).drop("next_any", "next_missing", "next_same")
 
 
-def effective_cost(t: ir.Table, model: CostModel) -> ir.FloatingValue:
+def known_handle(t: ir.Table, mean_handle: Mapping[str, float]) -> ir.NumericValue:
+    """Handle time, or (unknown) the mean known handle time of the contact's mode.
+
+    Only the cost model uses it: an unknown handle time is priced at its mode's mean rather than
+    at 0 (``metrics.counts.handle_imputed`` counts those contacts); AHT uses known values only.
+    """
+    imputed = ibis.cases(
+        *[(t.ai_mode == mode, ibis.literal(_rounded(mean_handle.get(mode, 0.0)))) for mode in MODES]
+    )
+    return t.handle_seconds.fill_null(imputed)
+
+
+def mean_known_handle(contacts: ir.Table) -> dict[str, float]:
+    """The mean known handle time per mode (0 for a mode with none)."""
+    if "handle_seconds" not in contacts.columns:
+        return {}
+    frame = (
+        contacts.group_by("ai_mode").aggregate(mean=contacts.handle_seconds.mean()).to_pandas()
+    )
+    return {
+        str(r["ai_mode"]): float(r["mean"])
+        for r in frame.to_dict("records")
+        if r["mean"] is not None and r["mean"] == r["mean"]
+    }
+
+
+def _rounded(x: float) -> float:
+    # six decimals, like every money and duration sum (DECIMAL(38, 6)): an exact, stable literal
+    return float(Decimal(repr(x)).quantize(Decimal("0.000001")))
+
+
+def effective_cost(
+    t: ir.Table, model: CostModel, mean_handle: Mapping[str, float] | None = None
+) -> ir.FloatingValue:
     """Observed cost, else the configured cost model for the contact's mode."""
-    minutes = t.handle_seconds / 60.0
+    minutes = known_handle(t, mean_handle or {}) / 60.0
     modelled = ibis.cases(
         *[
             (t.ai_mode == mode, model.by_mode[mode].per_contact + model.by_mode[mode].per_minute * minutes)
@@ -96,7 +130,9 @@ def effective_cost(t: ir.Table, model: CostModel) -> ir.FloatingValue:
     return t.cost.fill_null(modelled)
 
 
-def cost_times_60(t: ir.Table, model: CostModel) -> ir.NumericValue:
+def cost_times_60(
+    t: ir.Table, model: CostModel, mean_handle: Mapping[str, float] | None = None
+) -> ir.NumericValue:
     """60 × the contact's cost as an exact decimal, observed or modelled.
 
     The cost model is ``per_contact + per_minute × handle_seconds / 60``; times 60 it is
@@ -111,7 +147,8 @@ def cost_times_60(t: ir.Table, model: CostModel) -> ir.NumericValue:
             (
                 t.ai_mode == mode,
                 _money_literal(model.by_mode[mode].per_contact, times=60)
-                + _money_literal(model.by_mode[mode].per_minute) * _dec(t.handle_seconds),
+                + _money_literal(model.by_mode[mode].per_minute)
+                * _dec(known_handle(t, mean_handle or {})),
             )
             for mode in MODES
         ]
@@ -139,12 +176,14 @@ def enrich(contacts: ir.Table, model: CostModel, as_of: datetime, windows: tuple
     """
     t = next_compatible_contact(contacts)
     inbound = is_inbound(t)
+    means = mean_known_handle(contacts)
     cols: dict[str, ir.Value] = {
         "inbound": inbound,
         "proactive": (t.touchpoint == "proactive").fill_null(False),
-        "cost_value": effective_cost(t, model),
-        "cost_x60": cost_times_60(t, model),
+        "cost_value": effective_cost(t, model, means),
+        "cost_x60": cost_times_60(t, model, means),
         "cost_modelled": t.cost.isnull(),
+        "handle_imputed": t.cost.isnull() & t.handle_seconds.isnull(),
         "escalated_value": effective_escalated(t),
         "month": t.started_at.strftime("%Y-%m"),
     }

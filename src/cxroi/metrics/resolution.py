@@ -37,9 +37,9 @@ FALSE_CONTAINMENT_WINDOW = 7
 CONTAINMENT = Ratio("containment", "contained", "bot_entry")
 FALSE_CONTAINMENT = Ratio("false_containment", "fc_repeat", "fc_eligible")
 COST = Ratio("cost", "cost", "n")
-AHT = Ratio("aht", "handle", "n")
+AHT = Ratio("aht", "handle", "n_handle")  # over contacts whose handle time is known
 APART = ("outbound", "proactive")
-COUNTS = ("n", "n_inbound", "escalated", "cost_modelled")
+COUNTS = ("n", "n_inbound", "escalated", "cost_modelled", "handle_imputed")
 
 
 def fcr_ratio(w: int) -> Ratio:
@@ -53,7 +53,7 @@ def cpr_ratio(w: int) -> Ratio:
 def apart_ratios(kind: str) -> tuple[Ratio, Ratio]:
     return (
         Ratio(f"cost_{kind}", f"cost_{kind}", f"n_{kind}"),
-        Ratio(f"aht_{kind}", f"handle_{kind}", f"n_{kind}"),
+        Ratio(f"aht_{kind}", f"handle_{kind}", f"n_handle_{kind}"),
     )
 
 
@@ -75,8 +75,10 @@ def variables(windows: Sequence[int]) -> Variables:
             "bot_entry": c.n.sum(where=inbound & ai_only).fill_null(0)
             + c.escalated.sum(where=inbound).fill_null(0),
             "cost_modelled": c.cost_modelled.sum(),
+            "handle_imputed": c.handle_imputed.sum(),
             "cost": c.cost_x60.sum(),
             "handle": c.handle.sum(),
+            "n_handle": c.n_handle.sum(),
             "fc_eligible": c.eligible_7.sum(where=ai_only),
             "fc_repeat": (c.eligible_7 - c.resolved_7).sum(where=ai_only),
         }
@@ -84,6 +86,7 @@ def variables(windows: Sequence[int]) -> Variables:
             out[f"n_{kind}"] = c.n.sum(where=where)
             out[f"cost_{kind}"] = c.cost_x60.sum(where=where)
             out[f"handle_{kind}"] = c.handle.sum(where=where)
+            out[f"n_handle_{kind}"] = c.n_handle.sum(where=where)
         for w in windows:
             out[f"eligible_{w}"] = c[f"eligible_{w}"].sum()
             out[f"resolved_{w}"] = c[f"resolved_{w}"].sum()
@@ -126,6 +129,7 @@ class ResolutionResults:
     contacts_by_direction: dict[str, dict[str, int]]
     escalated: dict[str, int]
     cost_modelled: int
+    handle_imputed: int
     fcr: dict[int, PerMode]
     cost_per_resolution: dict[int, PerMode]
     cost_per_contact: PerMode
@@ -175,6 +179,7 @@ def resolution_results(
         },
         escalated={m: count(rows.get(m), "escalated") for m in MODES},
         cost_modelled=count(total, "cost_modelled"),
+        handle_imputed=count(total, "handle_imputed"),
         fcr=fcr,
         cost_per_resolution=cpr,
         cost_per_contact=per_mode(COST, lambda s, g: s.scaled(PER_60).mean(f"no {_who(g)}")),
