@@ -11,9 +11,17 @@ import numpy as np
 import pytest
 
 import cxroi
-from cxroi.analyses.agents import AgentsResult, run_agents
+from cxroi.analyses.agents.run import AgentsResult, run_agents
 from cxroi.demo import generate_demo
+from cxroi.analyses.agents.section import agents_section, summary_lines
+from cxroi.analyses.agents.settings import AgentsSettings
 from cxroi.results.build import dumps
+from cxroi.results.codec import encode
+
+
+def _json(result: AgentsResult) -> dict[str, Any]:
+    out: dict[str, Any] = encode(agents_section(result))
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +35,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Agen
 
 def test_csat_lead_recovered_within_a_week(demo: tuple[dict[str, Any], AgentsResult, Any]) -> None:
     truths, result, _ = demo
-    lead = result.to_results()["lead_lag"]
+    lead = _json(result)["lead_lag"]
     assert lead["metric"] == "csat"
     # 75 days = 10.7 weeks; weekly resolution can only say 70 or 77
     assert abs(lead["best_lag_days"] - truths["agent_lead_days"]) <= 7
@@ -42,7 +50,7 @@ def test_one_decision_rule_and_the_line_says_what_decided(
     demo: tuple[dict[str, Any], AgentsResult, Any],
 ) -> None:
     _, result, _ = demo
-    by_metric = result.to_results()["lead_lag_by_metric"]
+    by_metric = _json(result)["lead_lag_by_metric"]
     estimated = {m: v for m, v in by_metric.items() if isinstance(v, dict)}
     assert set(estimated) == {"csat", "nps", "ces", "fcr_7d"}
     # Holm over the four lag-corrected p-values, by hand
@@ -52,7 +60,7 @@ def test_one_decision_rule_and_the_line_says_what_decided(
         running = max(running, min(1.0, (4 - i) * estimated[m]["p_value"]))
         assert estimated[m]["p_adjusted"] == pytest.approx(running, rel=1e-12)
         assert estimated[m]["significant"] == (running <= 0.05)
-    lines = [ln for ln in result.summary_lines() if ln.startswith("Lead of the index over")]
+    lines = [ln for ln in summary_lines(agents_section(result), AgentsSettings()) if ln.startswith("Lead of the index over")]
     assert len(lines) == 4
     for line in lines:
         assert "adjusted p = " in line and "Granger p = " in line and "description only" in line
@@ -64,7 +72,7 @@ def test_index_tracks_the_planted_latent(demo: tuple[dict[str, Any], AgentsResul
     latent = truths["agent_latent_weekly"]
     rows = [
         r
-        for r in result.to_results()["index"]["weekly"]
+        for r in _json(result)["index"]["weekly"]
         if r["start"] in latent and not r["partial"]
     ]
     assert len(rows) >= 100
@@ -79,7 +87,7 @@ def test_index_tracks_the_planted_latent(demo: tuple[dict[str, Any], AgentsResul
 
 def test_results_shape_and_contract_keys(demo: tuple[dict[str, Any], AgentsResult, Any]) -> None:
     _, result, _ = demo
-    out = result.to_results()
+    out = _json(result)
     assert set(out) >= {"index", "lead_lag", "lead_lag_by_metric", "early_warnings", "notes"}
     for key in (
         "metric",
@@ -106,13 +114,13 @@ def test_results_shape_and_contract_keys(demo: tuple[dict[str, Any], AgentsResul
     assert monthly[0]["period"] == "2024-01" and monthly[-1]["period"] == "2025-12"
     assert out["index"]["weekly"][-1]["partial"]  # 2025-12-29 .. 2026-01-04 is cut by as_of
     assert set(out["index"]["teams"]) == {"T01"}
-    assert result.summary_lines()[0].startswith("Agent Experience Index 2025-W52")
+    assert summary_lines(agents_section(result), AgentsSettings())[0].startswith("Agent Experience Index 2025-W52")
 
 
 def test_byte_identical_across_runs(demo: tuple[dict[str, Any], AgentsResult, Any]) -> None:
     _, first, ds = demo
     again = run_agents(ds)
-    assert dumps({"agents": first.to_results()}) == dumps({"agents": again.to_results()})
+    assert dumps({"agents": _json(first)}) == dumps({"agents": _json(again)})
 
 
 def test_strongest_index_drop_precedes_the_deepest_planted_dip(
@@ -121,7 +129,7 @@ def test_strongest_index_drop_precedes_the_deepest_planted_dip(
     truths, result, _ = demo
     latent = {d: v for d, v in truths["agent_latent_weekly"].items() if d >= "2024-01-01"}
     deepest = date.fromisoformat(min(latent, key=lambda d: latent[d]))
-    drops = result.to_results()["index"]["drops"]
+    drops = _json(result)["index"]["drops"]
     strongest = max(drops, key=lambda d: d["drop_sd"])
     year, week = (int(p) for p in strongest["period"].split("-W"))
     start = date.fromisocalendar(year, week, 1)

@@ -13,7 +13,10 @@ import numpy as np
 import pytest
 
 import cxroi
-from cxroi.analyses.agents import AgentsSettings, run_agents
+from cxroi.analyses.agents.run import run_agents
+from cxroi.analyses.agents.section import agents_section
+from cxroi.results.codec import encode
+from cxroi.analyses.agents.settings import AgentsSettings
 from cxroi.io.dataset import Dataset
 from helpers import customers_for, write_csv
 
@@ -105,7 +108,8 @@ def _load(folder: Path) -> Dataset:
 
 def _run(source: Path | Dataset, settings: AgentsSettings | None = None) -> dict[str, Any]:
     ds = _load(source) if isinstance(source, Path) else source
-    return run_agents(ds, None, {}, settings or AgentsSettings()).to_results()
+    out: dict[str, Any] = encode(agents_section(run_agents(ds, None, {}, settings or AgentsSettings())))
+    return out
 
 
 @pytest.fixture(scope="module")

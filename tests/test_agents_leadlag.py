@@ -14,7 +14,7 @@ import statsmodels.api as sm
 from statsmodels.stats.multitest import multipletests
 from statsmodels.tsa.ar_model import AutoReg, ar_select_order
 
-from cxroi.analyses.agents import LeadLag, NotEnoughData
+from cxroi.analyses.agents.leadlag import LeadLag, NotEnoughData
 from cxroi.analyses.agents.leadlag import smooth_lags
 from cxroi.stats.multiplicity import holm
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxroi.analyses.agents import AgentsSettings, parse_agents_settings
+from cxroi.analyses.agents.settings import AgentsSettings, parse_agents_settings
 from cxroi.analyses.agents.warning import Lead, drops, latest_drop, warnings_for
 from cxroi.errors import Problem
 

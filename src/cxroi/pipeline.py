@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from cxroi._version import __version__
-from cxroi.analyses.agents import run_agents
-from cxroi.analyses.agents.section import agents_section
+from cxroi.analyses.agents.run import run_agents
+from cxroi.analyses.agents.section import agents_section, summary_lines as agents_lines
 from cxroi.analyses.alerts import agent_alerts
 from cxroi.analyses.retention import run_retention
 from cxroi.analyses.retention.section import retention_section
@@ -105,7 +105,7 @@ def analyze(
     agents = run_agents(ds, metrics, results, cfg.agents)
     agents_sec = agents_section(agents)
     results["agents"] = encode(agents_sec)
-    notes.extend(agents.summary_lines())
+    notes.extend(agents_lines(agents_sec, cfg.agents))
     say("metric stack, masking, loyalty chain and audit")
     warn = cfg.agent_warning
     stack = run_stack(

@@ -23,7 +23,6 @@ from cxroi.analyses.agents.index import (
     standardise,
 )
 from cxroi.analyses.agents.leadlag import LeadLag, NotEnoughData
-from cxroi.analyses.agents.report import index_section, lead_lag_object, summary_lines
 from cxroi.analyses.agents.settings import LOYALTY_METRICS, AgentsSettings
 from cxroi.analyses.agents.warning import Drop, Lead, drops, latest_drop, warnings_for
 from cxroi.io.dataset import Dataset
@@ -57,7 +56,7 @@ class MetricFit:
 
 @dataclass(frozen=True)
 class AgentsResult:
-    """Everything the agents analysis found; ``to_results()`` gives the results.json keys."""
+    """Everything the agents analysis found; ``section.agents_section`` types it for results."""
 
     settings: AgentsSettings
     notes: tuple[str, ...]
@@ -71,35 +70,6 @@ class AgentsResult:
     warnings: tuple[dict[str, Any], ...] = ()
     min_cell: int = 10
     reason: str = ""  # why there is no index at all
-
-    def to_results(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"notes": list(self.notes)}
-        if self.weekly is None or self.monthly is None:
-            for key in ("index", "lead_lag", "early_warnings"):
-                out[key] = None
-                out[f"{key}_note"] = self.reason
-            out["lead_lag_by_metric"] = {m: None for m in LOYALTY_METRICS}
-            out["lead_lag_by_metric"].update({f"{m}_note": self.reason for m in LOYALTY_METRICS})
-            return out
-        out["index"] = index_section(self, self.min_cell)
-        by_metric: dict[str, Any] = {}
-        for metric in LOYALTY_METRICS:
-            fit = self.fits.get(metric, CannotCompute("not estimated"))
-            if isinstance(fit, CannotCompute):
-                by_metric[metric] = None
-                by_metric[f"{metric}_note"] = fit.reason
-            else:
-                by_metric[metric] = lead_lag_object(metric, fit, self.population)
-        out["lead_lag_by_metric"] = by_metric
-        primary = self.settings.primary_metric
-        out["lead_lag"] = by_metric[primary]
-        if by_metric[primary] is None:
-            out["lead_lag_note"] = by_metric[f"{primary}_note"]
-        out["early_warnings"] = [dict(w) for w in self.warnings]
-        return out
-
-    def summary_lines(self) -> list[str]:
-        return summary_lines(self)
 
 
 def run_agents(

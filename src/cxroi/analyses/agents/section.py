@@ -9,16 +9,11 @@ import numpy as np
 import pandas as pd
 
 from cxroi.analyses.agents.index import CENTRE, COMPONENTS, COUNTS, DEFINITIONS, SIGNS, Standardised
-from cxroi.analyses.agents.report import (
-    DECISION_RULE,
-    POPULATIONS,
-    SCALE,
-    season_text,
-)
 from cxroi.analyses.agents.leadlag import NO_LAG_INTERVAL
+from cxroi.analyses.agents.leadlag import LeadLag as LeadLagFit
 from cxroi.analyses.agents.run import AgentsResult, MetricFit
-from cxroi.analyses.agents.settings import LOYALTY_METRICS
-from cxroi.analyses.agents.warning import week_label
+from cxroi.analyses.agents.settings import LOYALTY_METRICS, AgentsSettings
+from cxroi.analyses.agents.warning import METRIC_LABELS, week_label
 from cxroi.results.model.agents import (
     AgentIndex,
     AgentsSection,
@@ -35,6 +30,19 @@ from cxroi.results.model.agents import (
 )
 from cxroi.stats.result import CannotCompute
 
+SCALE = (
+    "weighted mean of signed z-scores of the components: 0 = the average period of the "
+    "analysis, +1 = one component-SD better agent experience; higher = better"
+)
+DECISION_RULE = (
+    "significant when the p-value of the prewhitened correlation at the chosen lag, multiplied "
+    "by the number of lags searched (Bonferroni) and then Holm-adjusted across the loyalty "
+    "metrics estimated, is at most alpha; the Granger p-value is a description, not the decision"
+)
+POPULATIONS = {
+    "agent_handled": "hybrid and human_only contacts (where an agent's experience can act)",
+    "all": "all contacts",
+}
 STANDARDISED_OVER = (
     "all weeks (months) of the analysis period; teams over all team-weeks (team-months) pooled, "
     "so teams compare with each other"
@@ -184,3 +192,69 @@ def _lead_lag(metric: str, mf: MetricFit, population: str) -> LeadLag:
             for k, r in zip(f.lags_, f.ccf_, strict=True)
         ),
     )
+
+
+def season_text(f: LeadLagFit) -> str:
+    if f.seasonal_adjusted_:
+        return f"trend and {f.seasonal_harmonics} annual harmonics removed from both series"
+    if f.seasonal_harmonics == 0:
+        return "none: seasonal_harmonics = 0"
+    return f"none: the series span less than {f.min_seasons:g} years"
+
+
+def summary_lines(section: AgentsSection, settings: AgentsSettings) -> list[str]:
+    """Lines for the terminal: the latest index, each lead and its decision, the warnings."""
+    if isinstance(section.index, CannotCompute):
+        return [f"Agent experience: not computed — {section.index.reason}"]
+    lines = []
+    latest = section.index.latest_week
+    if latest is not None and latest.index is not None:
+        parts = ", ".join(_component_text(c, v.value) for c, v in latest.components.items())
+        lines.append(f"Agent Experience Index {latest.period}: {latest.index:+.2f} ({parts})")
+    for metric in LOYALTY_METRICS:
+        fit = getattr(section.lead_lag_by_metric, metric)
+        label = METRIC_LABELS.get(metric, metric)
+        if isinstance(fit, CannotCompute):
+            if metric == settings.primary_metric:
+                lines.append(f"Lead-lag of the index over {label}: not computed — {fit.reason}")
+            continue
+        lines.append(f"Lead of the index over {label}: " + lead_line(fit))
+    warnings = section.early_warnings
+    if isinstance(warnings, tuple) and warnings:
+        lines.extend(f"Early warning: {w.message}" for w in warnings)
+    else:
+        lines.append(
+            f"No early warning: the latest week is within {settings.warning_drop_sd:g} SD of "
+            f"its {settings.warning_baseline_weeks}-week mean"
+        )
+    return lines
+
+
+def lead_line(fit: LeadLag) -> str:
+    """One stated rule: the verdict and the number that decided it, Granger as a description."""
+    verdict = (
+        f"significant (adjusted p = {fit.p_adjusted:.2g} <= {fit.alpha:g})"
+        if fit.significant
+        else f"not significant (adjusted p = {fit.p_adjusted:.2g} > {fit.alpha:g})"
+    )
+    granger = "n/a" if fit.granger_p is None else f"{fit.granger_p:.2g}"
+    interval = "" if fit.ci_low is None or fit.ci_high is None else (
+        f" [{fit.ci_low:.2f}, {fit.ci_high:.2f}]"
+    )
+    return (
+        f"best lag {fit.best_lag_days} days, r = {fit.correlation:.2f}{interval} "
+        f"— {verdict}; p corrected for {len(fit.ccf)} lags and Holm over the loyalty metrics; "
+        f"Granger p = {granger} (description only)"
+    )
+
+
+def _component_text(name: str, value: float | None) -> str:
+    if value is None:
+        return f"{name} n/a"
+    if name == "pulse":
+        return f"pulse {value:.1f}/10"
+    if name == "escalation_share":
+        return f"escalated {100 * value:.0f}% of agent contacts"
+    if name == "escalation_handle_seconds":
+        return f"escalated handle {value / 60:.1f} min"
+    return f"voluntary turnover {100 * value:.2f}%/week"
