@@ -102,10 +102,13 @@ def test_validation_says_so(tmp_path: Path) -> None:
         (both / f.name).write_bytes(f.read_bytes())
     import_command("intercom", both, tmp_path / "ds")
     ds = cxroi.load_dataset(tmp_path / "ds")
-    # the contract requires handle_seconds: rows without it are set aside with the reason
-    assert ds.report.quarantined["contacts"] == 3
-    faults = {(e.column, e.rule) for e in ds.report.errors}
-    assert faults == {("handle_seconds", "required_missing")}
+    # the column is required but an empty value means "unknown": the rows stay (Fin-only
+    # conversations would otherwise vanish and bias containment), AHT uses known values only
+    assert ds.report.quarantined["contacts"] == 0 and not ds.report.errors
+    contacts = ds.tables["contacts"].to_pandas()
+    assert int(contacts["handle_seconds"].isna().sum()) == 3
+    aht = cxroi.compute_exact_metrics(ds).aht_seconds["all"]
+    assert isinstance(aht, cxroi.Estimate) and aht.n == len(contacts) - 3
 
 
 def test_api_2_13_handling_fields() -> None:

@@ -124,10 +124,11 @@ def test_dataset_analyses(tmp_path: Path) -> None:
         fmt="csv",
     )
     analysis = cxroi.analyze(tmp_path / "ds")
-    # the two bot tickets have no time in the handle time field: validation sets them aside
-    assert analysis.results["dataset"]["accepted"] == {"customers": 3, "contacts": 2, "surveys": 2}
-    assert analysis.results["dataset"]["quarantined"]["contacts"] == 2
-    assert [r["rule"] for r in analysis.results["dataset"]["rules"]] == ["required_missing"]
+    # the two bot tickets have no time in the handle time field: kept, their handle time unknown
+    assert analysis.results["dataset"]["accepted"] == {"customers": 3, "contacts": 4, "surveys": 2}
+    assert analysis.results["dataset"]["quarantined"]["contacts"] == 0
+    assert analysis.results["dataset"]["rules"] == []
+    assert analysis.results["metrics"]["intervals"]["aht_seconds"]["all"]["n"] == 2
     assert analysis.results["metrics"]["csat"]["human_only"] == 1.0
 
 
