@@ -6,7 +6,6 @@ to humans, then more churn) pushes the estimates above the truth."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 

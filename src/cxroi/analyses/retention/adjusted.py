@@ -119,84 +119,92 @@ class AdjustedRetention:
         self.n_ = len(a)
         self.result_: Result
         self.att_result_: Result
+        refusal = self._fit_nuisances(x, a, duration, event, followup)
+        if refusal is None:
+            refusal = self._trim_and_diagnose(x, a)
+        if refusal is not None:
+            self.result_ = self.att_result_ = refusal
+            return self
+        self._combine(a)
+        return self
+
+    def _fit_nuisances(
+        self, x: Array, a: Bools, duration: Array, event: Bools, followup: Array
+    ) -> CannotCompute | None:
+        """Propensity, censoring strata and each arm's outcome model and pseudo-outcomes."""
         short = [
             name for name, m in (("AI-assisted", a), ("human-only", ~a)) if m.sum() < MIN_PER_ARM
         ]
         if short:
-            self.result_ = self.att_result_ = CannotCompute(
+            return CannotCompute(
                 f"fewer than {MIN_PER_ARM} {' and '.join(short)} customers: too few to fit "
                 "the adjustment models"
             )
-            return self
         fold = self._folds(a)
         self.propensity_ = self._cross_fit_propensity(x, a, fold)
         c = np.floor(np.maximum(followup, 0.0)).astype(np.int64)
-        strata, censor_note = self._censoring_strata(x, a, c)
-        self.censoring_strata_ = strata
-        self.censoring_note_ = censor_note
-        follow = follow_from(duration, event, followup, strata)
-        self.follow_: Follow = follow
-        scores: dict[bool, ArmScores] = {}
+        self.censoring_strata_, self.censoring_note_ = self._censoring_strata(x, a, c)
+        self.follow_: Follow = follow_from(duration, event, followup, self.censoring_strata_)
+        self.scores_: dict[bool, ArmScores] = {}
         for arm in (True, False):
             got = arm_scores(
                 x,
                 a == arm,
                 fold,
                 self.folds,
-                follow,
+                self.follow_,
                 event,
                 self.horizon_days,
                 self.cox_penalizer,
                 "AI-assisted" if arm else "human-only",
             )
             if isinstance(got, CannotCompute):
-                self.result_ = self.att_result_ = got
-                return self
-            scores[arm] = got
-        self.scores_ = scores
+                return got
+            self.scores_[arm] = got
+        return None
+
+    def _trim_and_diagnose(self, x: Array, a: Bools) -> CannotCompute | None:
         low, high = self.trim
         p = self.propensity_
-        self.kept_ = kept = (p >= low) & (p <= high)
-        self.kept_att_ = kept_att = p <= high
+        self.kept_: Bools = (p >= low) & (p <= high)
+        self.kept_att_: Bools = p <= high
         self.diagnostics_: OverlapDiagnostics = diagnose(
             p,
             a,
-            kept,
+            self.kept_,
             x,
             self.columns_,
             self.overlap_max_trimmed_share,
             self.overlap_min_ess_share,
             self.overlap_max_weighted_smd,
         )
-        if not (a & kept).any() or not (~a & kept).any():
-            self.result_ = self.att_result_ = CannotCompute(
-                "after propensity trimming one group has no customers"
-            )
-            return self
-        s1, s0 = scores[True], scores[False]
-        ka = kept_att
+        if not (a & self.kept_).any() or not (~a & self.kept_).any():
+            return CannotCompute("after propensity trimming one group has no customers")
+        return None
+
+    def _combine(self, a: Bools) -> None:
+        """ATE, ATT and restricted-mean ATT from the per-customer pieces."""
+        p, s1, s0 = self.propensity_, self.scores_[True], self.scores_[False]
+        k, t = self.kept_, self.kept_att_
         self.contrasts_ = Contrasts(
             ate=ate_contrast(
-                a[kept], p[kept], s1.m_survival[kept], s1.u_survival[kept],
-                s0.m_survival[kept], s0.u_survival[kept],
+                a[k], p[k], s1.m_survival[k], s1.u_survival[k], s0.m_survival[k], s0.u_survival[k]
             ),
-            att=att_contrast(a[ka], p[ka], s1.u_survival[ka], s0.m_survival[ka],
-                             s0.u_survival[ka]),
+            att=att_contrast(a[t], p[t], s1.u_survival[t], s0.m_survival[t], s0.u_survival[t]),
             restricted_att=att_contrast(
-                a[ka], p[ka], s1.u_restricted[ka], s0.m_restricted[ka], s0.u_restricted[ka]
+                a[t], p[t], s1.u_restricted[t], s0.m_restricted[t], s0.u_restricted[t]
             ),
         )
         ate = self.contrasts_.ate
         self.arm_means_ = {"ai_assisted": ate.treated_mean, "human_only": ate.control_mean}
         self.arm_se_ = {"ai_assisted": ate.treated_se, "human_only": ate.control_se}
-        self.g_formula_ = float((s1.m_survival[kept] - s0.m_survival[kept]).mean())
+        self.g_formula_ = float((s1.m_survival[k] - s0.m_survival[k]).mean())
         self.effect_ = ate.effect
         self.se_ = ate.effect_se
         self.influence_ = ate.treated_influence - ate.control_influence
-        self.restricted_: RestrictedMeanScores = self._restricted_scores(a, p, kept_att, s1, s0)
-        self.result_ = self._ate_estimate(kept)
-        self.att_result_ = self._att_estimate(a, kept_att)
-        return self
+        self.restricted_: RestrictedMeanScores = self._restricted_scores(a, p, t, s1, s0)
+        self.result_ = self._ate_estimate(k)
+        self.att_result_ = self._att_estimate(a, t)
 
     def _folds(self, a: Bools) -> npt.NDArray[np.int64]:
         # Stratified by arm, so every training set sees both arms in the same proportion.

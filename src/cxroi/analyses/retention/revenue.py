@@ -28,9 +28,10 @@ much of the revenue that is, is reported.
 
 Revenue is heavy-tailed, and the accounts that bring most of it are often the ones most likely
 to be routed to AI, so a few human-only large accounts with high propensity can carry most of
-the variance. The interval is then too narrow (docs/retention-calibration.md measures by how
-much); ``top10_variance_share`` says how much of the variance the ten most influential
-customers carry, so a reader can tell.
+the variance: the estimate's distribution is skewed and its interval covers less than 95%
+(docs/retention-calibration.md measures by how much). ``top10_variance_share`` says how much of
+the variance the ten most influential customers carry; it describes that concentration, it is
+not a test (in the calibration worlds it was usually 0.6–0.9 and did not predict coverage).
 """
 
 from __future__ import annotations
@@ -56,6 +57,11 @@ def months_per_day() -> float:
     return 12.0 / DAYS_PER_YEAR
 
 
+def months_in(days: float) -> float:
+    """``days`` in months (365 days = exactly 12)."""
+    return days * 12.0 / DAYS_PER_YEAR
+
+
 @dataclass(frozen=True)
 class RestrictedMeanScores:
     """Per-customer pieces of the restricted-mean ATT, aligned with ``customer_ids``.
@@ -75,7 +81,7 @@ class RestrictedMeanScores:
 
     @property
     def horizon_months(self) -> float:
-        return self.horizon_days * months_per_day()
+        return months_in(self.horizon_days)
 
 
 @dataclass(frozen=True)
@@ -88,8 +94,7 @@ class RevenueProtected(Estimate):
     customers: int = field(default=0, kw_only=True)  # AI-assisted customers summed over
     trimmed_customers: int = field(default=0, kw_only=True)  # AI-assisted, left out
     trimmed_weight_share: float = field(default=0.0, kw_only=True)  # their share of Σ w
-    # share of the variance from the 10 customers that move the total most: near 1, the
-    # interval rests on a handful of accounts and is too narrow (see the calibration study)
+    # share of the variance carried by the 10 customers that move the total most
     top10_variance_share: float = field(default=0.0, kw_only=True)
 
     def as_dict(self) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from cxroi.analyses.retention.cohort import build_cohort
 from cxroi.analyses.retention.covariates import confounder_design
 from cxroi.analyses.retention.kaplan_meier import KaplanMeier, difference_at
 from cxroi.analyses.retention.result import RetentionResult, RetentionSensitivity, unavailable
-from cxroi.analyses.retention.revenue import RestrictedMeanScores, months_per_day
+from cxroi.analyses.retention.revenue import RestrictedMeanScores, months_in, months_per_day
 from cxroi.analyses.retention.robustness import robustness_table
 from cxroi.analyses.retention.sensitivity import e_values
 from cxroi.analyses.retention.settings import RetentionSettings
@@ -153,7 +153,7 @@ def _months_active(model: AdjustedRetention) -> Estimate:
     """Restricted-mean ATT: months active in the horizon gained per AI-assisted customer."""
     c = model.contrasts_.restricted_att
     per_month = months_per_day()
-    months = model.horizon_days * per_month
+    months = months_in(model.horizon_days)
     effect, se = c.effect * per_month, c.effect_se * per_month
     return Estimate(
         effect,

