@@ -16,7 +16,7 @@ from cxroi.analyses.retention.covariates import confounder_design
 from cxroi.analyses.retention.kaplan_meier import KaplanMeier, difference_at
 from cxroi.analyses.retention.result import RetentionResult, RetentionSensitivity, unavailable
 from cxroi.analyses.retention.revenue import RestrictedMeanScores, months_in, months_per_day
-from cxroi.analyses.retention.robustness import robustness_table
+from cxroi.analyses.retention.robustness import Robustness, robustness_table
 from cxroi.analyses.retention.sensitivity import e_values
 from cxroi.analyses.retention.settings import RetentionSettings
 from cxroi.io.contract import MODES
@@ -139,10 +139,13 @@ def _fit_adjusted(
     diagnostics.update(model.diagnostics_.as_dict())
     diagnostics["g_formula_delta"] = model.g_formula_
     h = settings.horizon_days
+    robustness = robustness_table(model, x, exposed, duration, event)
+    if isinstance(robustness, Robustness):  # the DR row carries the overlap note too
+        robustness = replace(robustness, ate=replace(robustness.ate, doubly_robust=ate))
     sensitivity = RetentionSensitivity(
         ate=e_values(model.contrasts_.ate, h, "all analysed customers"),
         att=e_values(model.contrasts_.att, h, "customers whose index contact was AI-assisted"),
-        robustness=robustness_table(model, x, exposed, duration, event),
+        robustness=robustness,
         scale=f"{h}-day churn risk ratio (AI-assisted vs without AI); E-values of VanderWeele "
         "& Ding (2017) for the estimate and for the interval limit nearest 1",
     )
