@@ -1,22 +1,29 @@
-"""Calibration study of the retention deltas: bias, SD vs SE and 95% coverage against a known truth.
+"""Calibration study of the retention estimates: bias, SD vs SE and 95% coverage against planted
+truths, in gentle worlds and in the hard ones (contact-level confounding, poor overlap, a
+hazard ratio that changes over time).
 
-Not a test: it takes minutes. Run from the repository root:
+Not a test: it takes hours on two cores. Run from the repository root, in parallel by seed if
+you like, then render the table:
 
-    .venv/bin/python scripts/calibrate_retention.py --replicates 200 \
-        --out docs/retention-calibration.md
+    PYTHONPATH=src python scripts/calibrate_retention.py truths
+    PYTHONPATH=src python scripts/calibrate_retention.py run --seeds 2024 --replicates 100
+    PYTHONPATH=src python scripts/calibrate_retention.py run --seeds 7 --replicates 100
+    PYTHONPATH=src python scripts/calibrate_retention.py render --out docs/retention-calibration.md
 
-Each replicate simulates one customer-level data set the way the retention analysis sees one
-(index date inside a 730-day window, administrative censoring at the window end, confounded
-exposure, exponential or Weibull churn from the index), then runs the same estimators
-``run_retention`` uses on the same design: the cross-fitted AIPW–AIPCW ``AdjustedRetention`` and
-the naive Kaplan–Meier difference. The truth is the population average of
-S_1(365 | X) − S_0(365 | X), computed in closed form over two million simulated customers.
+The per-replicate rows go to ``calibration-rows/`` (not kept in the repository).
+
+Each replicate draws one world from ``retention_worlds.py`` and runs the estimators the analysis
+runs, on the design it builds: the cross-fitted AIPW–AIPCW model with the customer covariates
+and the index contact's intent, channel and month (the default, "after"), the same model with
+the customer covariates only (the estimator before contact-level adjustment, "before"), the
+robustness table's IPW-only and g-formula estimates, the revenue-weighted restricted-mean ATT
+(weights = monthly revenue) and the naive Kaplan–Meier difference.
+``tests/test_retention_calibration.py`` runs a reduced version.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from dataclasses import dataclass
@@ -25,327 +32,203 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cxroi.analyses.retention.adjusted import AdjustedRetention
-from cxroi.analyses.retention.design import build_design
-from cxroi.analyses.retention.kaplan_meier import KaplanMeier, difference_at
-from cxroi.stats.result import Estimate
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-WINDOW = 730.0
-H = 365.0
-SEG_P = (0.65, 0.25, 0.10)
-PLAN_P = ((0.55, 0.30, 0.15), (0.35, 0.40, 0.25), (0.15, 0.35, 0.50))
-REGION_P = (0.28, 0.24, 0.26, 0.22)
+from calibration_report import render  # noqa: E402
+from retention_worlds import (  # noqa: E402
+    MONTHS_PER_DAY,
+    SCENARIOS,
+    Scenario,
+    World,
+    draw_world,
+    population_truth,
+)
 
+from cxroi.analyses.retention.adjusted import AdjustedRetention  # noqa: E402
+from cxroi.analyses.retention.covariates import index_confounder_columns  # noqa: E402
+from cxroi.analyses.retention.design import Design, build_design  # noqa: E402
+from cxroi.analyses.retention.kaplan_meier import KaplanMeier, difference_at  # noqa: E402
+from cxroi.analyses.retention.revenue import weighted_restricted_mean_att  # noqa: E402
+from cxroi.analyses.retention.robustness import Robustness, robustness_table  # noqa: E402
+from cxroi.stats.result import Estimate, Result  # noqa: E402
 
-@dataclass(frozen=True)
-class Scenario:
-    name: str
-    description: str
-    hazard_ratio: float
-    weibull: bool = False  # non-proportional hazards across segments + a revenue threshold
-
-
-SCENARIOS: dict[str, Scenario] = {
-    "effect": Scenario(
-        "effect", "confounded exposure, exponential churn, HR 0.80 (like the demo)", 0.80
-    ),
-    "null": Scenario("null", "same confounding, no effect (HR 1)", 1.00),
-    "misspecified": Scenario(
-        "misspecified",
-        "HR 0.80; churn is Weibull with a segment-specific shape (non-proportional hazards) and "
-        "a revenue threshold: the Cox outcome model is wrong, propensity is right",
-        0.80,
-        weibull=True,
-    ),
+CUSTOMER = ["segment", "plan", "region"]
+NUMERIC = {"log1p(monthly_revenue)": True, "tenure_years": True}
+INDEX_CONFOUNDERS = ("intent", "channel", "month")
+# estimator -> (population-truth key, per-replicate truth column)
+TRUTH_OF: dict[str, tuple[str, str]] = {
+    "naive": ("ate", "t_ate_all"),
+    "before_ate": ("ate", "t_before_ate"),
+    "before_att": ("att", "t_before_att"),
+    "ate": ("ate", "t_ate"),
+    "att": ("att", "t_att"),
+    "ipw_ate": ("ate", "t_ate"),
+    "ipw_att": ("att", "t_att"),
+    "gf_ate": ("ate", "t_ate"),
+    "gf_att": ("att", "t_att"),
+    "months_att": ("months_att", "t_months"),
+    "revenue": ("revenue", "t_revenue"),
 }
 
 
 @dataclass(frozen=True)
-class World:
-    frame: pd.DataFrame
-    exposed: np.ndarray
-    cum_hazard_365: np.ndarray  # Λ(365 | X) without exposure
-    shape: np.ndarray
-    followup: np.ndarray
+class Fitted:
+    model: AdjustedRetention
+    design: Design
 
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
+def design_for(world: World, contact: bool) -> Design:
+    """The analysis' design: customer covariates, and the index contact's when ``contact``."""
+    work = world.frame[[*CUSTOMER, *NUMERIC]]
+    categorical, numeric = list(CUSTOMER), dict(NUMERIC)
+    if contact:
+        extra, extra_categorical, extra_numeric = index_confounder_columns(
+            world.frame, INDEX_CONFOUNDERS
+        )
+        work = pd.concat([work, extra], axis=1)
+        categorical += extra_categorical
+        numeric |= extra_numeric
+    return build_design(work, categorical, numeric)
 
 
-def _logit(p: np.ndarray) -> np.ndarray:
-    return np.log(p / (1.0 - p))
-
-
-def draw_world(rng: np.random.Generator, n: int, sc: Scenario) -> World:
-    seg = rng.choice(3, size=n, p=SEG_P)
-    plan_cum = np.cumsum(np.asarray(PLAN_P), axis=1)[seg]
-    plan = (rng.random(n)[:, None] > plan_cum[:, :-1]).sum(axis=1)
-    region = rng.choice(4, size=n, p=REGION_P)
-    log_rev = (
-        np.log(np.array([25.0, 45.0, 80.0]))[plan]
-        + np.log(np.array([1.0, 4.0, 20.0]))[seg]
-        + 0.45 * rng.standard_normal(n)
+def _fit(world: World, contact: bool, duration: np.ndarray, event: np.ndarray) -> Fitted:
+    design = design_for(world, contact)
+    model = AdjustedRetention().fit(
+        design.matrix, world.exposed, duration, event, world.followup, design.columns
     )
-    revenue = np.exp(log_rev)
-    rev_c = log_rev - 4.2
-    # New customers (acquired in the window) are indexed anywhere in it, soon after acquisition;
-    # older ones mostly early. So follow-up depends on tenure, as in real data.
-    new = rng.random(n) < 0.4
-    rate = np.array([1.0, 1.3, 1.6])[seg] / 90.0
-    wait = rng.exponential(size=n) / rate
-    index = np.where(new, rng.random(n) * WINDOW, wait)
-    tenure = np.where(new, wait / 365.25, 6.0 * rng.beta(1.0, 1.6, size=n) + index / 365.25)
-    keep = index < WINDOW
-    followup = WINDOW - index
-
-    ramp = _logit(0.30 + 0.30 * index / WINDOW) - _logit(0.45)
-    lin = (
-        np.array([0.0, 0.5, 1.0])[seg]
-        + np.array([0.0, 0.35, 0.8])[plan]
-        + np.array([0.0, -0.25, 0.2, -0.15])[region]
-        + 0.2 * rev_c
-        + 0.12 * (tenure - 2.5)
-        - 0.35
-    )
-    exposed = rng.random(n) < _sigmoid(lin + ramp)
-    log_h = (
-        np.array([0.0, -0.35, -0.8])[seg]
-        + np.array([0.0, -0.25, -0.55])[plan]
-        + np.array([0.0, 0.15, -0.1, 0.1])[region]
-        - 0.15 * rev_c
-        - 0.10 * tenure
-    )
-    if sc.weibull:
-        log_h = log_h + 0.5 * (rev_c > 0.8)
-    cum365 = -np.log(1 - 0.28) * np.exp(log_h)
-    shape = np.array([0.7, 1.0, 1.6])[seg] if sc.weibull else np.ones(n)
-    frame = pd.DataFrame(
-        {
-            "segment": np.array(["consumer", "smb", "enterprise"])[seg],
-            "plan": np.array(["basic", "plus", "premium"])[plan],
-            "region": np.array(["north", "south", "east", "west"])[region],
-            "log1p(monthly_revenue)": np.log1p(revenue),
-            "tenure_years": tenure,
-        }
-    )
-    return World(
-        frame[keep].reset_index(drop=True), exposed[keep], cum365[keep], shape[keep], followup[keep]
-    )
+    return Fitted(model, design)
 
 
-def truth(sc: Scenario, seed: int, n: int = 2_000_000) -> float:
-    w = draw_world(np.random.default_rng(seed), n, sc)
-    return float(np.mean(np.exp(-w.cum_hazard_365 * sc.hazard_ratio) - np.exp(-w.cum_hazard_365)))
+def _put(row: dict[str, float], key: str, value: Result) -> bool:
+    if not isinstance(value, Estimate) or value.se is None:
+        print(f"{key}: not computable: {getattr(value, 'reason', '')}", file=sys.stderr)
+        return False
+    row[key], row[f"{key}_se"] = value.estimate, value.se
+    return True
 
 
 def replicate(rng: np.random.Generator, n: int, sc: Scenario) -> dict[str, float]:
+    """One world, every estimator, and the truths of the estimands they claim."""
     w = draw_world(rng, n, sc)
-    cum = w.cum_hazard_365 * np.where(w.exposed, sc.hazard_ratio, 1.0)
-    # Λ(t) = cum · (t/365)^shape  ⇒  T = 365 · (E / cum)^(1/shape)
-    t = H * (rng.exponential(size=len(cum)) / cum) ** (1.0 / w.shape)
+    t = w.churn_times(rng)
     event = t <= w.followup
     duration = np.minimum(t, w.followup)
-    design = build_design(
-        w.frame,
-        ["segment", "plan", "region"],
-        {"log1p(monthly_revenue)": True, "tenure_years": True},
+    after = _fit(w, True, duration, event)
+    before = _fit(w, False, duration, event)
+    a = w.exposed
+    naive = difference_at(
+        KaplanMeier().fit(duration[a], event[a]),
+        KaplanMeier().fit(duration[~a], event[~a]),
+        365.0,
+        "naive",
     )
-    model = AdjustedRetention().fit(
-        design.matrix, w.exposed, duration, event, w.followup, design.columns
-    )
-    km1 = KaplanMeier().fit(duration[w.exposed], event[w.exposed])
-    km0 = KaplanMeier().fit(duration[~w.exposed], event[~w.exposed])
-    naive = difference_at(km1, km0, H, "naive")
-    adj = model.result_
-    if not isinstance(adj, Estimate) or not isinstance(naive, Estimate):
-        reason = getattr(adj, "reason", "") or getattr(naive, "reason", "")
-        print(f"replicate not computable: {reason}", file=sys.stderr)
+    m, b = after.model, before.model
+    robust = robustness_table(m, after.design.matrix, a, duration, event)
+    row: dict[str, float] = {"n": float(len(a))}
+    values: dict[str, Result] = {
+        "naive": naive,
+        "ate": m.result_,
+        "att": m.att_result_,
+        "before_ate": b.result_,
+        "before_att": b.att_result_,
+    }
+    if isinstance(robust, Robustness):
+        values |= {
+            "ipw_ate": robust.ate.ipw,
+            "ipw_att": robust.att.ipw,
+            "gf_ate": robust.ate.g_formula,
+            "gf_att": robust.att.g_formula,
+        }
+    if not all(_put(row, k, v) for k, v in values.items()):
         return {}
-    return {
-        "adj": adj.estimate,
-        "adj_se": float(adj.se or math.nan),
-        "naive": naive.estimate,
-        "naive_se": float(naive.se or math.nan),
-        "n": float(len(cum)),
-        "trimmed": float(adj.extra["trimmed"]),
-        "min_ess_share": float(min(model.diagnostics_.ess_share.values())),
+    revenue = weighted_restricted_mean_att(m.restricted_, w.monthly_revenue)
+    if not _put(row, "revenue", revenue):
+        return {}
+    row["revenue_top10_share"] = getattr(revenue, "top10_variance_share", float("nan"))
+    months = m.contrasts_.restricted_att
+    row["months_att"] = months.effect * MONTHS_PER_DAY
+    row["months_att_se"] = months.effect_se * MONTHS_PER_DAY
+    tau, rho = w.effects()
+    treated = m.kept_att_ & a
+    row |= {
+        "t_ate_all": float(tau.mean()),
+        "t_ate": float(tau[m.kept_].mean()),
+        "t_att": float(tau[treated].mean()),
+        "t_before_ate": float(tau[b.kept_].mean()),
+        "t_before_att": float(tau[b.kept_att_ & a].mean()),
+        "t_months": float(rho[treated].mean()),
+        "t_revenue": float((w.monthly_revenue * rho)[treated].sum()),
+        "trimmed_ate": float((~m.kept_).sum()),
+        "trimmed_att": float((~m.kept_att_).sum()),
+        "min_ess_share": float(min(m.diagnostics_.ess_share.values())),
+        "exposed": float(a.sum()),
     }
+    return row
 
 
-def summarise(rows: list[dict[str, float]], true_value: float) -> dict[str, float]:
-    df = pd.DataFrame(rows)
-    out: dict[str, float] = {
-        "reps": float(len(df)),
-        "n": float(df["n"].mean()),
-        "truth": true_value,
-    }
-    for est in ("adj", "naive"):
-        e, se = df[est], df[f"{est}_se"]
-        cover = ((e - 1.959964 * se <= true_value) & (true_value <= e + 1.959964 * se)).mean()
-        out[f"{est}_mean"] = float(e.mean())
-        out[f"{est}_bias"] = float(e.mean() - true_value)
-        out[f"{est}_sd"] = float(e.std(ddof=1))
-        out[f"{est}_mean_se"] = float(se.mean())
-        out[f"{est}_coverage"] = float(cover)
-    out["trimmed_mean"] = float(df["trimmed"].mean())
-    out["min_ess_share"] = float(df["min_ess_share"].mean())
-    return out
-
-
-HEADER = """# Retention: how the 12-month deltas are estimated, and how well
-
-Generated by `scripts/calibrate_retention.py` (`{command}`); edit the script, not this file.
-
-## The estimators
-
-- **Exposure** is fixed at the index contact (a customer's first contact in the analysis window):
-  AI-assisted (`ai_only` or `hybrid`) vs `human_only`. Follow-up runs from the index to
-  `churned_at`, censored at `as_of`; the censoring is administrative, so every customer's
-  potential follow-up C = as_of − index is known.
-- **Naive delta** (`retention.delta_12m_naive`): Kaplan–Meier survival at 365 days, AI-assisted
-  minus human-only, with a normal interval from the two Greenwood variances. Curves and
-  `retention_12m` use log(−log) Greenwood intervals (lifelines' default; checked against it).
-- **Adjusted delta** (`retention.delta_12m_adjusted`): average over all analysed customers of
-  S₁(365 | X) − S₀(365 | X), X = segment, plan, region, log revenue, tenure at the index and
-  any configured columns (categories one-hot with a `(missing)` level, numbers with a quadratic
-  term and a missing indicator). Estimator: augmented inverse-probability weighting for exposure
-  combined with augmented inverse-probability-of-censoring weighting (Tsiatis 2006, ch. 9–10;
-  Bai, Tsiatis & O'Brien 2013; the "AIPTW,AIPCW" estimator of Ozenne et al. 2020, as in
-  riskRegression::ate) on a grid of whole days, with
-  - a logistic propensity model (gradient boosting optional), cross-fitted over 5 folds
-    stratified by exposure, fixed seed;
-  - a Cox model per exposure group (Breslow, tiny ridge), cross-fitted on the same folds;
-  - the censoring survival P(C ≥ k) by exposure group × up to 5 strata of the follow-up
-    predicted from the covariates (fewer when a stratum would hold under 20 customers followed
-    to 365 days; C is observed for everyone, so this is a plain empirical distribution);
-  - propensity trimming to [0.01, 0.99] (customers outside are dropped, counted in `trimmed`,
-    and the estimand becomes the effect in the overlap population, stated in `estimand`);
-  - standard error = empirical SD of the influence function / √n; 95% interval ± 1.96 SE.
-
-  It is consistent if the outcome model is right, or if the propensity and censoring models are.
-  Diagnostics (`retention.diagnostics`): propensity quantiles by group, Kish effective sample
-  size of the weights, standardised mean differences before/after weighting, and
-  `overlap_warning` when more than 2% are trimmed or a group's ESS falls below 30% of its size.
-
-## Calibration
-
-Each replicate simulates {n:,} customers (about {analysed:,} with an index contact in the window;
-the demo at 60,000 contacts has about 6,200) and runs the same estimator classes on the same design as
-`run_retention`. Covariates segment, plan, region, revenue and tenure; index dates in a 730-day
-window, new customers indexed later (so follow-up depends on tenure); exposure from a logistic
-propensity in the covariates plus an adoption ramp over calendar time; churn from the index with
-cumulative hazard Λ(t | X)·HR^A; administrative censoring at the window end (about half the
-customers are indexed within the last year). The truth is the population mean of
-S₁(365 | X) − S₀(365 | X) over 2,000,000 simulated customers.
-
-Columns: bias = mean estimate − truth, with its Monte Carlo SE (SD/√reps); SD = empirical SD
-of the estimates over replicates; mean SE = average reported standard error (SD/SE ≈ 1 means
-the interval has the right width); coverage = share of 95% intervals containing the truth
-(Monte Carlo SE ≈ {mcse:.1%} at {reps} replicates, so roughly 92–98% is consistent with 95%).
-Each scenario is run with independent seeds (rows per seed, then pooled) so that a single
-unlucky run is visible as such.
-
-"""
-
-
-def render(results: dict[str, dict[str, float]], command: str, n: int, reps: int) -> str:
-    """``results`` is keyed "scenario|seed" (seed "pooled" for all seeds together)."""
-    analysed = int(np.mean([r["n"] for r in results.values()]))
-    mcse = math.sqrt(0.95 * 0.05 / reps)
-    lines = [HEADER.format(command=command, n=n, analysed=analysed, mcse=mcse, reps=reps)]
-    lines.append(
-        "| scenario | seed | reps | truth | estimator | mean | bias (MC SE) | SD | mean SE "
-        "| SD/SE | coverage |"
-    )
-    lines.append("|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|")
-    runs = [key.split("|")[0] for key in results if not key.endswith("|pooled")]
-    for key, r in results.items():
-        name, seed = key.split("|")
-        if seed == "pooled" and runs.count(name) == 1:
-            continue  # one seed: the pooled row would repeat it
-        for est, label in (("adj", "adjusted (AIPW–AIPCW)"), ("naive", "naive (KM difference)")):
-            lines.append(
-                f"| {name} | {seed} | {int(r['reps'])} | {r['truth']:.4f} | {label} | "
-                f"{r[est + '_mean']:.4f} | {r[est + '_bias']:+.4f} "
-                f"({r[est + '_sd'] / math.sqrt(r['reps']):.4f}) | {r[est + '_sd']:.4f} | "
-                f"{r[est + '_mean_se']:.4f} | {r[est + '_sd'] / r[est + '_mean_se']:.2f} | "
-                f"{r[est + '_coverage']:.1%} |"
-            )
-    names = list(dict.fromkeys(key.split("|")[0] for key in results))
-    pooled = {k.split("|")[0]: v for k, v in results.items() if k.endswith("|pooled")}
-    lines.append("")
-    lines.append("Scenarios:")
-    for name in names:
-        lines.append(f"- **{name}**: {SCENARIOS[name].description}.")
-    lines.append("")
-    lines.append(
-        "Overlap in these worlds: mean customers trimmed per replicate "
-        + ", ".join(f"{k} {v['trimmed_mean']:.1f}" for k, v in pooled.items())
-        + "; mean smallest ESS share "
-        + ", ".join(f"{k} {v['min_ess_share']:.2f}" for k, v in pooled.items())
-        + "."
-    )
-    failures = {k: int(v["failed"]) for k, v in pooled.items() if v["failed"]}
-    lines.append(
-        "Replicates where an estimate could not be computed: "
-        + (", ".join(f"{k} {v}" for k, v in failures.items()) if failures else "none")
-        + "."
-    )
-    lines.append("")
-    return "\n".join(lines)
-
-
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--replicates", type=int, default=200, help="per scenario and seed")
-    ap.add_argument("--customers", type=int, default=7500)
-    ap.add_argument("--seeds", default="2024,7", help="independent runs, comma-separated")
-    ap.add_argument("--scenarios", default=",".join(SCENARIOS))
-    ap.add_argument("--out", type=Path, default=Path("docs/retention-calibration.md"))
-    ap.add_argument("--rows", type=Path, default=None, help="folder for per-replicate CSVs")
-    args = ap.parse_args(argv)
+def run(args: argparse.Namespace) -> int:
+    args.rows.mkdir(parents=True, exist_ok=True)
     names = [s for s in args.scenarios.split(",") if s]
-    seeds = [int(s) for s in args.seeds.split(",") if s]
-    results: dict[str, dict[str, float]] = {}
-    for k, name in enumerate(names):
-        sc = SCENARIOS[name]
-        # One population truth per scenario, shared by every seed.
-        true_value = 0.0 if sc.hazard_ratio == 1.0 else truth(sc, seed=10_000 + k)
-        every: list[dict[str, float]] = []
-        failed_all = 0
-        for seed in seeds:
+    for seed in (int(s) for s in args.seeds.split(",") if s):
+        for name in names:
+            k = list(SCENARIOS).index(name)
             rng = np.random.default_rng([seed, k])
-            rows = []
-            failed = 0
-            started = time.time()
+            rows, failed, started = [], 0, time.time()
             for r in range(args.replicates):
-                row = replicate(rng, args.customers, sc)
+                row = replicate(rng, args.customers, SCENARIOS[name])
                 if row:
                     rows.append(row)
                 else:
                     failed += 1
-                if (r + 1) % 25 == 0:
-                    print(
-                        f"{name} seed {seed}: {r + 1}/{args.replicates} "
-                        f"({time.time() - started:.0f} s)",
-                        file=sys.stderr,
-                        flush=True,
-                    )
-            results[f"{name}|{seed}"] = summarise(rows, true_value) | {"failed": float(failed)}
-            every += rows
-            failed_all += failed
-            if args.rows:
-                pd.DataFrame(rows).to_csv(args.rows / f"{name}_{seed}.csv", index=False)
-        if len(seeds) > 1:
-            results[f"{name}|pooled"] = summarise(every, true_value) | {"failed": float(failed_all)}
-        else:
-            results[f"{name}|pooled"] = results[f"{name}|{seeds[0]}"]
-    command = "python scripts/calibrate_retention.py " + " ".join(argv or sys.argv[1:])
-    text = render(results, command.strip(), args.customers, args.replicates)
+                if (r + 1) % 10 == 0:
+                    print(f"{name} seed {seed}: {r + 1}/{args.replicates} "
+                          f"({time.time() - started:.0f} s)", file=sys.stderr, flush=True)
+            frame = pd.DataFrame(rows).assign(scenario=name, seed=seed, failed=failed)
+            frame.to_csv(args.rows / f"{name}_{seed}.csv", index=False)
+    return 0
+
+
+def truths(args: argparse.Namespace) -> int:
+    """Population truths per scenario (one large world each), into the rows folder."""
+    args.rows.mkdir(parents=True, exist_ok=True)
+    out = []
+    for k, name in enumerate(SCENARIOS):
+        pt = population_truth(SCENARIOS[name], seed=10_000 + k)
+        out.append({"scenario": name, **pt.__dict__})
+        print(name, pt, file=sys.stderr, flush=True)
+    pd.DataFrame(out).to_csv(args.rows / "truths.csv", index=False)
+    return 0
+
+
+def render_doc(args: argparse.Namespace) -> int:
+    # "null" is a scenario name, not a missing value
+    read = {"keep_default_na": False, "na_values": ["", "nan", "NaN"]}
+    rows = pd.concat(
+        [pd.read_csv(p, **read) for p in sorted(args.rows.glob("*_*.csv"))], ignore_index=True
+    )
+    truth = pd.read_csv(args.rows / "truths.csv", **read).set_index("scenario")
+    text = render(rows, truth, TRUTH_OF, {n: s.description for n, s in SCENARIOS.items()})
     args.out.write_text(text, encoding="utf-8")
     print(text)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    sub = ap.add_subparsers(dest="command", required=True)
+    go = sub.add_parser("run", help="simulate replicates, one CSV per scenario and seed")
+    go.add_argument("--replicates", type=int, default=100, help="per scenario and seed")
+    go.add_argument("--customers", type=int, default=7500)
+    go.add_argument("--seeds", default="2024,7", help="independent runs, comma-separated")
+    go.add_argument("--scenarios", default=",".join(SCENARIOS))
+    go.add_argument("--rows", type=Path, default=Path("calibration-rows"))
+    tr = sub.add_parser("truths", help="population truths of every scenario")
+    tr.add_argument("--rows", type=Path, default=Path("calibration-rows"))
+    re = sub.add_parser("render", help="write the markdown table from the rows")
+    re.add_argument("--rows", type=Path, default=Path("calibration-rows"))
+    re.add_argument("--out", type=Path, default=Path("docs/retention-calibration.md"))
+    args = ap.parse_args(argv)
+    return {"run": run, "truths": truths, "render": render_doc}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Retention: Kaplan–Meier and Cox against lifelines/statsmodels, the AIPW–AIPCW estimator
-against Kaplan–Meier where they must agree, planted-truth recovery on the demo, and null-with-reason.
+against Kaplan–Meier where they must agree, planted-truth recovery on the demo (ATE and ATT),
+and null-with-reason.
 
 The calibration study (bias, SD vs SE, coverage over hundreds of replicates) is
 ``scripts/calibrate_retention.py``; its table is in ``docs/retention-calibration.md``.
@@ -231,8 +232,13 @@ def test_demo_planted_truth_adjusted_covers_naive_biased(
     assert naive["ci_low"] > target
     assert naive["estimate"] - target > 3 * abs(adj["estimate"] - target)
     assert demo_results["n_customers"] == truths.analysed_customers
-    assert adj["trimmed"] == 0 and adj["overlap_warning"] is False
-    assert adj["estimand"] == "average effect over all analysed customers"
+    # The demo draws a contact's channel after its mode, and the "other" channel only for
+    # human-only contacts: those customers have no AI-assisted counterpart and are trimmed.
+    assert 0 < adj["trimmed"] <= 0.02 * truths.analysed_customers
+    assert adj["overlap_warning"] is False and "trimmed" in adj["estimand"]
+    att = demo_results["delta_12m_att"]
+    assert att["ci_low"] <= truths.retention_effect_12m_exposed <= att["ci_high"]
+    assert att["ai_assisted_customers"] == truths.exposed_customers  # none trimmed from the ATT
     r12 = demo_results["retention_12m"]
     assert (
         r12["ai_assisted"]["ci_low"]
@@ -281,6 +287,12 @@ def test_demo_curves_descriptive_and_diagnostics(demo_results: dict[str, Any]) -
         > diag["propensity_quantiles"]["human_only"]["q50"]
     )
     assert all("customer" not in c.lower() for c in diag["covariates"])
+    # the index contact's own confounders are in the default design
+    covariates = diag["covariates"]
+    assert any(c.startswith("index_intent=") for c in covariates)
+    assert any(c.startswith("index_channel=") for c in covariates)
+    assert any(c.startswith("index_month_of_year=") for c in covariates)
+    assert "index_months_since_start" in covariates
     json.dumps(demo_results, allow_nan=False)
 
 
@@ -325,7 +337,14 @@ def test_without_churned_at_everything_is_null_with_reason(tmp_path: Path) -> No
         c.pop("churned_at")
     ds = cxroi.load_dataset(_write(tmp_path / "d", contacts, customers), cxroi.Config())
     out = run_retention(ds, None, {}, RetentionSettings()).to_results()
-    for key in ("retention_12m", "delta_12m_naive", "delta_12m_adjusted"):
+    for key in (
+        "retention_12m",
+        "delta_12m_naive",
+        "delta_12m_adjusted",
+        "delta_12m_att",
+        "months_active_12m_att",
+        "sensitivity",
+    ):
         assert out[key] is None and "churned_at" in out[f"{key}_note"]
 
 
@@ -339,6 +358,8 @@ def test_no_human_only_index_contacts_gives_null_deltas(tmp_path: Path) -> None:
     assert out["retention_12m"] is None and "human-only" in out["retention_12m_note"]
     assert out["delta_12m_naive"] is None and "human-only" in out["delta_12m_naive_note"]
     assert out["delta_12m_adjusted"] is None and out["delta_12m_adjusted_note"]
+    assert out["delta_12m_att"] is None and "human-only" in out["delta_12m_att_note"]
+    assert out["sensitivity"] is None and out["sensitivity_note"]
     assert out["curves"]["by_index_group"]["human_only"]["n"] == 0
 
 
@@ -348,9 +369,11 @@ def test_cohort_index_exclusions_and_missing_covariate(tmp_path: Path) -> None:
     contacts.append(contact("C0010", "K001", "2024-01-02T10:00:00Z", "human_only"))
     customers[2]["churned_at"] = "2023-06-01T00:00:00Z"  # before K002's index: excluded
     customers.append({"customer_id": "K999", "acquired_at": "2020-01-01T00:00:00Z"})
-    cfg = cxroi.Config(covariates=("segment", "not_a_column"), min_cell=5)
+    cfg = cxroi.Config(min_cell=5)
     ds = cxroi.load_dataset(_write(tmp_path / "d", contacts, customers), cfg)
-    result = run_retention(ds, None, {}, RetentionSettings())
+    result = run_retention(
+        ds, None, {}, RetentionSettings(covariates=("segment", "not_a_column"))
+    )
     out = result.to_results()
     assert out["excluded"] == {"churned_before_index": 1, "no_index_contact": 1}
     assert out["n_customers"] == 59
@@ -375,12 +398,14 @@ def test_settings_parse_defaults_and_problems() -> None:
             "bogus": 1,
             "propensity_model": "forest",
             "window_start": "2024-02-01T00:00:00Z",
-            "covariates": ["x"],
+            "covariates": ["x", "x", "tier"],
+            "index_confounders": ["month", "intent"],
             "overlap_min_ess_share": "high",
         },
         problems,
     )
     assert s.horizon_days == 180 and (s.trim_low, s.trim_high) == (0.05, 0.95)
+    assert s.covariates == ("x", "tier") and s.index_confounders == ("intent", "month")
     assert s.folds == 5 and s.propensity_model == "logistic" and s.overlap_min_ess_share == 0.30
     assert s.window_start is not None and s.window_start.month == 2
     rules = sorted((p.where, p.rule) for p in problems)
@@ -391,3 +416,15 @@ def test_settings_parse_defaults_and_problems() -> None:
         ("retention.propensity_model", "unknown_value"),
     ]
     assert parse_retention_settings({}, []) == RetentionSettings()
+    assert RetentionSettings().index_confounders == ("intent", "channel", "month")
+    more: list[Problem] = []
+    off = parse_retention_settings(
+        {"index_confounders": [], "covariates": "tier"}, more
+    )
+    assert off.index_confounders == () and off.covariates == ()
+    bad: list[Problem] = []
+    parse_retention_settings({"index_confounders": ["weather"]}, bad)
+    assert [(p.where, p.rule) for p in more + bad] == [
+        ("retention.covariates", "wrong_type"),
+        ("retention.index_confounders", "unknown_value"),
+    ]

@@ -189,6 +189,9 @@ def _simulate(rng: np.random.Generator, pop: Population) -> _Gen:
     days = np.concatenate([pop.index_days[idx], extra_days])
     is_index = np.arange(len(cust)) < len(idx)
     intent = _draw_intent(rng, len(cust))
+    # The index contact's intent was drawn with its exposure (planted truth 1); drawing the rest
+    # as before keeps every other contact's draws unchanged.
+    intent[: len(idx)] = pop.index_intent[idx]
     parent_channel = np.full(len(cust), -1, dtype=np.int8)
     after_bot = np.zeros(len(cust), dtype=np.bool_)
     after_agent = np.zeros(len(cust), dtype=np.bool_)

@@ -53,12 +53,19 @@ PROP_LOG_REVENUE: Final[float] = 0.20
 PROP_TENURE_PER_YEAR: Final[float] = 0.12
 # Non-index contacts follow the same preferences, damped: habits, not the planted exposure.
 NON_INDEX_PROPENSITY_WEIGHT: Final[float] = 0.5
+# Contact-level confounding, mild: the index contact's intent (by INTENTS) shifts the log-odds of
+# AI routing (cancellations and complaints go to humans more often; the shift is centred so the
+# adoption ramp keeps its meaning) and the churn log-hazard from the index (those customers
+# leave more, whoever answers). Adjusting for customer covariates alone credits AI with it.
+INDEX_INTENT_ROUTING: Final = (0.0, 0.0, 0.0, 0.0, -2.0, 0.0, -0.7)
+INDEX_INTENT_CHURN: Final = (0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.4)
 RETENTION_COVARIATES: Final = (
     "segment",
     "plan",
     "region",
     "log(monthly_revenue)",
     "tenure_at_index (index started_at - acquired_at)",
+    "index contact intent",
 )
 
 # --- contact mix -------------------------------------------------------------------------------

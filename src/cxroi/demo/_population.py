@@ -2,6 +2,8 @@
 
 The index contact (a customer's first contact in the window) is drawn here, before the other
 contacts, because exposure (index contact AI-assisted) and the churn clock both start at it.
+Its intent is drawn here too: it shifts both the odds of AI routing and the churn hazard from
+the index (contact-level confounding, ``INDEX_INTENT_*`` in ``_params``).
 Before the index the customer churns at the unexposed hazard; a customer who churns before ever
 calling has no contacts and is not analysed. From the index on, the hazard is
 ``h_i * HR**exposed``; being exponential, the survival from the index is exactly the planted one,
@@ -13,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from cxroi.demo import _params as P
 from cxroi.demo._arrow import BoolArray, FloatArray, IntArray
@@ -49,6 +52,7 @@ class Population:
     churn_days: FloatArray  # +inf when still a customer at the window end
     hazard_at_index: FloatArray  # unexposed daily hazard from the index on (NaN without contacts)
     propensity_lin: FloatArray  # centred log-odds shift of using AI, customer part
+    index_intent: npt.NDArray[np.int8]  # the index contact's intent (-1 = missing)
 
     @property
     def n(self) -> int:
@@ -68,6 +72,14 @@ class _Draws:
     pre_churn: FloatArray
     post_churn: FloatArray
     exposure_u: FloatArray
+    index_intent: npt.NDArray[np.int8]
+
+
+def _draw_index_intent(rng: np.random.Generator, n: int) -> npt.NDArray[np.int8]:
+    """The same distribution as every contact's intent (``_contacts``), 5% missing."""
+    intent = rng.choice(len(P.INTENTS), size=n, p=P.INTENT_P).astype(np.int8)
+    missing = rng.random(n) < P.INTENT_MISSING_P
+    return np.where(missing, np.int8(-1), intent).astype(np.int8)
 
 
 def draw_population(rng: np.random.Generator, contacts: int) -> Population:
@@ -113,6 +125,17 @@ def draw_population(rng: np.random.Generator, contacts: int) -> Population:
         pre_churn=rng.exponential(size=n),
         post_churn=rng.exponential(size=n),
         exposure_u=rng.random(n),
+        index_intent=_draw_index_intent(rng, n),
+    )
+    routing = np.asarray(P.INDEX_INTENT_ROUTING)
+    intent_routing = np.where(
+        draws.index_intent >= 0, routing[np.maximum(draws.index_intent, 0)], 0.0
+    )
+    intent_routing = intent_routing - intent_routing.mean()
+    intent_churn = np.where(
+        draws.index_intent >= 0,
+        np.asarray(P.INDEX_INTENT_CHURN)[np.maximum(draws.index_intent, 0)],
+        0.0,
     )
 
     def simulate(base_rate: float, part: slice) -> Population:
@@ -126,10 +149,13 @@ def draw_population(rng: np.random.Generator, contacts: int) -> Population:
         # Customers without a contact get a harmless stand-in index (no overflow, no use).
         index = np.where(has, first, start)
         tenure_idx = (index - acq) / _YEAR
-        h_idx = P.BASE_DAILY_HAZARD * np.exp(static + P.CHURN_TENURE_PER_YEAR * tenure_idx)
+        h_idx = P.BASE_DAILY_HAZARD * np.exp(
+            static + P.CHURN_TENURE_PER_YEAR * tenure_idx + intent_churn[part]
+        )
         # Tenure is centred on a fixed 2.5 years so the ramp keeps its meaning on average.
         lin = prop_static[part] + P.PROP_TENURE_PER_YEAR * (tenure_idx - 2.5)
-        p_ai = _sigmoid(_logit(ai_share(index)) + lin)
+        lin_index = lin + intent_routing[part]
+        p_ai = _sigmoid(_logit(ai_share(index)) + lin_index)
         exposed = has & (draws.exposure_u[part] < p_ai)
         hazard = h_idx * np.where(exposed, P.HAZARD_RATIO, 1.0)
         churn = np.where(has, index + draws.post_churn[part] / hazard, pre_churn)
@@ -147,6 +173,7 @@ def draw_population(rng: np.random.Generator, contacts: int) -> Population:
             churn_days=churn,
             hazard_at_index=np.where(has, h_idx, np.nan),
             propensity_lin=lin,
+            index_intent=draws.index_intent[part],
         )
 
     def expected_primaries(pop: Population) -> float:
@@ -176,6 +203,15 @@ class RetentionTruth:
     retention_12m_all_ai: float
     retention_12m_all_human: float
     naive_delta_12m: float  # exposed mean S1 - unexposed mean S0, no censoring
+    months_active_gain_12m_exposed: float  # mean over exposed of (RMST1 - RMST0) in months
+    revenue_protected_12m: float  # sum over exposed of monthly_revenue x that gain
+
+
+def _months_active_12m(daily_hazard: FloatArray) -> FloatArray:
+    """Expected months active in the 365 days after the index, exponential churn:
+    ∫_0^365 exp(-h t) dt = (1 - exp(-365 h)) / h days, a month being 365/12 days."""
+    days: FloatArray = -np.expm1(-365.0 * daily_hazard) / daily_hazard
+    return days * 12.0 / 365.0
 
 
 def retention_truth(pop: Population) -> RetentionTruth:
@@ -183,6 +219,8 @@ def retention_truth(pop: Population) -> RetentionTruth:
     exposed = pop.exposed[pop.has_contact]
     s0 = np.exp(-h * 365.0)
     s1 = np.exp(-h * P.HAZARD_RATIO * 365.0)
+    gain = _months_active_12m(h * P.HAZARD_RATIO) - _months_active_12m(h)
+    revenue = pop.monthly_revenue[pop.has_contact]
     return RetentionTruth(
         analysed_customers=int(pop.has_contact.sum()),
         exposed_customers=int(exposed.sum()),
@@ -191,4 +229,6 @@ def retention_truth(pop: Population) -> RetentionTruth:
         retention_12m_all_ai=float(s1.mean()),
         retention_12m_all_human=float(s0.mean()),
         naive_delta_12m=float(s1[exposed].mean() - s0[~exposed].mean()),
+        months_active_gain_12m_exposed=float(gain[exposed].mean()),
+        revenue_protected_12m=float((revenue * gain)[exposed].sum()),
     )

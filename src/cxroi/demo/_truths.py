@@ -32,7 +32,9 @@ class DemoTruths:
     # 1. retention
     hazard_ratio: float
     retention_effect_12m: float
-    retention_effect_12m_exposed: float
+    retention_effect_12m_exposed: float  # the ATT: the target of retention.delta_12m_att
+    months_active_gain_12m_exposed: float
+    revenue_protected_12m: float
     retention_12m_all_ai_assisted: float
     retention_12m_all_human_only: float
     naive_delta_12m_uncensored: float

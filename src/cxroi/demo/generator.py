@@ -29,13 +29,21 @@ Planted truths (keys of ``truths.json``)
 ----------------------------------------
 1. Confounded retention. Exposure = the index contact is AI-assisted, drawn from a logistic
    propensity in the observed covariates (segment, plan, region, log monthly_revenue, tenure at
-   the index) and the adoption ramp. From the index the churn hazard is exponential,
-   ``h_i = h0 * exp(gamma . x_i) * HR**exposed`` with the same covariates lowering churn for the
-   groups that use AI more, so the naive delta overstates the effect (``naive_bias_sign`` = +1).
-   ``hazard_ratio`` = 0.80; 12-month churn without AI is about 20%. ``retention_effect_12m`` =
-   mean over analysed customers (those with a contact) of ``exp(-h_i*HR*365) - exp(-h_i*365)``:
-   the adjusted retention delta's target.
-   ``retention_effect_12m_exposed`` is the same over exposed customers only;
+   the index), the index contact's intent and the adoption ramp. From the index the churn hazard
+   is exponential, ``h_i = h0 * exp(gamma . x_i) * HR**exposed`` with the same covariates
+   lowering churn for the groups that use AI more, so the naive delta overstates the effect
+   (``naive_bias_sign`` = +1). A mild contact-level confounder: an index contact about a
+   cancellation (or a complaint) is routed to a human more often and is followed by more churn,
+   so adjusting for customer covariates alone still flatters AI; the index intent must be
+   adjusted for too. ``hazard_ratio`` = 0.80; 12-month churn without AI is about 20%.
+   ``retention_effect_12m`` = mean over analysed customers (those with a contact) of
+   ``exp(-h_i*HR*365) - exp(-h_i*365)``: the target of ``retention.delta_12m_adjusted`` (ATE).
+   ``retention_effect_12m_exposed`` is the same over exposed customers only: the target of
+   ``retention.delta_12m_att`` (ATT). ``months_active_gain_12m_exposed`` is the mean over exposed
+   customers of the expected months active in the 12 months after the index with AI minus
+   without (``(1 - exp(-365 h)) / h`` days, a month = 365/12 days), and
+   ``revenue_protected_12m`` the sum over exposed customers of ``monthly_revenue`` times that
+   gain: the target of revenue protected over 12 months (before margin).
    ``naive_delta_12m_uncensored`` is the naive contrast without censoring, for orientation.
 2. Containment masking in ``masking_months`` (2025-03..05): a rising share of would-be bot
    escalations (``masking_contained_escalation_share``) is kept in the bot; those contacts are
@@ -91,8 +99,12 @@ MIN_CONTACTS = 1_000
 _NOTES = {
     "retention": "Exposure = index contact (first in window) ai_only or hybrid. Hazard from the "
     "index is exponential; retention_effect_12m is the average effect on 365-day survival over "
-    "analysed customers, the target of the adjusted retention delta. Naive comparison overstates "
-    "it because enterprise/premium/long-tenure customers both use AI more and churn less.",
+    "analysed customers (ATE), retention_effect_12m_exposed over the exposed ones (ATT), "
+    "revenue_protected_12m the exposed customers' monthly_revenue x months active gained in the "
+    "12 months after the index. Naive comparison overstates the effect because "
+    "enterprise/premium/long-tenure customers both use AI more and churn less; an index contact "
+    "about a cancellation or a complaint is routed to humans more often and is followed by more "
+    "churn, so its intent is a confounder too.",
     "masking": "In masking_months a rising share of bot escalations is kept in the bot; these "
     "contacts are reported resolved but mostly come back, so containment rises while 7-day FCR "
     "and CES fall.",
@@ -210,6 +222,8 @@ def generate_demo(out_dir: Path, contacts: int = 200_000, seed: int = 7) -> Demo
         hazard_ratio=P.HAZARD_RATIO,
         retention_effect_12m=retention.effect_12m,
         retention_effect_12m_exposed=retention.effect_12m_exposed,
+        months_active_gain_12m_exposed=retention.months_active_gain_12m_exposed,
+        revenue_protected_12m=retention.revenue_protected_12m,
         retention_12m_all_ai_assisted=retention.retention_12m_all_ai,
         retention_12m_all_human_only=retention.retention_12m_all_human,
         naive_delta_12m_uncensored=retention.naive_delta_12m,

@@ -1,27 +1,31 @@
-"""Adjusted retention delta: cross-fitted AIPW for treatment with augmented IPCW for censoring.
+"""Adjusted retention effects: cross-fitted AIPW for exposure with augmented IPCW for censoring.
 
-Target: ψ_a = E[S_a(H | X)] (survival at the horizon H had every analysed customer's index
-contact been of arm a), effect = ψ_1 − ψ_0. Censoring is administrative: each customer's
-potential follow-up C = as_of − index is known, so the outcome 1{T > H} is missing exactly for
-customers indexed less than H days before as_of who have not churned.
+Targets, at the horizon H (365 days = "12 months"), with S_a(H | X) the survival had the index
+contact been of arm a (1 = AI-assisted):
 
-For arm a the customer-level score is (Tsiatis 2006, ch. 9–10; Bai, Tsiatis & O'Brien 2013;
-Ozenne et al. 2020 — the "AIPTW,AIPCW" estimator of riskRegression::ate)
+- ATE ``delta_12m_adjusted`` = E[S_1(H | X) − S_0(H | X)] over all analysed customers;
+- ATT ``delta_12m_att`` = the same average over the customers whose index contact was
+  AI-assisted — the basis of revenue protected;
+- the restricted-mean ATT: months active in the horizon with AI minus without, per AI-assisted
+  customer, and its per-customer pieces for the revenue-weighted total (``revenue.py``).
 
-    m_a(X) + 1{A=a}/π_a(X) · (U − m_a(X)),
-    U = Δ·Y / K(T∧H) + Σ_k dM_C(k) · L(k) / K(k+1),   L(k) = S_a(H | X) / S_a(k | X),
+The pieces: a cross-fitted propensity π(X) (logistic or gradient boosting), a cross-fitted Cox
+model per arm, and the censoring survival by arm × strata of predicted follow-up, combined into
+per-customer pseudo-outcomes (``aipcw.py``: Tsiatis 2006, ch. 9–10; Bai, Tsiatis & O'Brien 2013;
+Ozenne et al. 2020 — the "AIPTW,AIPCW" estimator of riskRegression::ate) and into ATE and ATT
+(``estimands.py``). Each estimate is consistent when the outcome model is right, or when the
+propensity and censoring models are; the variance is the empirical variance of the influence
+function (cross-fitting removes the own-observation overfitting bias).
+``scripts/calibrate_retention.py`` checks bias and coverage; docs/retention-calibration.md has
+its table.
 
-on a grid of whole days, with π the cross-fitted propensity (logistic or gradient boosting),
-S_a a cross-fitted Cox model per arm, K the censoring survival P(C ≥ k) by arm (optionally within
-strata of the predicted follow-up) and M_C its martingale. The estimate is consistent when the
-outcome model is right, or when both the propensity and censoring models are; the variance is
-the empirical variance of the influence function (cross-fitting removes the own-observation
-overfitting bias). ``scripts/calibrate_retention.py`` checks bias and coverage.
+Trimming: the ATE drops customers whose propensity lies outside [low, high] (the estimand
+becomes the overlap population, said in ``estimand``); the ATT only needs human-only customers
+comparable to the AI-assisted ones, so it drops customers above ``high`` alone.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,8 +37,10 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from cxroi.analyses.retention.cox import CoxPH
-from cxroi.analyses.retention.overlap import OverlapDiagnostics, diagnose
+from cxroi.analyses.retention.aipcw import ArmScores, Follow, arm_scores, follow_from
+from cxroi.analyses.retention.estimands import ArmContrast, ate_contrast, att_contrast
+from cxroi.analyses.retention.overlap import OverlapDiagnostics, diagnose, effective_sample_size
+from cxroi.analyses.retention.revenue import RestrictedMeanScores, months_per_day
 from cxroi.stats.result import CannotCompute, Estimate, Result
 from cxroi.stats.summary import Z95
 
@@ -46,11 +52,12 @@ MIN_FOLLOWED = 20  # customers followed to the horizon per censoring stratum
 
 
 @dataclass(frozen=True)
-class ArmScores:
-    """Per-customer pieces for one arm: outcome-model prediction and the AIPCW outcome."""
+class Contrasts:
+    """The fitted contrasts: survival at the horizon (ATE, ATT) and restricted mean (ATT, days)."""
 
-    m: Array  # S_a(H | X_i) for every customer
-    u: Array  # augmented IPCW outcome, meaningful where A_i = a
+    ate: ArmContrast
+    att: ArmContrast
+    restricted_att: ArmContrast
 
 
 class AdjustedRetention:
@@ -107,67 +114,97 @@ class AdjustedRetention:
     ) -> AdjustedRetention:
         x = np.asarray(x, dtype=np.float64)
         a = np.asarray(exposed, dtype=bool)
-        n = len(a)
+        event = np.asarray(event, dtype=bool)
         self.columns_ = columns or tuple(f"x{j}" for j in range(x.shape[1]))
-        self.n_ = n
+        self.n_ = len(a)
         self.result_: Result
+        self.att_result_: Result
+        refusal = self._fit_nuisances(x, a, duration, event, followup)
+        if refusal is None:
+            refusal = self._trim_and_diagnose(x, a)
+        if refusal is not None:
+            self.result_ = self.att_result_ = refusal
+            return self
+        self._combine(a)
+        return self
+
+    def _fit_nuisances(
+        self, x: Array, a: Bools, duration: Array, event: Bools, followup: Array
+    ) -> CannotCompute | None:
+        """Propensity, censoring strata and each arm's outcome model and pseudo-outcomes."""
         short = [
             name for name, m in (("AI-assisted", a), ("human-only", ~a)) if m.sum() < MIN_PER_ARM
         ]
         if short:
-            self.result_ = CannotCompute(
+            return CannotCompute(
                 f"fewer than {MIN_PER_ARM} {' and '.join(short)} customers: too few to fit "
                 "the adjustment models"
             )
-            return self
         fold = self._folds(a)
         self.propensity_ = self._cross_fit_propensity(x, a, fold)
         c = np.floor(np.maximum(followup, 0.0)).astype(np.int64)
-        strata, censor_note = self._censoring_strata(x, a, c)
-        self.censoring_strata_ = strata
-        self.censoring_note_ = censor_note
-        scores: dict[bool, ArmScores] = {}
+        self.censoring_strata_, self.censoring_note_ = self._censoring_strata(x, a, c)
+        self.follow_: Follow = follow_from(duration, event, followup, self.censoring_strata_)
+        self.scores_: dict[bool, ArmScores] = {}
         for arm in (True, False):
-            got = self._arm_scores(x, a, arm, fold, duration, event, c, strata)
+            got = arm_scores(
+                x,
+                a == arm,
+                fold,
+                self.folds,
+                self.follow_,
+                event,
+                self.horizon_days,
+                self.cox_penalizer,
+                "AI-assisted" if arm else "human-only",
+            )
             if isinstance(got, CannotCompute):
-                self.result_ = got
-                return self
-            scores[arm] = got
+                return got
+            self.scores_[arm] = got
+        return None
+
+    def _trim_and_diagnose(self, x: Array, a: Bools) -> CannotCompute | None:
         low, high = self.trim
-        kept = (self.propensity_ >= low) & (self.propensity_ <= high)
-        self.kept_ = kept
+        p = self.propensity_
+        self.kept_: Bools = (p >= low) & (p <= high)
+        self.kept_att_: Bools = p <= high
         self.diagnostics_: OverlapDiagnostics = diagnose(
-            self.propensity_,
+            p,
             a,
-            kept,
+            self.kept_,
             x,
             self.columns_,
             self.overlap_max_trimmed_share,
             self.overlap_min_ess_share,
             self.overlap_max_weighted_smd,
         )
-        if (a & kept).sum() == 0 or (~a & kept).sum() == 0:
-            self.result_ = CannotCompute("after propensity trimming one group has no customers")
-            return self
-        p = self.propensity_[kept]
-        ak = a[kept]
-        t1 = scores[True].m[kept] + ak / p * (scores[True].u[kept] - scores[True].m[kept])
-        t0 = scores[False].m[kept] + (~ak) / (1.0 - p) * (
-            scores[False].u[kept] - scores[False].m[kept]
+        if not (a & self.kept_).any() or not (~a & self.kept_).any():
+            return CannotCompute("after propensity trimming one group has no customers")
+        return None
+
+    def _combine(self, a: Bools) -> None:
+        """ATE, ATT and restricted-mean ATT from the per-customer pieces."""
+        p, s1, s0 = self.propensity_, self.scores_[True], self.scores_[False]
+        k, t = self.kept_, self.kept_att_
+        self.contrasts_ = Contrasts(
+            ate=ate_contrast(
+                a[k], p[k], s1.m_survival[k], s1.u_survival[k], s0.m_survival[k], s0.u_survival[k]
+            ),
+            att=att_contrast(a[t], p[t], s1.u_survival[t], s0.m_survival[t], s0.u_survival[t]),
+            restricted_att=att_contrast(
+                a[t], p[t], s1.u_restricted[t], s0.m_restricted[t], s0.u_restricted[t]
+            ),
         )
-        self.arm_means_ = {"ai_assisted": float(t1.mean()), "human_only": float(t0.mean())}
-        self.arm_se_ = {
-            "ai_assisted": _se(t1 - t1.mean()),
-            "human_only": _se(t0 - t0.mean()),
-        }
-        self.g_formula_ = float((scores[True].m[kept] - scores[False].m[kept]).mean())
-        effect = float(t1.mean() - t0.mean())
-        influence = (t1 - t0) - effect
-        self.influence_ = influence
-        self.effect_ = effect
-        self.se_ = _se(influence)
-        self.result_ = self._estimate(kept)
-        return self
+        ate = self.contrasts_.ate
+        self.arm_means_ = {"ai_assisted": ate.treated_mean, "human_only": ate.control_mean}
+        self.arm_se_ = {"ai_assisted": ate.treated_se, "human_only": ate.control_se}
+        self.g_formula_ = float((s1.m_survival[k] - s0.m_survival[k]).mean())
+        self.effect_ = ate.effect
+        self.se_ = ate.effect_se
+        self.influence_ = ate.treated_influence - ate.control_influence
+        self.restricted_: RestrictedMeanScores = self._restricted_scores(a, p, t, s1, s0)
+        self.result_ = self._ate_estimate(k)
+        self.att_result_ = self._att_estimate(a, t)
 
     def _folds(self, a: Bools) -> npt.NDArray[np.int64]:
         # Stratified by arm, so every training set sees both arms in the same proportion.
@@ -232,85 +269,28 @@ class AdjustedRetention:
             f"the covariates ({used[1]} AI-assisted, {used[0]} human-only)"
         )
 
-    def _arm_scores(
-        self,
-        x: Array,
-        a: Bools,
-        arm: bool,
-        fold: npt.NDArray[np.int64],
-        duration: Array,
-        event: Bools,
-        c: npt.NDArray[np.int64],
-        strata: npt.NDArray[np.int64],
-    ) -> ArmScores | CannotCompute:
-        h = self.horizon_days
-        grid = np.arange(h + 1, dtype=np.float64)
-        n = len(a)
-        eta = np.zeros(n)
-        lam = np.zeros((self.folds, h + 1))  # baseline Λ0 on whole days, per training fold
-        for k in range(self.folds):
-            train = (fold != k) & (a == arm)
-            model = CoxPH(penalizer=self.cox_penalizer).fit(x[train], duration[train], event[train])
-            test = fold == k
-            eta[test] = model.linear_predictor(x[test])
-            lam[k] = model.cumulative_hazard_at(grid)
-        risk = np.exp(eta)
-        lam_h = lam[fold, h]
-        m = np.exp(-lam_h * risk)
-
-        own = a == arm
-        # Discrete days: churn in day e = ceil(T); observed through day c = floor(C).
-        e = np.where(event, np.ceil(duration), np.inf)
-        e = np.where(e <= c, e, np.inf)  # a churn inside the last partial day counts as censored
-        surv_c = np.zeros((int(strata.max()) + 1, h + 2))
-        for s in np.unique(strata[own]):
-            cs = c[own & (strata == s)]
-            counts = np.bincount(np.minimum(cs, h + 1), minlength=h + 2)[: h + 2]
-            surv_c[s] = counts[::-1].cumsum()[::-1] / len(cs)  # K(k) = P(C ≥ k), k = 0…H+1
-        k_h = surv_c[strata, h]
-        if not (k_h[own] > 0).any() or (own & (k_h <= 0) & (c < h) & ~np.isfinite(e)).any():
-            who = "AI-assisted" if arm else "human-only"
-            return CannotCompute(
-                f"no {who} customer in some follow-up stratum was indexed {h} days before as_of: "
-                "12-month retention is not identified without longer data"
-            )
-        with np.errstate(divide="ignore", invalid="ignore"):
-            # h_C(k)/K(k+1) = 1/K(k+1) − 1/K(k); zero where nobody is left
-            inv = np.where(surv_c > 0, 1.0 / surv_c, 0.0)
-        step = np.diff(inv, axis=1)[:, :h]  # step[s, k] for k = 0…H−1
-
-        u = np.zeros(n)
-        y_obs = own & ~(e <= h) & (c >= h)
-        u[y_obs] = 1.0 / k_h[y_obs]
-        censored = own & (c < h) & ~np.isfinite(e)
-        cc = c[censored]
-        tail = np.exp(-(lam_h[censored] - lam[fold[censored], cc]) * risk[censored])
-        u[censored] += tail / surv_c[strata[censored], cc + 1]
-        last = np.minimum(np.minimum(e - 1, c), h - 1)  # at risk of censoring on days 0…last
-        idx = np.flatnonzero(own)
-        f_i, lam_hi, r, s_i = fold[idx], lam_h[idx], risk[idx], strata[idx]
-        last_i = last[idx]
-        # Customers sorted by how long they stay at risk of censoring: each day's active set is
-        # a prefix, and no customer × day matrix is ever built.
-        order = np.argsort(-last_i, kind="stable")
-        f_i, lam_hi, r, s_i, last_i = f_i[order], lam_hi[order], r[order], s_i[order], last_i[order]
-        active_count = np.searchsorted(-last_i, -np.arange(h), side="right")
-        comp = np.zeros(len(idx))
-        for day in range(h):
-            m_day = int(active_count[day])
-            if m_day == 0:
-                break
-            comp[:m_day] += step[s_i[:m_day], day] * np.exp(
-                -(lam_hi[:m_day] - lam[f_i[:m_day], day]) * r[:m_day]
-            )
-        back = np.empty_like(comp)
-        back[order] = comp
-        comp = back
-        u[idx] -= comp
-        return ArmScores(m=m, u=u)
-
     # ------------------------------------------------------------------ results
-    def _estimate(self, kept: Bools) -> Estimate:
+    def _restricted_scores(
+        self, a: Bools, p: Array, kept_att: Bools, s1: ArmScores, s0: ArmScores
+    ) -> RestrictedMeanScores:
+        per_month = months_per_day()
+        return RestrictedMeanScores(
+            exposed=a,
+            kept=kept_att,
+            odds=p / (1.0 - p),
+            treated_gain=np.where(a, s1.u_restricted - s0.m_restricted, 0.0) * per_month,
+            control_residual=np.where(~a, s0.u_restricted - s0.m_restricted, 0.0) * per_month,
+            horizon_days=self.horizon_days,
+        )
+
+    def _method(self) -> str:
+        prop = "gradient-boosting" if self.propensity_model == "boosting" else "logistic"
+        return (
+            f"AIPW with augmented IPCW, cross-fitted ({self.folds} folds): {prop} propensity, "
+            f"Cox outcome model per group, {self.censoring_note_}; influence-function SE"
+        )
+
+    def _ate_estimate(self, kept: Bools) -> Estimate:
         d = self.diagnostics_
         n_trimmed = int((~kept).sum())
         estimand = (
@@ -320,15 +300,12 @@ class AdjustedRetention:
             f"is in [{self.trim[0]:g}, {self.trim[1]:g}] ({n_trimmed} trimmed); it equals the "
             "all-customer average only if the effect is the same in the trimmed customers"
         )
-        prop = "gradient-boosting" if self.propensity_model == "boosting" else "logistic"
+        low, high = self.contrasts_.ate.interval()
         return Estimate(
             self.effect_,
-            self.effect_ - Z95 * self.se_,
-            self.effect_ + Z95 * self.se_,
-            method=(
-                f"AIPW with augmented IPCW, cross-fitted ({self.folds} folds): {prop} propensity, "
-                f"Cox outcome model per group, {self.censoring_note_}; influence-function SE"
-            ),
+            low,
+            high,
+            method=self._method(),
             n=int(kept.sum()),
             se=self.se_,
             extra={
@@ -341,16 +318,50 @@ class AdjustedRetention:
             },
         )
 
+    def _att_estimate(self, a: Bools, kept_att: Bools) -> Estimate:
+        att = self.contrasts_.att
+        exposed_kept = int((a & kept_att).sum())
+        n_trimmed = int((a & ~kept_att).sum())
+        estimand = (
+            "average effect over the analysed customers whose index contact was AI-assisted"
+            if n_trimmed == 0
+            else f"average effect over the {exposed_kept} AI-assisted customers whose "
+            f"propensity is at most {self.trim[1]:g} ({n_trimmed} AI-assisted customers "
+            "trimmed: no comparable human-only customers)"
+        )
+        controls = ~a & kept_att
+        p = self.propensity_[controls]
+        low, high = att.interval()
+        return Estimate(
+            att.effect,
+            low,
+            high,
+            method=self._method().replace("AIPW", "doubly robust ATT (AIPW form)", 1),
+            n=int(kept_att.sum()),
+            se=att.effect_se,
+            extra={
+                "ai_assisted_customers": exposed_kept,
+                "trimmed": int((~kept_att).sum()),
+                "trimmed_ai_assisted": n_trimmed,
+                "ess_human_only": round(effective_sample_size(p / (1.0 - p)), 1),
+                "estimand": estimand,
+                "retention_ai_assisted": att.treated_mean,
+                "retention_without_ai": att.control_mean,
+            },
+        )
+
     @property
     def summary(self) -> pd.DataFrame:
         if isinstance(self.result_, CannotCompute):
             return pd.DataFrame({"note": [self.result_.reason]})
-        r = self.result_
-        rows = [
-            ("ai_assisted", self.arm_means_["ai_assisted"], self.arm_se_["ai_assisted"]),
-            ("human_only", self.arm_means_["human_only"], self.arm_se_["human_only"]),
-            ("delta", r.estimate, self.se_),
-        ]
+        rows: list[tuple[str, float, float]] = []
+        for name, c in (("ate", self.contrasts_.ate), ("att", self.contrasts_.att)):
+            rows += [
+                (f"{name}: ai_assisted", c.treated_mean, c.treated_se),
+                (f"{name}: without_ai" if name == "att" else f"{name}: human_only",
+                 c.control_mean, c.control_se),
+                (f"{name}: delta", c.effect, c.effect_se),
+            ]
         return pd.DataFrame(
             {
                 "quantity": [q for q, _, _ in rows],
@@ -360,8 +371,3 @@ class AdjustedRetention:
                 "ci_high": [e + Z95 * s for _, e, s in rows],
             }
         )
-
-
-def _se(centred: Array) -> float:
-    n = len(centred)
-    return math.sqrt(float(centred @ centred)) / n if n else float("nan")

@@ -1,8 +1,10 @@
 """The per-customer retention frame: index contact, exposure, follow-up and covariates.
 
-The per-contact work (first and last contact, mode counts) is an Ibis query, so it runs in the
-engine; only one row per customer comes back to pandas for modelling. Customer ids are used to
-order rows reproducibly and are dropped before anything leaves this module.
+The per-contact work (first and last contact, mode counts, the index contact's intent, channel
+and calendar month) is an Ibis query, so it runs in the engine; only one row per customer comes
+back to pandas for modelling. Customer ids order the rows reproducibly; they are kept apart from
+the modelling frame (``Cohort.customer_ids``) so that a per-customer weight, such as monthly
+revenue, can be aligned to the fitted model, and they never reach the results.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from datetime import datetime
 import ibis
 import ibis.expr.types as ir
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from cxroi.io.contract import MODES
@@ -28,7 +31,8 @@ class Cohort:
     """One row per analysed customer (no ids), plus what was left out and why."""
 
     frame: pd.DataFrame  # index_mode, last_mode, primary_mode, exposed, duration, event, followup,
-    #                      tenure_days, the covariates
+    #                      tenure_days, index_intent, index_channel, index_month, the covariates
+    customer_ids: npt.NDArray[np.str_]  # aligned with frame's rows, sorted
     customers_total: int
     no_index_contact: int
     churned_before_index: int
@@ -37,16 +41,38 @@ class Cohort:
     notes: tuple[str, ...] = field(default=())
 
 
+# The index contact's own confounders (settings name -> frame column); month is "YYYY-MM".
+INDEX_COLUMNS: dict[str, str] = {
+    "intent": "index_intent",
+    "channel": "index_channel",
+    "month": "index_month",
+}
+
+
 def _index_and_history(contacts: ir.Table) -> ir.Table:
-    """Per customer: index (first) contact and its mode, last contact's mode, counts by mode."""
-    c = contacts.select("customer_id", "contact_id", "started_at", "ai_mode")
+    """Per customer: index (first) contact with its mode, intent, channel and calendar month;
+    last contact's mode; counts by mode."""
+    intent = contacts.intent if "intent" in contacts.columns else ibis.null(str)
+    c = contacts.select(
+        "customer_id",
+        "contact_id",
+        "started_at",
+        "ai_mode",
+        "channel",
+        intent=intent.cast("string"),
+    )
     first = ibis.window(group_by=c.customer_id, order_by=[c.started_at, c.contact_id])
     last = ibis.window(group_by=c.customer_id, order_by=[c.started_at.desc(), c.contact_id.desc()])
     ranked = c.mutate(
         first_rank=ibis.row_number().over(first), last_rank=ibis.row_number().over(last)
     )
     index = ranked.filter(ranked.first_rank == 0).select(
-        "customer_id", index_at=ranked.started_at, index_mode=ranked.ai_mode
+        "customer_id",
+        index_at=ranked.started_at,
+        index_mode=ranked.ai_mode,
+        index_intent=ranked.intent,
+        index_channel=ranked.channel,
+        index_month=ranked.started_at.strftime("%Y-%m"),
     )
     latest = ranked.filter(ranked.last_rank == 0).select("customer_id", last_mode=ranked.ai_mode)
     counts = c.group_by("customer_id").aggregate(
@@ -112,12 +138,16 @@ def build_cohort(
             "event": event,
             "followup": followup / DAY_SECONDS,
             "tenure_days": tenure / DAY_SECONDS,
+            "index_intent": df["index_intent"].to_numpy(dtype=object),
+            "index_channel": df["index_channel"].to_numpy(dtype=object),
+            "index_month": df["index_month"].to_numpy(dtype=object),
         }
     )
     for col in (*BASE_COVARIATES, *extras):
         frame[col] = df[col].to_numpy()
     return Cohort(
         frame=frame,
+        customer_ids=df["customer_id"].astype(str).to_numpy(dtype=np.str_),
         customers_total=total,
         no_index_contact=int((~has_index).sum()),
         churned_before_index=int(before.sum()),

@@ -42,10 +42,13 @@ class CoxPH:
             step = np.linalg.solve(hess, grad)
             for _halving in range(30):
                 candidate = beta + step
-                new = self._loglik(z, d, group_end, candidate)
-                if new >= loglik - 1e-12:
+                with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+                    new = self._loglik(z, d, group_end, candidate)
+                if np.isfinite(new) and new >= loglik - 1e-12:
                     break
                 step = step / 2.0
+            else:
+                break  # no step improves the likelihood any more: keep the current β
             converged = abs(new - loglik) < self.tol * (1.0 + abs(loglik))
             beta, loglik = candidate, new
             if converged:

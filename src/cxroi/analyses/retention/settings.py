@@ -1,4 +1,10 @@
-"""Settings of the retention analysis and their reading from the ``[retention]`` TOML section."""
+"""Settings of the retention analysis and their reading from the ``[retention]`` TOML section.
+
+This module owns the whole ``[retention]`` table, including the confounders: ``covariates`` (extra
+columns of the customers table) and ``index_confounders`` (which of the index contact's own
+columns — its intent, channel and calendar month — enter the adjustment; all three by default,
+each used when its column is present). metrics.md "Retention" names both kinds.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,8 @@ from cxroi.errors import Problem
 
 PROPENSITY_MODELS: tuple[str, ...] = ("logistic", "boosting")
 CENSORING_MODELS: tuple[str, ...] = ("arm", "arm_strata")
+# The index contact's own confounders: why and how the customer got in touch, and when.
+INDEX_CONFOUNDERS: tuple[str, ...] = ("intent", "channel", "month")
 
 
 @dataclass(frozen=True)
@@ -20,7 +28,10 @@ class RetentionSettings:
     ``seed``: fold assignment and any randomised model. ``trim_low``/``trim_high``: customers whose
     cross-fitted propensity falls outside are dropped from the adjusted estimate (reported).
     ``overlap_*``: when the overlap warning fires. ``window_start``/``window_end``: the analysis
-    window for index contacts (``None`` = the whole dataset up to ``as_of``).
+    window for index contacts (``None`` = the whole dataset up to ``as_of``). ``covariates``:
+    extra columns of the customers table to adjust for, beside segment, plan, region,
+    monthly_revenue and tenure at the index. ``index_confounders``: which of the index contact's
+    intent, channel and calendar month to adjust for (each only when the column is present).
     """
 
     horizon_days: int = 365
@@ -35,6 +46,8 @@ class RetentionSettings:
     overlap_max_weighted_smd: float = 0.10
     window_start: datetime | None = None
     window_end: datetime | None = None
+    covariates: tuple[str, ...] = ()
+    index_confounders: tuple[str, ...] = INDEX_CONFOUNDERS
 
     @property
     def curve_days(self) -> tuple[int, ...]:
@@ -42,7 +55,7 @@ class RetentionSettings:
         return tuple(round(self.horizon_days * m / 12) for m in range(13))
 
 
-# key -> description used in messages; ``covariates`` is read by cxroi.config into Config.
+# key -> description used in messages.
 _KEYS: dict[str, str] = {
     "horizon_days": "a whole number of days, 30–3650",
     "folds": "a whole number of cross-fitting folds, 2–20",
@@ -56,6 +69,7 @@ _KEYS: dict[str, str] = {
     "window_start": "an ISO-8601 instant such as '2024-01-01T00:00:00Z'",
     "window_end": "an ISO-8601 instant such as '2025-12-31T23:59:59Z'",
     "covariates": "a list of column names of the customers table",
+    "index_confounders": "a list drawn from " + ", ".join(INDEX_CONFOUNDERS) + " (may be empty)",
 }
 
 
@@ -100,7 +114,17 @@ def parse_retention_settings(raw: dict[str, Any], problems: list[Problem]) -> Re
                 )
             )
         elif key == "covariates":
-            continue
+            if isinstance(value, list) and all(isinstance(c, str) and c for c in value):
+                values[key] = tuple(dict.fromkeys(value))
+            else:
+                bad(key, "wrong_type", value)
+        elif key == "index_confounders":
+            if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
+                bad(key, "wrong_type", value)
+            elif not set(value) <= set(INDEX_CONFOUNDERS):
+                bad(key, "unknown_value", value)
+            else:
+                values[key] = tuple(c for c in INDEX_CONFOUNDERS if c in value)
         elif key in ("horizon_days", "folds", "seed"):
             low, high = {"horizon_days": (30, 3650), "folds": (2, 20), "seed": (0, 2**32 - 1)}[key]
             if not _whole(value):

@@ -1,0 +1,236 @@
+"""Robustness table: the doubly robust estimates beside an IPW-only and an outcome-model-only one.
+
+The doubly robust (DR) estimate needs either the outcome model or the propensity (and censoring)
+model to be right. Its two halves, each estimated on its own, show which of them carries the
+result; when the three disagree by more than their intervals allow, a model is wrong somewhere.
+
+- **IPW only** (for exposure): Hájek-weighted means of each customer's censoring-augmented
+  outcome U (``aipcw.py``), with a logistic propensity fitted on all analysed customers: ATE
+  weights 1/π and 1/(1 − π), ATT weights 1 and π/(1 − π) (Hirano, Imbens & Ridder 2003). No
+  outcome model enters the adjustment for confounding. Censoring is handled as in the DR
+  estimate, because administrative follow-up is set by the index date, which is itself a
+  confounder (the month): plain inverse-probability-of-censoring weights within strata of
+  follow-up assume that recently indexed customers churn like earlier ones in their stratum,
+  and the calibration study found them biased where new customers are indexed later.
+  Standard error from the stacked estimating equations, so the estimation of the propensity is
+  accounted for (Lunceford & Davidian 2004); U is treated as given, as in the DR variance.
+- **Outcome model only (g-formula)**: the mean of S_1(H | X) − S_0(H | X) over the population,
+  one Cox model per arm fitted on all its customers (Robins 1986). Standard error by the delta
+  method over each model's coefficients and Breslow baseline (``cox_influence.py``).
+
+Both use the same customers (after the same trimming) as the DR estimate they stand beside.
+They are fitted without cross-fitting, as their variance formulas assume.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from threadpoolctl import threadpool_limits
+
+from cxroi.analyses.retention.adjusted import AdjustedRetention
+from cxroi.analyses.retention.cox import CoxPH
+from cxroi.analyses.retention.cox_influence import CoxInfluence, cox_influence
+from cxroi.stats.result import CannotCompute, Estimate, Result
+from cxroi.stats.summary import Z95
+
+Array = npt.NDArray[np.float64]
+Bools = npt.NDArray[np.bool_]
+LOGISTIC_L2 = 1.0  # the same ridge as the DR estimator's logistic model (scikit-learn C = 1)
+
+
+@dataclass(frozen=True)
+class RobustnessRow:
+    """One estimand by three estimators."""
+
+    doubly_robust: Result
+    ipw: Result
+    g_formula: Result
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in (
+            ("doubly_robust", self.doubly_robust),
+            ("ipw", self.ipw),
+            ("g_formula", self.g_formula),
+        ):
+            out[key] = value.as_dict()
+            if isinstance(value, CannotCompute):
+                out[f"{key}_note"] = value.reason
+        return out
+
+
+@dataclass(frozen=True)
+class Robustness:
+    ate: RobustnessRow
+    att: RobustnessRow
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ate": self.ate.as_dict(), "att": self.att.as_dict()}
+
+
+@dataclass(frozen=True)
+class Logistic:
+    """A ridge logistic regression on standardised covariates, with what the variance needs."""
+
+    design: Array  # n × (1 + p): intercept, standardised covariates
+    fitted: Array  # π_i
+    influence: Array  # n × (1 + p): H⁻¹ x̃_i (A_i − π_i), so γ̂ − γ ≈ Σ_i influence_i
+
+
+def fit_logistic(x: Array, a: Bools, l2: float = LOGISTIC_L2) -> Logistic:
+    """Newton–Raphson on the penalised log-likelihood (intercept not penalised)."""
+    sd = x.std(axis=0)
+    z = (x - x.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+    design = np.column_stack([np.ones(len(a)), z])
+    penalty = np.full(design.shape[1], l2)
+    penalty[0] = 0.0
+    y = a.astype(np.float64)
+    gamma = np.zeros(design.shape[1])
+    for _ in range(100):
+        p = 1.0 / (1.0 + np.exp(-(design @ gamma)))
+        grad = design.T @ (y - p) - penalty * gamma
+        hess = (design * (p * (1.0 - p))[:, None]).T @ design + np.diag(penalty)
+        step = np.linalg.solve(hess, grad)
+        gamma = gamma + step
+        if float(np.abs(step).max()) < 1e-10:
+            break
+    p = 1.0 / (1.0 + np.exp(-(design @ gamma)))
+    hess = (design * (p * (1.0 - p))[:, None]).T @ design + np.diag(penalty)
+    influence = np.linalg.solve(hess, (design * (y - p)[:, None]).T).T
+    return Logistic(design, p, influence)
+
+
+def _weighted_mean(
+    weights: Array, outcome: Array, derivative: Array, fit: Logistic
+) -> tuple[float, Array]:
+    """Hájek mean Σ v·Y / Σ v and its influence values (sum scale); ``derivative`` is ∂v/∂γ
+    divided by x̃, per customer."""
+    total = float(weights.sum())
+    mean = float((weights * outcome).sum() / total)
+    residual = outcome - mean
+    slope = (fit.design * (derivative * residual)[:, None]).sum(axis=0)
+    return mean, (weights * residual + fit.influence @ slope) / total
+
+
+def _ipw(
+    model: AdjustedRetention, fit: Logistic, a: Bools, estimand: str
+) -> Result:
+    e = fit.fitted
+    y1 = model.scores_[True].u_survival
+    y0 = model.scores_[False].u_survival
+    if estimand == "ate":
+        k = model.kept_.astype(np.float64)
+        mu1, if1 = _weighted_mean(k * a / e, y1, -k * a * (1.0 - e) / e, fit)
+        mu0, if0 = _weighted_mean(k * ~a / (1.0 - e), y0, k * ~a * e / (1.0 - e), fit)
+    else:
+        k = model.kept_att_.astype(np.float64)
+        odds = e / (1.0 - e)
+        mu1, if1 = _weighted_mean(k * a, y1, np.zeros(len(a)), fit)
+        mu0, if0 = _weighted_mean(k * ~a * odds, y0, k * ~a * odds, fit)
+    se = math.sqrt(float((if1 - if0) @ (if1 - if0)))
+    return _estimate(
+        mu1 - mu0,
+        se,
+        "IPW only (exposure): Hájek weights from a logistic propensity (all customers), "
+        "censoring-augmented outcome; SE from stacked estimating equations (propensity "
+        "estimation included)",
+        int(k.sum()),
+    )
+
+
+@dataclass(frozen=True)
+class ArmOutcomeModel:
+    """One arm's Cox model on all its customers, with its influence values."""
+
+    own: Bools
+    cox: CoxPH
+    influence: CoxInfluence
+
+
+def fit_arm_model(
+    x: Array, own: Bools, duration: Array, event: Bools, horizon: float, penalizer: float
+) -> ArmOutcomeModel:
+    cox = CoxPH(penalizer=penalizer).fit(x[own], duration[own], event[own])
+    return ArmOutcomeModel(own, cox, cox_influence(cox, x[own], duration[own], event[own], horizon))
+
+
+def _g_formula_arm(arm: ArmOutcomeModel, x: Array, population: Bools) -> tuple[float, Array]:
+    """Mean of S_a(H | X) over ``population`` and its influence values (sum scale)."""
+    cox, infl = arm.cox, arm.influence
+    z = (x[population] - cox.mean_) / cox.scale_
+    risk = np.exp(z @ cox.beta_std_)
+    g = np.exp(-infl.baseline_at_horizon * risk)
+    size = float(population.sum())
+    theta = float(g.mean())
+    d_beta = (z * (-g * infl.baseline_at_horizon * risk)[:, None]).sum(axis=0) / size
+    d_baseline = float((-g * risk).sum() / size)
+    influence = np.zeros(len(population))
+    influence[population] += (g - theta) / size
+    influence[arm.own] += infl.beta @ d_beta + d_baseline * infl.baseline
+    return theta, influence
+
+
+def _g_formula(
+    model: AdjustedRetention,
+    arms: tuple[ArmOutcomeModel, ArmOutcomeModel],
+    x: Array,
+    a: Bools,
+    estimand: str,
+) -> Result:
+    population = model.kept_ if estimand == "ate" else model.kept_att_ & a
+    mu1, if1 = _g_formula_arm(arms[0], x, population)
+    mu0, if0 = _g_formula_arm(arms[1], x, population)
+    se = math.sqrt(float((if1 - if0) @ (if1 - if0)))
+    return _estimate(
+        mu1 - mu0,
+        se,
+        "outcome model only (g-formula): Cox model per group on all its customers, averaged "
+        "over the population; delta-method SE over coefficients and Breslow baseline",
+        int(population.sum()),
+    )
+
+
+def _estimate(effect: float, se: float, method: str, n: int) -> Result:
+    if not (math.isfinite(effect) and math.isfinite(se)):
+        return CannotCompute(f"{method.split(':')[0]}: the estimate is not finite")
+    return Estimate(effect, effect - Z95 * se, effect + Z95 * se, method=method, n=n, se=se)
+
+
+def robustness_table(
+    model: AdjustedRetention, x: Array, exposed: Bools, duration: Array, event: Bools
+) -> Robustness | CannotCompute:
+    """IPW-only and g-formula estimates beside the fitted DR ones, for ATE and ATT."""
+    if isinstance(model.result_, CannotCompute):
+        return CannotCompute(model.result_.reason)
+    # One thread, as in the DR fit: small matrices, a shared machine, reproducible sums.
+    with threadpool_limits(limits=1):
+        return _robustness(model, x, exposed, duration, event)
+
+
+def _robustness(
+    model: AdjustedRetention, x: Array, exposed: Bools, duration: Array, event: Bools
+) -> Robustness:
+    x = np.asarray(x, dtype=np.float64)
+    a = np.asarray(exposed, dtype=bool)
+    event = np.asarray(event, dtype=bool)
+    duration = np.asarray(duration, dtype=np.float64)
+    propensity = fit_logistic(x, a)
+    h, pen = float(model.horizon_days), model.cox_penalizer
+    arms = (
+        fit_arm_model(x, a, duration, event, h, pen),
+        fit_arm_model(x, ~a, duration, event, h, pen),
+    )
+    rows = {
+        estimand: RobustnessRow(
+            doubly_robust=dr,
+            ipw=_ipw(model, propensity, a, estimand),
+            g_formula=_g_formula(model, arms, x, a, estimand),
+        )
+        for estimand, dr in (("ate", model.result_), ("att", model.att_result_))
+    }
+    return Robustness(ate=rows["ate"], att=rows["att"])
