@@ -22,15 +22,12 @@ from statsmodels.duration.hazard_regression import PHReg
 from tests.helpers import contact, write_csv
 
 import cxroi
-from cxroi.analyses.retention import (
-    AdjustedRetention,
-    CoxPH,
-    KaplanMeier,
-    RetentionSettings,
-    difference_at,
-    parse_retention_settings,
-    run_retention,
-)
+from cxroi.analyses.retention.adjusted import AdjustedRetention
+from cxroi.analyses.retention.cox import CoxPH
+from cxroi.analyses.retention.kaplan_meier import KaplanMeier, difference_at
+from cxroi.analyses.retention.run import run_retention
+from cxroi.analyses.retention.settings import RetentionSettings, parse_retention_settings
+from cxroi.results.codec import encode
 from cxroi.demo import DemoTruths, generate_demo
 from cxroi.errors import Problem
 from cxroi.stats.result import CannotCompute, Estimate
@@ -50,7 +47,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DemoTruths]:
 def demo_results(demo: tuple[Path, DemoTruths]) -> dict[str, Any]:
     path, _ = demo
     ds = cxroi.load_dataset(path, cxroi.Config())
-    return run_retention(ds, None, {}, RetentionSettings()).to_results()
+    out: dict[str, Any] = encode(run_retention(ds, None, {}, RetentionSettings()).section)
+    return out
 
 
 def _survival_data(seed: int, n: int = 400) -> tuple[np.ndarray, np.ndarray]:
@@ -212,9 +210,9 @@ def test_poor_overlap_trims_and_warns() -> None:
     model = AdjustedRetention().fit(x, a, np.minimum(t, c), t <= c, c, ("x",))
     est = model.result_
     assert isinstance(est, Estimate)
-    assert est.extra["trimmed"] > 0 and est.extra["overlap_warning"] is True
-    assert "trimmed" in est.extra["estimand"] or "[0.01, 0.99]" in est.extra["estimand"]
-    assert est.n == n - est.extra["trimmed"]
+    assert est.trimmed > 0 and est.overlap_warning is True
+    assert "trimmed" in est.estimand or "[0.01, 0.99]" in est.estimand
+    assert est.n == n - est.trimmed
     assert model.diagnostics_.messages
 
 
@@ -280,11 +278,12 @@ def test_demo_curves_descriptive_and_diagnostics(demo_results: dict[str, Any]) -
         == {"ai_only", "hybrid", "human_only"}
     )
     diag = demo_results["diagnostics"]
-    assert diag["max_abs_smd_weighted"] < diag["max_abs_smd_unweighted"]
-    assert 0 < diag["ess"]["ai_assisted"] <= diag["n"]["ai_assisted"]
+    assert diag["overlap"]["max_abs_smd_weighted"] < diag["overlap"]["max_abs_smd_unweighted"]
+    overlap = diag["overlap"]
+    assert 0 < overlap["ess"]["ai_assisted"] <= overlap["n"]["ai_assisted"]
     assert (
-        diag["propensity_quantiles"]["ai_assisted"]["q50"]
-        > diag["propensity_quantiles"]["human_only"]["q50"]
+        overlap["propensity_quantiles"]["ai_assisted"]["q50"]
+        > overlap["propensity_quantiles"]["human_only"]["q50"]
     )
     assert all("customer" not in c.lower() for c in diag["covariates"])
     # the index contact's own confounders are in the default design
@@ -298,7 +297,7 @@ def test_demo_curves_descriptive_and_diagnostics(demo_results: dict[str, Any]) -
 
 def test_demo_is_deterministic(demo: tuple[Path, DemoTruths], demo_results: dict[str, Any]) -> None:
     ds = cxroi.load_dataset(demo[0], cxroi.Config())
-    again = run_retention(ds, None, {}, RetentionSettings()).to_results()
+    again = encode(run_retention(ds, None, {}, RetentionSettings()).section)
     assert json.dumps(again, sort_keys=True) == json.dumps(demo_results, sort_keys=True)
 
 
@@ -336,7 +335,7 @@ def test_without_churned_at_everything_is_null_with_reason(tmp_path: Path) -> No
     for c in customers:
         c.pop("churned_at")
     ds = cxroi.load_dataset(_write(tmp_path / "d", contacts, customers), cxroi.Config())
-    out = run_retention(ds, None, {}, RetentionSettings()).to_results()
+    out = encode(run_retention(ds, None, {}, RetentionSettings()).section)
     for key in (
         "retention_12m",
         "delta_12m_naive",
@@ -354,7 +353,7 @@ def test_no_human_only_index_contacts_gives_null_deltas(tmp_path: Path) -> None:
         if c["ai_mode"] == "human_only":
             c["ai_mode"] = "hybrid"
     ds = cxroi.load_dataset(_write(tmp_path / "d", contacts, customers), cxroi.Config())
-    out = run_retention(ds, None, {}, RetentionSettings()).to_results()
+    out = encode(run_retention(ds, None, {}, RetentionSettings()).section)
     assert out["retention_12m"] is None and "human-only" in out["retention_12m_note"]
     assert out["delta_12m_naive"] is None and "human-only" in out["delta_12m_naive_note"]
     assert out["delta_12m_adjusted"] is None and out["delta_12m_adjusted_note"]
@@ -374,7 +373,7 @@ def test_cohort_index_exclusions_and_missing_covariate(tmp_path: Path) -> None:
     result = run_retention(
         ds, None, {}, RetentionSettings(covariates=("segment", "not_a_column"))
     )
-    out = result.to_results()
+    out = encode(result.section)
     assert out["excluded"] == {"churned_before_index": 1, "no_index_contact": 1}
     assert out["n_customers"] == 59
     assert any("not_a_column" in note for note in out["notes"])

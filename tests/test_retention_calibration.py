@@ -24,7 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 from calibrate_retention import design_for
 from retention_worlds import SCENARIOS, draw_world
 
-from cxroi.analyses.retention import AdjustedRetention, revenue_protected_12m
+from cxroi.analyses.retention.adjusted import AdjustedRetention
+from cxroi.analyses.retention.revenue import revenue_protected_12m
 from cxroi.stats.result import Estimate
 
 REPLICATES = 10

@@ -10,14 +10,12 @@ from __future__ import annotations
 import pytest
 
 import cxroi
-from cxroi.analyses.retention import (
-    RestrictedMeanScores,
-    RetentionResult,
-    RetentionSensitivity,
-    RetentionSettings,
-    revenue_protected_12m,
-    run_retention,
-)
+from cxroi.analyses.retention.result import RetentionResult
+from cxroi.analyses.retention.revenue import RestrictedMeanScores, revenue_protected_12m
+from cxroi.analyses.retention.run import run_retention
+from cxroi.analyses.retention.settings import RetentionSettings
+from cxroi.results.codec import encode
+from cxroi.results.model.retention import Sensitivity as RetentionSensitivity
 from cxroi.demo import DemoTruths, generate_demo
 from cxroi.stats.result import Estimate
 
@@ -45,9 +43,9 @@ def test_ate_att_and_months_active_cover_the_planted_truths(
     demo: tuple[cxroi.Dataset, DemoTruths], result: RetentionResult
 ) -> None:
     truths = demo[1]
-    assert _covers(result.delta_12m_adjusted, truths.retention_effect_12m)
-    assert _covers(result.delta_12m_att, truths.retention_effect_12m_exposed)
-    assert _covers(result.months_active_12m_att, truths.months_active_gain_12m_exposed)
+    assert _covers(result.section.delta_12m_adjusted, truths.retention_effect_12m)
+    assert _covers(result.section.delta_12m_att, truths.retention_effect_12m_exposed)
+    assert _covers(result.section.months_active_12m_att, truths.months_active_gain_12m_exposed)
     # the ATT is the smaller effect here: the AI-assisted customers churn less anyway
     assert truths.retention_effect_12m_exposed < truths.retention_effect_12m
 
@@ -67,9 +65,9 @@ def test_revenue_protected_12m_covers_the_planted_truth(
 
 
 def test_sensitivity_is_reported_for_both_estimands(result: RetentionResult) -> None:
-    sens = result.sensitivity
+    sens = result.section.sensitivity
     assert isinstance(sens, RetentionSensitivity)
-    out = result.to_results()["sensitivity"]
+    out = encode(result.section)["sensitivity"]
     for estimand in ("ate", "att"):
         ev = out[estimand]
         assert ev["churn_risk_ratio"]["estimate"] < 1  # AI lowers 12-month churn here
@@ -85,8 +83,8 @@ def test_without_the_index_contact_the_planted_confounding_shows(
     ds, truths = demo
     customer_only = run_retention(ds, None, {}, RetentionSettings(index_confounders=()))
     for value, truth in (
-        (customer_only.delta_12m_adjusted, truths.retention_effect_12m),
-        (customer_only.delta_12m_att, truths.retention_effect_12m_exposed),
+        (customer_only.section.delta_12m_adjusted, truths.retention_effect_12m),
+        (customer_only.section.delta_12m_att, truths.retention_effect_12m_exposed),
     ):
         assert isinstance(value, Estimate) and value.ci_low is not None
         assert value.ci_low > truth

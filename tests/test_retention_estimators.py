@@ -18,7 +18,10 @@ from lifelines.utils import restricted_mean_survival_time
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
-from cxroi.analyses.retention import AdjustedRetention, CoxPH, revenue_protected_12m
+from cxroi.analyses.retention.adjusted import AdjustedRetention
+from cxroi.results.codec import encode
+from cxroi.analyses.retention.cox import CoxPH
+from cxroi.analyses.retention.revenue import revenue_protected_12m
 from cxroi.analyses.retention.cox_influence import cox_influence
 from cxroi.analyses.retention.estimands import att_contrast
 from cxroi.analyses.retention.robustness import (
@@ -118,8 +121,8 @@ def test_att_and_ate_recover_their_own_planted_truths(
     # the two estimands differ here: exposed customers churn more, so they gain more survival
     # (over 20 such worlds the ATT's bias was +0.004 with Monte Carlo SE 0.006, SD/SE 1.05)
     assert att_truth - ate_truth > 0.02
-    trimmed = att.extra["trimmed_ai_assisted"]
-    assert att.extra["ai_assisted_customers"] == int(d["a"].sum()) - trimmed
+    trimmed = att.trimmed_ai_assisted
+    assert att.ai_assisted_customers == int(d["a"].sum()) - trimmed
 
 
 def test_att_is_the_hand_formula_on_the_fitted_pieces(
@@ -302,5 +305,5 @@ def test_robustness_table_agrees_when_every_model_is_right(
             assert isinstance(est, Estimate) and est.ci_low is not None and est.ci_high is not None
             assert est.ci_low <= truth <= est.ci_high
     assert table.ate.doubly_robust is model.result_ and table.att.doubly_robust is model.att_result_
-    out = table.as_dict()
+    out = encode(table)
     assert set(out) == {"ate", "att"} and set(out["att"]) == {"doubly_robust", "ipw", "g_formula"}

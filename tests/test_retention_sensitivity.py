@@ -8,7 +8,9 @@ import math
 import numpy as np
 import pytest
 
-from cxroi.analyses.retention import AdjustedRetention, EValue, e_value
+from cxroi.analyses.retention.adjusted import AdjustedRetention
+from cxroi.analyses.retention.sensitivity import e_value
+from cxroi.results.model.retention import EValue
 from cxroi.analyses.retention.estimands import ate_contrast
 from cxroi.analyses.retention.sensitivity import churn_risk_ratio, e_value_of_interval, e_values
 from cxroi.stats.result import CannotCompute, Estimate
@@ -71,7 +73,7 @@ def test_e_values_of_a_fitted_model_and_refusal() -> None:
     expected_ci = 1.0 if rr.ci_high >= 1 else e_value(rr.ci_high)
     assert ev.e_value_ci == pytest.approx(expected_ci)
     assert ev.e_value >= ev.e_value_ci >= 1.0
-    assert ev.as_dict()["population"] == "AI-assisted customers"
+    assert ev.population == "AI-assisted customers"
     # nobody churns: no risk ratio, a reason instead
     flat = ate_contrast(a, np.full(n, 0.5), np.ones(n), np.ones(n), np.ones(n), np.ones(n))
     assert isinstance(churn_risk_ratio(flat, 365), CannotCompute)

@@ -11,8 +11,8 @@ from cxroi._version import __version__
 from cxroi.analyses.agents.run import run_agents
 from cxroi.analyses.agents.section import agents_section, summary_lines as agents_lines
 from cxroi.analyses.alerts import agent_alerts
-from cxroi.analyses.retention import run_retention
-from cxroi.analyses.retention.section import retention_section
+from cxroi.analyses.retention.result import summary_lines as retention_lines
+from cxroi.analyses.retention.run import run_retention
 from cxroi.analyses.stack.run import run_stack
 from cxroi.analyses.value import run_value
 from cxroi.analyses.vendor_audit import VendorAudit, audit, read_claims, write_audit
@@ -96,8 +96,8 @@ def analyze(
     # Order matters: value reads retention's delta; the stack reads everything before it.
     say("retention with and without AI")
     retention = run_retention(ds, metrics, results, cfg.retention)
-    results["retention"] = encode(retention_section(retention))
-    notes.extend(retention.summary_lines())
+    results["retention"] = encode(retention.section)
+    notes.extend(retention_lines(retention.section))
     say("valuing retention and revenue")
     value = run_value(ds, metrics, results, cfg.value)
     results["value"] = value.to_results()

@@ -41,7 +41,8 @@ from cxroi.analyses.retention.aipcw import ArmScores, Follow, arm_scores, follow
 from cxroi.analyses.retention.estimands import ArmContrast, ate_contrast, att_contrast
 from cxroi.analyses.retention.overlap import OverlapDiagnostics, diagnose, effective_sample_size
 from cxroi.analyses.retention.revenue import RestrictedMeanScores, months_per_day
-from cxroi.stats.result import CannotCompute, Estimate, Result
+from cxroi.results.model.retention import AdjustedDelta, AttDelta, ByExposure
+from cxroi.stats.result import CannotCompute
 from cxroi.stats.summary import Z95
 
 Array = npt.NDArray[np.float64]
@@ -117,8 +118,8 @@ class AdjustedRetention:
         event = np.asarray(event, dtype=bool)
         self.columns_ = columns or tuple(f"x{j}" for j in range(x.shape[1]))
         self.n_ = len(a)
-        self.result_: Result
-        self.att_result_: Result
+        self.result_: AdjustedDelta | CannotCompute
+        self.att_result_: AttDelta | CannotCompute
         refusal = self._fit_nuisances(x, a, duration, event, followup)
         if refusal is None:
             refusal = self._trim_and_diagnose(x, a)
@@ -290,7 +291,7 @@ class AdjustedRetention:
             f"Cox outcome model per group, {self.censoring_note_}; influence-function SE"
         )
 
-    def _ate_estimate(self, kept: Bools) -> Estimate:
+    def _ate_estimate(self, kept: Bools) -> AdjustedDelta:
         d = self.diagnostics_
         n_trimmed = int((~kept).sum())
         estimand = (
@@ -301,24 +302,23 @@ class AdjustedRetention:
             "all-customer average only if the effect is the same in the trimmed customers"
         )
         low, high = self.contrasts_.ate.interval()
-        return Estimate(
+        return AdjustedDelta(
             self.effect_,
             low,
             high,
             method=self._method(),
             n=int(kept.sum()),
             se=self.se_,
-            extra={
-                "trimmed": n_trimmed,
-                "ess": {k: round(v, 1) for k, v in d.ess.items()},
-                "overlap_warning": d.warning,
-                "estimand": estimand,
-                "retention_ai_assisted": self.arm_means_["ai_assisted"],
-                "retention_human_only": self.arm_means_["human_only"],
-            },
+            trimmed=n_trimmed,
+            ess=ByExposure(round(d.ess["ai_assisted"], 1), round(d.ess["human_only"], 1)),
+            overlap_warning=d.warning,
+            estimand=estimand,
+            retention_ai_assisted=self.arm_means_["ai_assisted"],
+            retention_human_only=self.arm_means_["human_only"],
+            overlap_note="; ".join(d.messages) or None,
         )
 
-    def _att_estimate(self, a: Bools, kept_att: Bools) -> Estimate:
+    def _att_estimate(self, a: Bools, kept_att: Bools) -> AttDelta:
         att = self.contrasts_.att
         exposed_kept = int((a & kept_att).sum())
         n_trimmed = int((a & ~kept_att).sum())
@@ -332,22 +332,20 @@ class AdjustedRetention:
         controls = ~a & kept_att
         p = self.propensity_[controls]
         low, high = att.interval()
-        return Estimate(
+        return AttDelta(
             att.effect,
             low,
             high,
             method=self._method().replace("AIPW", "doubly robust ATT (AIPW form)", 1),
             n=int(kept_att.sum()),
             se=att.effect_se,
-            extra={
-                "ai_assisted_customers": exposed_kept,
-                "trimmed": int((~kept_att).sum()),
-                "trimmed_ai_assisted": n_trimmed,
-                "ess_human_only": round(effective_sample_size(p / (1.0 - p)), 1),
-                "estimand": estimand,
-                "retention_ai_assisted": att.treated_mean,
-                "retention_without_ai": att.control_mean,
-            },
+            ai_assisted_customers=exposed_kept,
+            trimmed=int((~kept_att).sum()),
+            trimmed_ai_assisted=n_trimmed,
+            ess_human_only=round(effective_sample_size(p / (1.0 - p)), 1),
+            estimand=estimand,
+            retention_ai_assisted=att.treated_mean,
+            retention_without_ai=att.control_mean,
         )
 
     @property

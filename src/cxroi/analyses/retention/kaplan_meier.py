@@ -13,7 +13,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from cxroi.stats.result import CannotCompute, Estimate, Result
+from cxroi.results.model.retention import KaplanMeierRetention, NaiveDelta
+from cxroi.stats.result import CannotCompute
 from cxroi.stats.summary import Z95
 
 Array = npt.NDArray[np.float64]
@@ -104,7 +105,7 @@ class KaplanMeier:
             events=self.events_until(day),
         )
 
-    def estimate_at(self, day: float, what: str) -> Result:
+    def estimate_at(self, day: float, what: str) -> KaplanMeierRetention | CannotCompute:
         """S(day) as an Estimate, or a refusal when follow-up never reaches ``day``."""
         if self.n_ == 0:
             return CannotCompute(f"no customers in {what}")
@@ -114,14 +115,14 @@ class KaplanMeier:
                 f"{self.max_time_:.0f} days): survival there is not identified"
             )
         p = self.point(day)
-        return Estimate(
+        return KaplanMeierRetention(
             p.survival,
             p.ci_low,
             p.ci_high,
             method="kaplan-meier, log(-log) greenwood",
             n=self.n_,
             se=p.se,
-            extra={"at_risk": p.at_risk},
+            at_risk=p.at_risk,
         )
 
     @property
@@ -136,7 +137,9 @@ class KaplanMeier:
         )
 
 
-def difference_at(a: KaplanMeier, b: KaplanMeier, day: float, what: str) -> Result:
+def difference_at(
+    a: KaplanMeier, b: KaplanMeier, day: float, what: str
+) -> NaiveDelta | CannotCompute:
     """S_a(day) − S_b(day), independent groups, normal interval from the Greenwood variances."""
     for km, name in ((a, "the AI-assisted group"), (b, "the human-only group")):
         check = km.estimate_at(day, name)
@@ -144,12 +147,13 @@ def difference_at(a: KaplanMeier, b: KaplanMeier, day: float, what: str) -> Resu
             return CannotCompute(f"{what}: {check.reason}")
     diff = a.survival_at(day) - b.survival_at(day)
     se = math.sqrt(a.variance_at(day) + b.variance_at(day))
-    return Estimate(
+    return NaiveDelta(
         diff,
         max(diff - Z95 * se, -1.0),
         min(diff + Z95 * se, 1.0),
         method="difference of kaplan-meier estimates, greenwood normal interval",
         n=a.n_ + b.n_,
         se=se,
-        extra={"n_ai_assisted": a.n_, "n_human_only": b.n_},
+        n_ai_assisted=a.n_,
+        n_human_only=b.n_,
     )

@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from cxroi.results.model.retention import Balance, ByExposure, CountByExposure, Overlap
+
 Array = npt.NDArray[np.float64]
 QUANTILES: tuple[float, ...] = (0.0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 1.0)
 
@@ -26,22 +28,21 @@ class OverlapDiagnostics:
     messages: tuple[str, ...] = field(default=())
     balance_warning: bool = False
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "propensity_quantiles": self.propensity_quantiles,
-            "n": self.n,
-            "trimmed": self.trimmed,
-            "ess": self.ess,
-            "ess_share": self.ess_share,
-            "max_abs_smd_unweighted": self.max_abs_smd_unweighted,
-            "max_abs_smd_weighted": self.max_abs_smd_weighted,
-            "balance": [
-                {"covariate": c, "smd_unweighted": u, "smd_weighted": w} for c, u, w in self.smd
-            ],
-            "overlap_warning": self.warning,
-            "overlap_messages": list(self.messages),
-            "balance_warning": self.balance_warning,
-        }
+    def model(self) -> Overlap:
+        """As the results tree holds it (``retention.diagnostics.overlap``)."""
+        return Overlap(
+            propensity_quantiles=self.propensity_quantiles,
+            n=CountByExposure(self.n["ai_assisted"], self.n["human_only"]),
+            trimmed=CountByExposure(self.trimmed["ai_assisted"], self.trimmed["human_only"]),
+            ess=ByExposure(self.ess["ai_assisted"], self.ess["human_only"]),
+            ess_share=ByExposure(self.ess_share["ai_assisted"], self.ess_share["human_only"]),
+            max_abs_smd_unweighted=self.max_abs_smd_unweighted,
+            max_abs_smd_weighted=self.max_abs_smd_weighted,
+            balance=tuple(Balance(c, u, w) for c, u, w in self.smd),
+            overlap_warning=self.warning,
+            overlap_messages=self.messages,
+            balance_warning=self.balance_warning,
+        )
 
 
 def effective_sample_size(weights: Array) -> float:

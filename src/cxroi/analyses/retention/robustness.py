@@ -35,42 +35,13 @@ from threadpoolctl import threadpool_limits
 from cxroi.analyses.retention.adjusted import AdjustedRetention
 from cxroi.analyses.retention.cox import CoxPH
 from cxroi.analyses.retention.cox_influence import CoxInfluence, cox_influence
+from cxroi.results.model.retention import Robustness, RobustnessRow
 from cxroi.stats.result import CannotCompute, Estimate, Result
 from cxroi.stats.summary import Z95
 
 Array = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
 LOGISTIC_L2 = 1.0  # the same ridge as the DR estimator's logistic model (scikit-learn C = 1)
-
-
-@dataclass(frozen=True)
-class RobustnessRow:
-    """One estimand by three estimators."""
-
-    doubly_robust: Result
-    ipw: Result
-    g_formula: Result
-
-    def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key, value in (
-            ("doubly_robust", self.doubly_robust),
-            ("ipw", self.ipw),
-            ("g_formula", self.g_formula),
-        ):
-            out[key] = value.as_dict()
-            if isinstance(value, CannotCompute):
-                out[f"{key}_note"] = value.reason
-        return out
-
-
-@dataclass(frozen=True)
-class Robustness:
-    ate: RobustnessRow
-    att: RobustnessRow
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"ate": self.ate.as_dict(), "att": self.att.as_dict()}
 
 
 @dataclass(frozen=True)

@@ -14,15 +14,30 @@ from cxroi.analyses.retention.adjusted import AdjustedRetention
 from cxroi.analyses.retention.cohort import build_cohort
 from cxroi.analyses.retention.covariates import confounder_design
 from cxroi.analyses.retention.kaplan_meier import KaplanMeier, difference_at
-from cxroi.analyses.retention.result import RetentionResult, RetentionSensitivity, unavailable
+from cxroi.analyses.retention.result import RetentionResult, unavailable
 from cxroi.analyses.retention.revenue import RestrictedMeanScores, months_in, months_per_day
-from cxroi.analyses.retention.robustness import Robustness, robustness_table
+from cxroi.analyses.retention.robustness import robustness_table
 from cxroi.analyses.retention.sensitivity import e_values
 from cxroi.analyses.retention.settings import RetentionSettings
 from cxroi.io.contract import MODES
 from cxroi.io.dataset import Dataset
 from cxroi.metrics.exact import ExactMetrics
-from cxroi.stats.result import CannotCompute, Estimate, Result
+from cxroi.results.model.retention import (
+    Robustness,
+    AdjustedDelta,
+    AttDelta,
+    Curve,
+    CurvePoint,
+    Curves,
+    DescriptiveCurves,
+    Diagnostics,
+    Excluded,
+    MonthsActive,
+    RetentionByExposure,
+    RetentionSection,
+    Sensitivity,
+)
+from cxroi.stats.result import CannotCompute
 from cxroi.stats.summary import Z95
 
 IMMORTAL_TIME_NOTE = (
@@ -47,10 +62,7 @@ def run_retention(
             "date (empty = still a customer)"
         )
     cohort = build_cohort(ds, settings.covariates, settings.window_start, settings.window_end)
-    excluded = {
-        "churned_before_index": cohort.churned_before_index,
-        "no_index_contact": cohort.no_index_contact,
-    }
+    excluded = Excluded(cohort.churned_before_index, cohort.no_index_contact)
     frame = cohort.frame
     if len(frame) == 0:
         return unavailable("no customer has a contact in the analysis window", excluded)
@@ -59,54 +71,54 @@ def run_retention(
 
     km = {g: _km(frame[mask]) for g, mask in _groups(frame, "index").items()}
     exp_, ctl = km["ai_assisted"], km["human_only"]
-    r12 = {
-        "ai_assisted": exp_.estimate_at(h, "the AI-assisted group"),
-        "human_only": ctl.estimate_at(h, "the human-only group"),
-    }
-    retention: dict[str, Result] | CannotCompute = r12
-    refusals = [v for v in r12.values() if isinstance(v, CannotCompute)]
-    if refusals:
-        retention = CannotCompute("; ".join(r.reason for r in refusals))
+    r12 = RetentionByExposure(
+        exp_.estimate_at(h, "the AI-assisted group"), ctl.estimate_at(h, "the human-only group")
+    )
+    refusals = [v for v in (r12.ai_assisted, r12.human_only) if isinstance(v, CannotCompute)]
+    retention: RetentionByExposure | CannotCompute = (
+        CannotCompute("; ".join(r.reason for r in refusals)) if refusals else r12
+    )
     naive = difference_at(exp_, ctl, h, "naive delta")
 
     design = confounder_design(cohort, ds, settings, min_level=max(min_cell, 1))
-    diagnostics: dict[str, Any] = {
-        "covariates": list(design.columns),
-        "horizon_days": settings.horizon_days,
-        "index_before_acquired": cohort.index_before_acquired,
-    }
+    diagnostics = Diagnostics(
+        covariates=tuple(design.columns),
+        horizon_days=settings.horizon_days,
+        index_before_acquired=cohort.index_before_acquired,
+    )
     if isinstance(naive, CannotCompute):
         refusal = CannotCompute(naive.reason.replace("naive delta", "adjusted delta"))
-        adjusted = _Adjusted(refusal, refusal, refusal, refusal, refusal)
+        adjusted = _Adjusted(refusal, refusal, refusal, refusal, refusal, diagnostics)
     else:
         adjusted = _fit_adjusted(frame, design.matrix, design.columns, settings, diagnostics)
     restricted = adjusted.restricted
     if isinstance(restricted, RestrictedMeanScores):
         restricted = replace(restricted, customer_ids=cohort.customer_ids)
-    return RetentionResult(
+    section = RetentionSection(
         retention_12m=retention,
         delta_12m_naive=naive,
         delta_12m_adjusted=adjusted.ate,
         delta_12m_att=adjusted.att,
         months_active_12m_att=adjusted.months_active,
         sensitivity=adjusted.sensitivity,
-        restricted_mean=restricted,
         curves=_curves(frame, km, settings, min_cell),
         descriptive=_descriptive(frame, settings, min_cell),
-        diagnostics=diagnostics,
+        diagnostics=adjusted.diagnostics,
         n_customers=len(frame),
         excluded=excluded,
         notes=(*cohort.notes, *design.notes),
     )
+    return RetentionResult(section, restricted)
 
 
 @dataclass(frozen=True)
 class _Adjusted:
-    ate: Result
-    att: Result
-    months_active: Result
-    sensitivity: RetentionSensitivity | CannotCompute
+    ate: AdjustedDelta | CannotCompute
+    att: AttDelta | CannotCompute
+    months_active: MonthsActive | CannotCompute
+    sensitivity: Sensitivity | CannotCompute
     restricted: RestrictedMeanScores | CannotCompute
+    diagnostics: Diagnostics
 
 
 def _fit_adjusted(
@@ -114,7 +126,7 @@ def _fit_adjusted(
     x: np.ndarray,
     columns: tuple[str, ...],
     settings: RetentionSettings,
-    diagnostics: dict[str, Any],
+    diagnostics: Diagnostics,
 ) -> _Adjusted:
     """Fit the DR model; ATE, ATT, restricted-mean ATT, E-values and the robustness table."""
     model = AdjustedRetention(
@@ -134,31 +146,33 @@ def _fit_adjusted(
     model.fit(x, exposed, duration, event, frame["followup"].to_numpy(dtype=np.float64), columns)
     ate = model.result_
     if isinstance(ate, CannotCompute):
-        return _Adjusted(ate, model.att_result_, ate, ate, ate)
-    ate = _with_overlap_message(ate, model)
-    diagnostics.update(model.diagnostics_.as_dict())
-    diagnostics["g_formula_delta"] = model.g_formula_
+        return _Adjusted(ate, model.att_result_, ate, ate, ate, diagnostics)
+    diagnostics = replace(
+        diagnostics, overlap=model.diagnostics_.model(), g_formula_delta=model.g_formula_
+    )
     h = settings.horizon_days
     robustness = robustness_table(model, x, exposed, duration, event)
     if isinstance(robustness, Robustness):  # the DR row carries the overlap note too
         robustness = replace(robustness, ate=replace(robustness.ate, doubly_robust=ate))
-    sensitivity = RetentionSensitivity(
+    sensitivity = Sensitivity(
         ate=e_values(model.contrasts_.ate, h, "all analysed customers"),
         att=e_values(model.contrasts_.att, h, "customers whose index contact was AI-assisted"),
         robustness=robustness,
         scale=f"{h}-day churn risk ratio (AI-assisted vs without AI); E-values of VanderWeele "
         "& Ding (2017) for the estimate and for the interval limit nearest 1",
     )
-    return _Adjusted(ate, model.att_result_, _months_active(model), sensitivity, model.restricted_)
+    return _Adjusted(
+        ate, model.att_result_, _months_active(model), sensitivity, model.restricted_, diagnostics
+    )
 
 
-def _months_active(model: AdjustedRetention) -> Estimate:
+def _months_active(model: AdjustedRetention) -> MonthsActive:
     """Restricted-mean ATT: months active in the horizon gained per AI-assisted customer."""
     c = model.contrasts_.restricted_att
     per_month = months_per_day()
     months = months_in(model.horizon_days)
     effect, se = c.effect * per_month, c.effect_se * per_month
-    return Estimate(
+    return MonthsActive(
         effect,
         effect - Z95 * se,
         effect + Z95 * se,
@@ -166,41 +180,38 @@ def _months_active(model: AdjustedRetention) -> Estimate:
         "(AIPW with augmented IPCW, cross-fitted); influence-function SE",
         n=c.n,
         se=se,
-        extra={
-            "unit": "months",
-            "horizon_months": months,
-            "months_active_ai_assisted": c.treated_mean * per_month,
-            "months_active_without_ai": c.control_mean * per_month,
-        },
+        horizon_months=months,
+        months_active_ai_assisted=c.treated_mean * per_month,
+        months_active_without_ai=c.control_mean * per_month,
     )
 
 
 def _curves(
     frame: pd.DataFrame, km: dict[str, KaplanMeier], settings: RetentionSettings, min_cell: int
-) -> dict[str, Any]:
-    return {
-        "horizon_days": settings.horizon_days,
-        "min_cell": min_cell,
-        "by_index_group": {g: _curve(k, settings, min_cell) for g, k in km.items()},
-        "by_index_mode": {
+) -> Curves:
+    return Curves(
+        horizon_days=settings.horizon_days,
+        min_cell=min_cell,
+        by_index_group={g: _curve(k, settings, min_cell) for g, k in km.items()},
+        by_index_mode={
             g: _curve(_km(frame[m]), settings, min_cell) for g, m in _groups(frame, "mode").items()
         },
-    }
+    )
 
 
-def _descriptive(frame: pd.DataFrame, settings: RetentionSettings, min_cell: int) -> dict[str, Any]:
-    return {
-        "descriptive": True,
-        "note": IMMORTAL_TIME_NOTE,
-        "by_last_mode": {
+def _descriptive(frame: pd.DataFrame, settings: RetentionSettings, min_cell: int) -> DescriptiveCurves:
+    return DescriptiveCurves(
+        descriptive=True,
+        note=IMMORTAL_TIME_NOTE,
+        by_last_mode={
             g: _curve(_km(frame[m]), settings, min_cell) for g, m in _groups(frame, "last").items()
         },
-        "by_primary_mode": {
+        by_primary_mode={
             g: _curve(_km(frame[m]), settings, min_cell)
             for g, m in _groups(frame, "primary").items()
         },
-        "primary_mode_ties": "a tie goes to the first of " + ", ".join(MODES),
-    }
+        primary_mode_ties="a tie goes to the first of " + ", ".join(MODES),
+    )
 
 
 def _groups(frame: pd.DataFrame, by: str) -> dict[str, pd.Series]:
@@ -216,8 +227,8 @@ def _km(part: pd.DataFrame) -> KaplanMeier:
     )
 
 
-def _curve(km: KaplanMeier, settings: RetentionSettings, min_cell: int) -> dict[str, Any]:
-    points: list[dict[str, Any]] = []
+def _curve(km: KaplanMeier, settings: RetentionSettings, min_cell: int) -> Curve:
+    points: list[CurvePoint] = []
     for day in settings.curve_days:
         p = km.point(float(day))
         if p.at_risk < min_cell or day > km.max_time_:
@@ -226,34 +237,7 @@ def _curve(km: KaplanMeier, settings: RetentionSettings, min_cell: int) -> dict[
                 if day > km.max_time_
                 else f"fewer than {min_cell} customers at risk"
             )
-            points.append(
-                {
-                    "day": day,
-                    "survival": None,
-                    "ci_low": None,
-                    "ci_high": None,
-                    "at_risk": None,
-                    "survival_note": reason,
-                }
-            )
+            points.append(CurvePoint(day, None, None, None, None, reason))
         else:
-            points.append(
-                {
-                    "day": day,
-                    "survival": p.survival,
-                    "ci_low": p.ci_low,
-                    "ci_high": p.ci_high,
-                    "at_risk": p.at_risk,
-                }
-            )
-    return {"n": km.n_, "small_cell": km.n_ < min_cell, "points": points}
-
-
-def _with_overlap_message(est: Estimate, model: AdjustedRetention) -> Estimate:
-    messages = model.diagnostics_.messages
-    if not messages:
-        return est
-    extra = {**est.extra, "overlap_note": "; ".join(messages)}
-    return Estimate(
-        est.estimate, est.ci_low, est.ci_high, method=est.method, n=est.n, se=est.se, extra=extra
-    )
+            points.append(CurvePoint(day, p.survival, p.ci_low, p.ci_high, p.at_risk))
+    return Curve(km.n_, km.n_ < min_cell, tuple(points))

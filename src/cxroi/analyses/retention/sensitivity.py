@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from cxroi.analyses.retention.estimands import ArmContrast, standard_error
+from cxroi.results.model.retention import EValue, RiskRatio
 from cxroi.stats.result import CannotCompute, Estimate
 from cxroi.stats.summary import Z95
 
@@ -49,25 +50,7 @@ def e_value_of_interval(low: float, high: float) -> float:
     return e_value(low if low > 1.0 else high)
 
 
-@dataclass(frozen=True)
-class EValue:
-    """The churn risk ratio with its interval, and the E-values of its point and interval."""
-
-    churn_risk_ratio: Estimate
-    e_value: float
-    e_value_ci: float
-    population: str  # "all analysed customers" or "AI-assisted customers"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "churn_risk_ratio": self.churn_risk_ratio.as_dict(),
-            "e_value": self.e_value,
-            "e_value_ci": self.e_value_ci,
-            "population": self.population,
-        }
-
-
-def churn_risk_ratio(contrast: ArmContrast, horizon_days: int) -> Estimate | CannotCompute:
+def churn_risk_ratio(contrast: ArmContrast, horizon_days: int) -> RiskRatio | CannotCompute:
     """(1 − S̄_1) / (1 − S̄_0) with a log-scale delta-method interval (always set)."""
     risk1, risk0 = 1.0 - contrast.treated_mean, 1.0 - contrast.control_mean
     if not (risk1 > 0 and risk0 > 0):
@@ -78,7 +61,7 @@ def churn_risk_ratio(contrast: ArmContrast, horizon_days: int) -> Estimate | Can
     log_rr = math.log(risk1 / risk0)
     influence = -contrast.treated_influence / risk1 + contrast.control_influence / risk0
     se = standard_error(np.asarray(influence, dtype=np.float64))
-    return Estimate(
+    return RiskRatio(
         risk1 / risk0,
         math.exp(log_rr - Z95 * se),
         math.exp(log_rr + Z95 * se),
@@ -88,8 +71,9 @@ def churn_risk_ratio(contrast: ArmContrast, horizon_days: int) -> Estimate | Can
         ),
         n=contrast.n,
         se=se,
-        extra={"se_scale": "log risk ratio", "churn_risk_ai_assisted": risk1,
-               "churn_risk_without_ai": risk0},
+        se_scale="log risk ratio",
+        churn_risk_ai_assisted=risk1,
+        churn_risk_without_ai=risk0,
     )
 
 

@@ -1,8 +1,10 @@
 """``retention``: survival by index-contact exposure, and the 12-month effect of AI.
 
 Exposure is fixed at each customer's index contact (their first in the analysis window), so later
-survival cannot leak into it (metrics.md, Retention). The descriptive views by later interactions
-are kept apart and labelled.
+survival cannot leak into it (docs/metrics.md, Retention). Two adjusted estimands: the average
+effect over all analysed customers (ATE, ``delta_12m_adjusted``) and over the customers whose
+index contact was AI-assisted (ATT, ``delta_12m_att``, the basis of revenue protected). The
+descriptive views by later interactions are kept apart and labelled.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cxroi.results.codec import omitted_when_none, spec
-from cxroi.stats.result import CannotCompute, Estimate, Unit
+from cxroi.stats.result import CannotCompute, Estimate, Result, Unit
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -22,8 +24,8 @@ class KaplanMeierRetention(Estimate):
 
 @dataclass(frozen=True)
 class RetentionByExposure:
-    ai_assisted: KaplanMeierRetention = spec(unit=Unit.FRACTION)
-    human_only: KaplanMeierRetention = spec(unit=Unit.FRACTION)
+    ai_assisted: KaplanMeierRetention | CannotCompute = spec(unit=Unit.FRACTION)
+    human_only: KaplanMeierRetention | CannotCompute = spec(unit=Unit.FRACTION)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,7 +52,7 @@ class CountByExposure:
 
 @dataclass(frozen=True, kw_only=True)
 class AdjustedDelta(Estimate):
-    """The 12-month retention effect of an AI-assisted index contact, adjusted for confounders."""
+    """ATE: the adjusted 12-month retention effect of an AI-assisted index contact, everyone."""
 
     estimand: str
     ess: ByExposure
@@ -59,6 +61,74 @@ class AdjustedDelta(Estimate):
     retention_ai_assisted: float
     retention_human_only: float
     overlap_note: str | None = omitted_when_none()
+
+
+@dataclass(frozen=True, kw_only=True)
+class AttDelta(Estimate):
+    """ATT: the adjusted 12-month retention effect on the customers whose index contact was
+    AI-assisted: their retention with AI minus their estimated retention without it."""
+
+    estimand: str
+    ai_assisted_customers: int
+    trimmed: int
+    trimmed_ai_assisted: int
+    ess_human_only: float
+    retention_ai_assisted: float
+    retention_without_ai: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class MonthsActive(Estimate):
+    """Months active in the horizon gained per AI-assisted customer (restricted-mean ATT)."""
+
+    horizon_months: float
+    months_active_ai_assisted: float
+    months_active_without_ai: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class RiskRatio(Estimate):
+    """Churn risk at the horizon, AI-assisted vs without AI (log-scale interval)."""
+
+    churn_risk_ai_assisted: float
+    churn_risk_without_ai: float
+    se_scale: str
+
+
+@dataclass(frozen=True)
+class EValue:
+    """How strong an unmeasured confounder would have to be (risk-ratio scale, with both the
+    exposure and churn) to explain the effect, or its interval limit nearest 1, away."""
+
+    churn_risk_ratio: RiskRatio = spec(unit=Unit.RATIO)
+    e_value: float = 1.0
+    e_value_ci: float = 1.0
+    population: str = ""
+
+
+@dataclass(frozen=True)
+class RobustnessRow:
+    """One estimand by three estimators: doubly robust, IPW only, outcome model only."""
+
+    doubly_robust: Result = spec(unit=Unit.DIFFERENCE)
+    ipw: Result = spec(unit=Unit.DIFFERENCE)
+    g_formula: Result = spec(unit=Unit.DIFFERENCE)
+
+
+@dataclass(frozen=True)
+class Robustness:
+    ate: RobustnessRow
+    att: RobustnessRow
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """Sensitivity to unmeasured confounding (E-values) and to the estimator (robustness)."""
+
+    ate: EValue | CannotCompute
+    att: EValue | CannotCompute
+    robustness: Robustness | CannotCompute
+    scale: str
 
 
 @dataclass(frozen=True)
@@ -105,23 +175,30 @@ class Balance:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Overlap:
+    """Propensity overlap and covariate balance of the adjusted model."""
+
+    propensity_quantiles: dict[str, dict[str, float]]
+    n: CountByExposure
+    trimmed: CountByExposure
+    ess: ByExposure
+    ess_share: ByExposure
+    max_abs_smd_unweighted: float
+    max_abs_smd_weighted: float
+    balance: tuple[Balance, ...]
+    overlap_warning: bool
+    overlap_messages: tuple[str, ...]
+    balance_warning: bool
+
+
+@dataclass(frozen=True, kw_only=True)
 class Diagnostics:
     """The adjusted model's covariates, overlap and balance."""
 
     covariates: tuple[str, ...]
     horizon_days: int
     index_before_acquired: int
-    propensity_quantiles: dict[str, dict[str, float]] | None = omitted_when_none()
-    n: CountByExposure | None = omitted_when_none()
-    trimmed: CountByExposure | None = omitted_when_none()
-    ess: ByExposure | None = omitted_when_none()
-    ess_share: ByExposure | None = omitted_when_none()
-    max_abs_smd_unweighted: float | None = omitted_when_none()
-    max_abs_smd_weighted: float | None = omitted_when_none()
-    balance: tuple[Balance, ...] | None = omitted_when_none()
-    overlap_warning: bool | None = omitted_when_none()
-    overlap_messages: tuple[str, ...] | None = omitted_when_none()
-    balance_warning: bool | None = omitted_when_none()
+    overlap: Overlap | None = omitted_when_none()
     g_formula_delta: float | None = omitted_when_none()
 
 
@@ -133,16 +210,19 @@ class Excluded:
     no_index_contact: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RetentionSection:
-    """12-month retention by index-contact exposure: curves, naive and adjusted deltas."""
+    """12-month retention by index-contact exposure: curves, naive and adjusted effects."""
 
     retention_12m: RetentionByExposure | CannotCompute
     delta_12m_naive: NaiveDelta | CannotCompute = spec(unit=Unit.DIFFERENCE)
     delta_12m_adjusted: AdjustedDelta | CannotCompute = spec(unit=Unit.DIFFERENCE)
-    curves: Curves | CannotCompute = CannotCompute("not computed")
-    descriptive: DescriptiveCurves | CannotCompute = CannotCompute("not computed")
-    diagnostics: Diagnostics | CannotCompute = CannotCompute("not computed")
-    n_customers: int | CannotCompute = CannotCompute("not computed")
-    excluded: Excluded | CannotCompute = CannotCompute("not computed")
+    delta_12m_att: AttDelta | CannotCompute = spec(unit=Unit.DIFFERENCE)
+    months_active_12m_att: MonthsActive | CannotCompute = spec(unit=Unit.MONTHS)
+    sensitivity: Sensitivity | CannotCompute
+    curves: Curves | CannotCompute
+    descriptive: DescriptiveCurves | CannotCompute
+    diagnostics: Diagnostics | CannotCompute
+    n_customers: int | CannotCompute
+    excluded: Excluded | CannotCompute
     notes: tuple[str, ...] = ()
