@@ -15,6 +15,7 @@ from cxroi.analyses.vendor_audit import VendorAudit, audit, read_claims, write_a
 from cxroi.config import Config
 from cxroi.errors import ConfigError, ContractError, Problem
 from cxroi.io.dataset import Dataset, load_dataset
+from cxroi.io.engines import Engine, engine_step
 from cxroi.metrics.exact import ExactMetrics, compute_exact_metrics
 from cxroi.results.build import build_results, write_results
 
@@ -36,29 +37,40 @@ class Analysis:
 
 
 def analyze(
-    path: str | Path, config: Config | None = None, progress: Callable[[str], None] | None = None
+    path: str | Path,
+    config: Config | None = None,
+    progress: Callable[[str], None] | None = None,
+    engine: Engine | None = None,
 ) -> Analysis:
+    """``engine``: an engine already open (e.g. ``open_engine(session=spark)``); otherwise one
+    is opened from the configuration's engine settings (DuckDB by default)."""
     say = progress or (lambda _msg: None)
-    ds = load_dataset(path, config, progress=say)
+    ds = load_dataset(path, config, progress=say, engine=engine)
     cfg = ds.config
+    on = ds.engine
     say("computing resolution and survey metrics")
-    metrics = compute_exact_metrics(ds)
-    results = build_results(ds, metrics)
+    with engine_step(on, "exact metrics"):
+        metrics = compute_exact_metrics(ds)
+        results = build_results(ds, metrics)
     notes: list[str] = []
     # Order matters: value reads retention's delta; the stack reads everything before it.
     say("retention with and without AI")
-    retention = run_retention(ds, metrics, results, cfg.retention)
+    with engine_step(on, "retention"):
+        retention = run_retention(ds, metrics, results, cfg.retention)
     results["retention"] = retention.to_results()
     notes.extend(retention.summary_lines())
     say("valuing retention and revenue")
-    value = run_value(ds, metrics, results, cfg.value)
+    with engine_step(on, "value"):
+        value = run_value(ds, metrics, results, cfg.value)
     results["value"] = value.to_results()
     say("agent experience and its lead over loyalty")
-    agents = run_agents(ds, metrics, results, cfg.agents)
+    with engine_step(on, "agents"):
+        agents = run_agents(ds, metrics, results, cfg.agents)
     results["agents"] = agents.to_results()
     notes.extend(agents.summary_lines())
     say("metric stack, masking, loyalty chain and audit")
-    stack = run_stack(ds, metrics, results, cfg.stack)
+    with engine_step(on, "metric stack"):
+        stack = run_stack(ds, metrics, results, cfg.stack)
     results.update(stack.to_results())
     notes.extend(stack.summary_lines())
     return Analysis(ds, metrics, results, notes)
