@@ -47,6 +47,11 @@ _SPARK_DEFAULTS: tuple[tuple[str, str], ...] = (
     ("spark.ui.enabled", "false"),
     ("spark.ui.showConsoleProgress", "false"),
 )
+# Local Spark talks to itself on the loopback address only.
+_LOCAL_SPARK: tuple[tuple[str, str], ...] = (
+    ("spark.driver.host", "127.0.0.1"),
+    ("spark.driver.bindAddress", "127.0.0.1"),
+)
 
 
 class EngineError(CxroiInputError):
@@ -119,7 +124,9 @@ def open_spark(settings: EngineSettings, session: Any | None = None) -> Engine:
             builder = builder.remote(settings.spark_remote)
         else:
             builder = builder.master(settings.spark_master)
-            for key, value in (*_SPARK_DEFAULTS, *settings.spark_conf):
+            local = settings.spark_master.startswith("local")
+            extra = _LOCAL_SPARK if local else ()
+            for key, value in (*_SPARK_DEFAULTS, *extra, *settings.spark_conf):
                 builder = builder.config(key, value)
         try:
             session = builder.getOrCreate()
