@@ -251,7 +251,11 @@ def _locate(
         path = duckdb_file(text)
         if path is None:
             say("reading warehouse tables")
-            found = import_tables(validator, open_warehouse(text), None, redact(text))
+            warehouse = open_warehouse(text)
+            try:
+                found = import_tables(validator, warehouse, None, redact(text))
+            finally:
+                warehouse.disconnect()
             return redact(text), _as_table_relations(found), _missing_required(redact(text), found, [])
         source = path
     path = Path(source)
