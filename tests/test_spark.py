@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import cxroi
+from compare import differences
 from cxroi.demo import generate_demo
 from cxroi.errors import Problem
 from cxroi.io.dataset import LoadOptions, load_dataset
@@ -33,7 +34,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::ResourceWarning"),
     pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
 ]
-TOLERANCE = 1e-9
 
 
 @pytest.fixture(scope="module")
@@ -59,25 +59,11 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def _differences(a: Any, b: Any, path: str = "") -> list[str]:
-    if isinstance(a, dict) and isinstance(b, dict):
-        out = [f"{path}/{k}: only on one side" for k in sorted(set(a) ^ set(b))]
-        for k in sorted(set(a) & set(b)):
-            out += _differences(a[k], b[k], f"{path}/{k}")
-        return out
-    if isinstance(a, list) and isinstance(b, list):
-        if len(a) != len(b):
-            return [f"{path}: {len(a)} vs {len(b)} items"]
-        return [d for i, (x, y) in enumerate(zip(a, b)) for d in _differences(x, y, f"{path}[{i}]")]
-    if isinstance(a, float) and isinstance(b, float):
-        return [] if abs(a - b) <= TOLERANCE * max(1.0, abs(a)) else [f"{path}: {a!r} vs {b!r}"]
-    return [] if a == b else [f"{path}: {a!r} vs {b!r}"]
-
-
 def test_differences_finds_what_differs() -> None:
-    assert _differences({"a": [1.0, 2.0], "b": "x"}, {"a": [1.0, 2.0 + 1e-12], "b": "x"}) == []
-    assert _differences({"a": [1.0]}, {"a": [1.1]}) == ["/a[0]: 1.0 vs 1.1"]
-    assert _differences({"a": 1}, {"b": 1}) == ["/a: only on one side", "/b: only on one side"]
+    assert differences({"a": [1.0, 2.0], "b": "x"}, {"a": [1.0, 2.0 + 1e-12], "b": "x"}) == []
+    assert differences({"a": [1.0]}, {"a": [1.1]}) == ["/a[0]: 1.0 vs 1.1"]
+    assert differences({"a": 1}, {"b": 1}) == ["/a: only on one side", "/b: only on one side"]
+    assert differences(float("nan"), float("nan")) == []
 
 
 def test_spark_and_duckdb_write_the_same_results(
@@ -89,7 +75,7 @@ def test_spark_and_duckdb_write_the_same_results(
     a = json.loads(write_results(on_duckdb.results, tmp_path / "duckdb").read_text())
     b = json.loads(write_results(on_spark.results, tmp_path / "spark").read_text())
     assert a["metrics"] and a["retention"] and a["value"]  # the comparison covers real sections
-    assert _differences(a, b) == []
+    assert differences(a, b) == []
 
 
 def test_catalog_tables_on_spark(demo: Path, spark_engine: Engine) -> None:
@@ -111,7 +97,7 @@ def test_catalog_tables_on_spark(demo: Path, spark_engine: Engine) -> None:
     assert set(from_catalog.report.rows) == {"contacts", "customers", "surveys"}
     a = cxroi.compute_exact_metrics(from_catalog).to_dict()
     b = cxroi.compute_exact_metrics(from_files).to_dict()
-    assert _differences(a, b) == []
+    assert differences(a, b) == []
 
 
 def test_a_zone_other_than_utc_is_refused_on_spark(demo: Path, spark_engine: Engine) -> None:

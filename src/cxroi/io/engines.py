@@ -18,7 +18,7 @@ import tempfile
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +75,9 @@ class Engine:
 
     @property
     def is_remote(self) -> bool:
-        return self.settings.spark_remote is not None
+        """A Spark Connect session: the server cannot read this machine's files."""
+        session = getattr(self.backend, "_session", None)
+        return session is not None and type(session).__module__.startswith("pyspark.sql.connect")
 
     def unique_name(self, stem: str) -> str:
         """A table name no earlier dataset on this engine used (datasets may share a session)."""
@@ -113,6 +115,7 @@ def open_duckdb(settings: EngineSettings) -> Engine:
 
 def open_spark(settings: EngineSettings, session: Any | None = None) -> Engine:
     """Spark through Ibis: an existing session, a Spark Connect server, or local Spark."""
+    settings = replace(settings, kind="spark")
     if SPARK_SESSION is None:
         raise EngineError(
             [Problem("engine", "spark_missing", "PySpark is not installed; install "
@@ -167,7 +170,7 @@ def adopt_table(
     target = engine.unique_name(name)
     if engine.is_remote:
         # A Spark Connect server cannot read this machine's files: send Arrow batches.
-        arrow = validator.con.execute(f"SELECT * FROM {clean_view}").to_arrow_table()
+        arrow = validator.con.sql(f"SELECT * FROM {clean_view}").to_arrow_table()
         session = engine.backend._session  # noqa: SLF001 - ibis keeps the session here
         session.createDataFrame(arrow).createOrReplaceTempView(target)
     else:
