@@ -24,6 +24,7 @@ from cxroi.io.engine_settings import (
     parse_engine_settings,
     physical_memory_bytes,
     size_bytes,
+    with_overrides,
 )
 from cxroi.io.engines import open_duckdb, open_engine
 from cxroi.io.warehouse import redact
@@ -78,6 +79,17 @@ def test_engine_settings_collect_every_problem() -> None:
     tiny: list[Problem] = []
     parse_engine_settings({"memory_limit": "1MB"}, tiny)
     assert [p.rule for p in tiny] == ["too_small"]
+
+
+def test_command_line_overrides_are_checked_like_the_file() -> None:
+    base = EngineSettings(memory_limit="6GB", threads=2)
+    problems: list[Problem] = []
+    s = with_overrides(base, {"engine": None, "spark_remote": "sc://h:15002"}, problems)
+    assert problems == []
+    assert s == EngineSettings(kind="spark", memory_limit="6GB", threads=2, spark_remote="sc://h:15002")
+    assert with_overrides(base, {"memory_limit": "8GB"}, problems).memory_limit == "8GB"
+    with_overrides(base, {"engine": "oracle", "memory_limit": "x"}, problems)
+    assert [p.where for p in problems] == ["engine.engine", "engine.memory_limit"]
 
 
 def test_sizes_and_default_limit() -> None:
@@ -165,7 +177,7 @@ def test_load_options_and_an_immutable_dataset(tmp_path: Path) -> None:
 def test_memory_limit_reaches_the_loader(tmp_path: Path) -> None:
     folder = _tiny_dataset(tmp_path / "d")
     ds = load_dataset(folder, LoadOptions(engine=EngineSettings(memory_limit="777MiB")))
-    got = ds.validator.con.execute("SELECT current_setting('memory_limit')").fetchone()
+    got = ds.validator.backend.con.execute("SELECT current_setting('memory_limit')").fetchone()
     assert got is not None and str(got[0]) in {"777.0 MiB", "814.7 MB"}
 
 

@@ -103,13 +103,14 @@ class ValidationReport:
 class Dataset:
     """Clean, typed tables of one dataset on its engine, plus what validation found.
 
-    ``validator`` is the DuckDB connection that read the data; it keeps the quarantined rows.
+    ``validator`` is the DuckDB engine that read the data (the engine itself on DuckDB); it keeps
+    the quarantined rows.
     ``config`` is transitional: analyses still read covariates, currency, min_cell, cost_model
     and windows from it until each receives its own settings.
     """
 
     engine: Engine
-    validator: DuckDBBackend
+    validator: Engine
     tables: Mapping[str, ir.Table]
     present_columns: Mapping[str, tuple[str, ...]]
     extra_columns: Mapping[str, tuple[str, ...]]
@@ -139,6 +140,8 @@ class Dataset:
     def write_quarantine(self, out_dir: Path) -> dict[str, Path]:
         """One CSV per table with quarantined rows: the raw values, row number and rules broken."""
         written: dict[str, Path] = {}
+        validator = self.validator.backend
+        assert isinstance(validator, DuckDBBackend)
         for name in sorted(self.quarantined_tables):
             if self.report.quarantined.get(name, 0) == 0:
                 continue
@@ -148,7 +151,7 @@ class Dataset:
             label = "line" if self.row_labels.get(name) == "line" else "row"
             target = "'" + str(path).replace("'", "''") + "'"
             run(
-                self.validator.con,
+                validator.con,
                 f"COPY (SELECT * RENAME ({ROW} AS {label}, {RULES_COLUMN} AS rules) "
                 f"FROM quarantine_{name} ORDER BY {ROW}) TO {target} (HEADER, DELIMITER ',')",
             )
@@ -190,8 +193,8 @@ def load_dataset(
     say = progress or (lambda _msg: None)
     engine = engine or open_engine(opts.engine)
     check_zone(engine, opts.timezone)
-    validator = engine.backend if isinstance(engine.backend, DuckDBBackend) else None
-    validator = validator or open_duckdb(opts.engine).backend
+    checker = engine if isinstance(engine.backend, DuckDBBackend) else open_duckdb(opts.engine)
+    validator = checker.backend
     assert isinstance(validator, DuckDBBackend)
     # Instants are compared as instants; the zone only shapes calendar buckets (months, weeks).
     run(validator.con, f"SET TimeZone = '{opts.timezone}'")
@@ -212,7 +215,7 @@ def load_dataset(
     )
     return Dataset(
         engine=engine,
-        validator=validator,
+        validator=checker,
         tables=MappingProxyType(clean),
         present_columns=MappingProxyType({n: t.present for n, t in done.typed.items()}),
         extra_columns=MappingProxyType({n: t.extras for n, t in done.typed.items()}),

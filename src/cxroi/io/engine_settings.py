@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -111,9 +111,20 @@ class EngineSettings:
 
 def parse_engine_settings(raw: Any, problems: list[Problem]) -> EngineSettings:
     """Read an ``[engine]`` table; each fault is appended to ``problems`` (keys as ``engine.x``)."""
+    return EngineSettings(**_values(raw, problems))
+
+
+def with_overrides(base: EngineSettings, raw: dict[str, Any], problems: list[Problem]) -> EngineSettings:
+    """``base`` with the keys given in ``raw`` replaced, checked like the file's (CLI flags:
+    ``{"engine": "spark", "spark_remote": "sc://host:15002", "memory_limit": "8GB"}``).
+    Keys whose value is None are ignored."""
+    return replace(base, **_values({k: v for k, v in raw.items() if v is not None}, problems))
+
+
+def _values(raw: Any, problems: list[Problem]) -> dict[str, Any]:
     if not isinstance(raw, dict):
         problems.append(Problem(SECTION, "not_a_table", "must be an [engine] table"))
-        return EngineSettings()
+        return {}
     for key in raw:
         if key not in _KEYS:
             known = ", ".join(_KEYS)
@@ -141,7 +152,7 @@ def parse_engine_settings(raw: Any, problems: list[Problem]) -> EngineSettings:
         else:
             _bad(problems, "spark_remote", "bad_address", f"expected sc://HOST:PORT, got {remote!r}")
     _spark_conf(raw.get("spark_conf"), values, problems)
-    return EngineSettings(**values)
+    return values
 
 
 def _bad(problems: list[Problem], key: str, rule: str, message: str) -> None:
@@ -203,4 +214,5 @@ __all__ = [
     "parse_engine_settings",
     "physical_memory_bytes",
     "size_bytes",
+    "with_overrides",
 ]
