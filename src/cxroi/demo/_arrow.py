@@ -97,9 +97,8 @@ class IdFormat:
 
     def first(self, count: int) -> pa.Array:
         """Ids of rows 0..count-1."""
-        return format_ids(
-            self.prefix, np.arange(self.offset + 1, self.offset + count + 1, dtype=np.int64), self.width
-        )
+        numbers = np.arange(self.offset + 1, self.offset + count + 1, dtype=np.int64)
+        return format_ids(self.prefix, numbers, self.width)
 
     def of(self, index: npt.NDArray[np.integer], null: BoolArray | None = None) -> pa.Array:
         """Ids of the given 0-based rows (null where ``null``)."""

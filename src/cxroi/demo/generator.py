@@ -149,7 +149,8 @@ class _Tally:
             return
         self.last_sec = max(self.last_sec, int(c.sec.max()))
         self.by_mode += np.bincount(c.mode, minlength=len(MODES))
-        self.true_resolved_by_mode += np.bincount(c.mode, weights=c.true_resolved, minlength=len(MODES)).astype(np.int64)
+        resolved = np.bincount(c.mode, weights=c.true_resolved, minlength=len(MODES))
+        self.true_resolved_by_mode += resolved.astype(np.int64)
         self.escalated += int(c.escalated.sum())
         self.masked += int(c.masked.sum())
         month_idx = A.month_index(c.sec)
@@ -166,9 +167,11 @@ class _Tally:
         n_ai_only = int(self.by_mode[AI_ONLY])
         rate = n_ai_only / (n_ai_only + self.escalated)
         by_month = {
-            A.month_label(m): float(self.contained_by_month[m] / (self.contained_by_month[m] + self.escalated_by_month[m]))
-            for m in range(len(self.contained_by_month))
-            if self.contained_by_month[m] + self.escalated_by_month[m] > 0
+            A.month_label(m): float(contained / (contained + escalated))
+            for m, (contained, escalated) in enumerate(
+                zip(self.contained_by_month, self.escalated_by_month, strict=True)
+            )
+            if contained + escalated > 0
         }
         return rate, by_month
 
@@ -198,7 +201,8 @@ class _Streams:
 
 def _block_streams(seed: int, contacts: int, block: int) -> _Streams:
     """Block 0 uses the dataset's own streams (see generate_demo); block k its own seeds."""
-    rngs = [np.random.default_rng(s) for s in np.random.SeedSequence([seed, contacts, block]).spawn(5)]
+    seeds = np.random.SeedSequence([seed, contacts, block]).spawn(5)
+    rngs = [np.random.default_rng(s) for s in seeds]
     return _Streams(*rngs)
 
 
@@ -295,7 +299,9 @@ def generate_demo(out_dir: Path, contacts: int = 200_000, seed: int = 7) -> Demo
     writer = A.TableWriter(out)
     tally = _Tally()
     try:
-        writer.write_in_slices("customers", pop.n, lambda rows: _customers_table(pop, customer_ids, rows))
+        writer.write_in_slices(
+            "customers", pop.n, lambda rows: _customers_table(pop, customer_ids, rows)
+        )
         rows_before = {"contacts": 0, "surveys": 0, "opportunities": 0}
         for block in range(n_blocks):
             part = slice(block * BLOCK_CUSTOMERS, min((block + 1) * BLOCK_CUSTOMERS, pop.n))

@@ -259,7 +259,8 @@ def _locate(
                 found = import_tables(validator, warehouse, None, redact(text))
             finally:
                 warehouse.disconnect()
-            return redact(text), _as_table_relations(found), _missing_required(redact(text), found, [])
+            label = redact(text)
+            return label, _as_table_relations(found), _missing_required(label, found, [])
         source = path
     path = Path(source)
     relations, problems = find_tables(path)
@@ -297,7 +298,8 @@ def _stage_all(
         if spec.name not in relations:
             continue
         say(f"reading {spec.name}")
-        raw, found = stage(con.con, spec.name, relations[spec.name], _source_label(label, spec.name))
+        where = _source_label(label, spec.name)
+        raw, found = stage(con.con, spec.name, relations[spec.name], where)
         problems.extend(found)
         if raw is None:
             continue
@@ -331,7 +333,8 @@ def _validate(
         info = typed[spec.name]
         t = backend.table(info.staged_as)
         outcome = apply_rules(backend, info, t, table_rules(spec, t, parents))
-        problems.extend(unparseable_columns(backend.con, f"flagged_{spec.name}", spec, rows[spec.name]))
+        flagged = f"flagged_{spec.name}"
+        problems.extend(unparseable_columns(backend.con, flagged, spec, rows[spec.name]))
         _split(backend, spec.name, outcome.clean, outcome.quarantine, outcome.quarantined)
         clean[spec.name] = f"clean_{spec.name}"
         run(backend.con, f"DROP VIEW IF EXISTS {info.staged_as}")

@@ -114,7 +114,9 @@ def parse_engine_settings(raw: Any, problems: list[Problem]) -> EngineSettings:
     return EngineSettings(**_values(raw, problems))
 
 
-def with_overrides(base: EngineSettings, raw: dict[str, Any], problems: list[Problem]) -> EngineSettings:
+def with_overrides(
+    base: EngineSettings, raw: dict[str, Any], problems: list[Problem]
+) -> EngineSettings:
     """``base`` with the keys given in ``raw`` replaced, checked like the file's (CLI flags:
     ``{"engine": "spark", "spark_remote": "sc://host:15002", "memory_limit": "8GB"}``).
     Keys whose value is None are ignored."""
@@ -150,7 +152,8 @@ def _values(raw: Any, problems: list[Problem]) -> dict[str, Any]:
             values["spark_remote"] = remote
             values["kind"] = "spark"
         else:
-            _bad(problems, "spark_remote", "bad_address", f"expected sc://HOST:PORT, got {remote!r}")
+            message = f"expected sc://HOST:PORT, got {remote!r}"
+            _bad(problems, "spark_remote", "bad_address", message)
     _spark_conf(raw.get("spark_conf"), values, problems)
     return values
 
@@ -168,7 +171,8 @@ def _engine(value: Any, values: dict[str, Any], problems: list[Problem]) -> None
         values["kind"] = "spark"
         values["spark_remote"] = value
     else:
-        _bad(problems, "engine", "unknown_engine", f"expected duckdb, spark or sc://HOST:PORT, got {value!r}")
+        message = f"expected duckdb, spark or sc://HOST:PORT, got {value!r}"
+        _bad(problems, "engine", "unknown_engine", message)
 
 
 def _memory(value: Any, values: dict[str, Any], problems: list[Problem]) -> None:
@@ -182,7 +186,9 @@ def _memory(value: Any, values: dict[str, Any], problems: list[Problem]) -> None
         values["memory_limit"] = value.replace(" ", "")
 
 
-def _text_key(raw: dict[str, Any], key: str, values: dict[str, Any], problems: list[Problem]) -> None:
+def _text_key(
+    raw: dict[str, Any], key: str, values: dict[str, Any], problems: list[Problem]
+) -> None:
     value = raw.get(key)
     if value is None:
         return

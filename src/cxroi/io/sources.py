@@ -102,20 +102,24 @@ def find_tables(path: Path) -> tuple[dict[str, Relation], list[Problem]]:
 
 def _parquet_parts(folder: Path) -> list[Path]:
     """The Parquet files of a table written as a folder (Spark, Hive), in name order."""
-    return sorted(p for p in folder.rglob("*.parquet") if p.is_file() and not p.name.startswith((".", "_")))
+    hidden = (".", "_")  # Spark's _SUCCESS and .crc files, Hive's _temporary
+    parts = (p for p in folder.rglob("*.parquet") if p.is_file())
+    return sorted(p for p in parts if not p.name.startswith(hidden))
 
 
 def _parts_relation(parts: list[Path]) -> Relation:
     files = ", ".join(_literal(str(p)) for p in parts)
     counts = tuple((str(p), int(pq.read_metadata(p).num_rows)) for p in parts)
-    return Relation(f"read_parquet([{files}], filename=true, file_row_number=true)", "parts", counts)
+    sql = f"read_parquet([{files}], filename=true, file_row_number=true)"
+    return Relation(sql, "parts", counts)
 
 
 def _find_in_database(path: Path) -> tuple[dict[str, Relation], list[Problem]]:
     try:
         con = duckdb.connect(str(path), read_only=True)
     except duckdb.Error as exc:
-        return {}, [Problem(str(path), "unreadable", f"cannot open DuckDB file: {_first_line(exc)}")]
+        message = f"cannot open DuckDB file: {_first_line(exc)}"
+        return {}, [Problem(str(path), "unreadable", message)]
     try:
         rows = con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"

@@ -35,7 +35,8 @@ def resident_bytes() -> int:
 class StageTiming:
     stage: str
     seconds: float  # wall clock
-    cpu_seconds: float  # CPU of every thread of this process (DuckDB's too): steadier on a busy machine
+    # CPU of every thread of this process (DuckDB's too): steadier than wall time on a busy machine
+    cpu_seconds: float
     peak_bytes: int  # highest resident memory while the stage ran
     end_bytes: int  # resident memory when it ended
 
