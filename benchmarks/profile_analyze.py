@@ -82,7 +82,14 @@ def main() -> None:
         profiler = Profiler(interval=0.01)
         profiler.start()
     start = time.perf_counter()
-    say = timer.progress()
+    args.out.mkdir(parents=True, exist_ok=True)
+    partial = args.out / "timings.partial.json"
+
+    def record_so_far(message: str) -> None:
+        done = [s.__dict__ for s in timer.completed()]
+        partial.write_text(json.dumps({"now": message, "stages": done}, indent=2), encoding="utf-8")
+
+    say = timer.progress(record_so_far)
     analysis = cxroi.analyze(args.data, cxroi.Config(), progress=say, engine=open_engine(settings))
     say("writing results")
     analysis.write(args.out)

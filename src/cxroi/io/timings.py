@@ -99,6 +99,11 @@ class StageTimer:
             self._stages[self._current] = StageTiming(self._current, seconds, cpu, peak, now)
             self._current = None
 
+    def completed(self) -> tuple[StageTiming, ...]:
+        """The stages that have ended so far (a long run can be watched while it goes)."""
+        with self._lock:
+            return tuple(self._stages[name] for name in self._order if name in self._stages)
+
     def finish(self) -> tuple[StageTiming, ...]:
         """End the last stage and stop sampling; returns the stages in the order they ran."""
         self._close_stage()
