@@ -7,6 +7,7 @@ when DuckDB may not spill, and finishes when it may.
 from __future__ import annotations
 
 import dataclasses
+from types import SimpleNamespace
 from pathlib import Path
 
 import duckdb
@@ -172,6 +173,14 @@ def test_load_options_and_an_immutable_dataset(tmp_path: Path) -> None:
     # the transitional path: a Config still works and is kept for the analyses
     cfg = cxroi.Config(min_cell=3)
     assert load_dataset(folder, cfg).config is cfg
+
+
+def test_load_options_read_a_configuration_with_engine_settings() -> None:
+    engine = EngineSettings(memory_limit="512MiB")
+    settings = SimpleNamespace(timezone="Asia/Tokyo", as_of=None, strict=True, engine=engine)
+    assert LoadOptions.from_settings(settings) == LoadOptions("Asia/Tokyo", None, True, engine)
+    # today's Config has no engine section yet: the default engine
+    assert LoadOptions.from_settings(cxroi.Config()).engine == EngineSettings()
 
 
 def test_memory_limit_reaches_the_loader(tmp_path: Path) -> None:

@@ -182,7 +182,8 @@ def load_dataset(
 
     Row-level faults quarantine rows (lenient, the default) or raise (``options.strict``).
     ``engine`` = an engine already open (an existing Spark session); otherwise one is opened
-    from ``options.engine``. Passing a ``Config`` as ``options`` is transitional.
+    from ``options.engine``. A DuckDB engine holds one dataset (its tables have fixed names); a
+    Spark engine can hold several. Passing a ``Config`` as ``options`` is transitional.
     """
     config = options if options is not None and not isinstance(options, LoadOptions) else None
     opts = (
