@@ -38,6 +38,7 @@ def test_engine_settings_parse_every_key() -> None:
         "engine": "spark",
         "memory_limit": "6GB",
         "temp_directory": "/scratch/cx",
+        "spill_limit": "50GB",
         "threads": 2,
         "spark_master": "local[2]",
         "spark_conf": {"spark.driver.memory": "4g", "spark.sql.adaptive.enabled": True},
@@ -48,6 +49,7 @@ def test_engine_settings_parse_every_key() -> None:
         kind="spark",
         memory_limit="6GB",
         temp_directory=Path("/scratch/cx"),
+        spill_limit="50GB",
         threads=2,
         spark_master="local[2]",
         spark_conf=(("spark.driver.memory", "4g"), ("spark.sql.adaptive.enabled", "true")),
@@ -113,10 +115,13 @@ def _setting(engine_settings: EngineSettings, name: str) -> str:
 
 
 def test_memory_limit_threads_and_spill_folder_are_applied(tmp_path: Path) -> None:
-    s = EngineSettings(memory_limit="300MiB", threads=1, temp_directory=tmp_path / "spill")
+    s = EngineSettings(
+        memory_limit="300MiB", threads=1, temp_directory=tmp_path / "spill", spill_limit="2GiB"
+    )
     # DuckDB reports sizes in its own units; 300 MiB is 314.5 MB
     assert _setting(s, "memory_limit") in {"300.0 MiB", "314.5 MB"}
     assert _setting(s, "threads") == "1"
+    assert _setting(s, "max_temp_directory_size") in {"2.0 GiB", "2.1 GB"}
     assert _setting(s, "temp_directory").startswith(str(tmp_path / "spill"))
     engine = open_duckdb(s)
     workdir = engine.workdir

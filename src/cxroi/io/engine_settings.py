@@ -40,6 +40,7 @@ _KEYS = (
     "engine",
     "memory_limit",
     "temp_directory",
+    "spill_limit",
     "threads",
     "spark_master",
     "spark_remote",
@@ -94,6 +95,8 @@ class EngineSettings:
     memory_limit: str | None = None
     # None = a fresh folder under the system's temporary directory, removed when the engine closes
     temp_directory: Path | None = None
+    # most disk DuckDB may spill to; None = DuckDB's default, 90% of the free space
+    spill_limit: str | None = None
     threads: int | None = None
     spark_master: str = "local[*]"
     spark_remote: str | None = None
@@ -136,6 +139,12 @@ def _values(raw: Any, problems: list[Problem]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     _engine(raw.get("engine"), values, problems)
     _memory(raw.get("memory_limit"), values, problems)
+    spill = raw.get("spill_limit")
+    if spill is not None:
+        if not isinstance(spill, str) or size_bytes(spill) is None:
+            _bad(problems, "spill_limit", "bad_size", f"expected a size such as '50GB', got {spill!r}")
+        else:
+            values["spill_limit"] = spill.replace(" ", "")
     _text_key(raw, "temp_directory", values, problems)
     if "temp_directory" in values:
         values["temp_directory"] = Path(values["temp_directory"])

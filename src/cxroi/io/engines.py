@@ -108,6 +108,8 @@ def open_duckdb(settings: EngineSettings) -> Engine:
     run(con, f"SET memory_limit = '{settings.effective_memory_limit}'")
     if settings.threads is not None:
         run(con, f"SET threads = {int(settings.threads)}")
+    if settings.spill_limit is not None:
+        run(con, f"SET max_temp_directory_size = '{settings.spill_limit}'")
     engine = Engine(settings, backend, workdir)
     _remove_when_collected(engine, workdir)
     return engine
