@@ -142,7 +142,8 @@ def _values(raw: Any, problems: list[Problem]) -> dict[str, Any]:
     spill = raw.get("spill_limit")
     if spill is not None:
         if not isinstance(spill, str) or size_bytes(spill) is None:
-            _bad(problems, "spill_limit", "bad_size", f"expected a size such as '50GB', got {spill!r}")
+            message = f"expected a size such as '50GB', got {spill!r}"
+            _bad(problems, "spill_limit", "bad_size", message)
         else:
             values["spill_limit"] = spill.replace(" ", "")
     _text_key(raw, "temp_directory", values, problems)
