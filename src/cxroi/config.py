@@ -25,6 +25,7 @@ from cxroi.analyses.value.settings import ValueSettings, parse_value_settings
 from cxroi.errors import ConfigError, Problem
 from cxroi.analyses.vendor_claims import VendorAuditSettings, parse_vendor_audit_settings
 from cxroi.io.contract import MODES
+from cxroi.io.engine_settings import EngineSettings, parse_engine_settings
 from cxroi.sources.registry import parse_import_settings
 from cxroi.metrics.cost_model import CostModel, ModeCost, default_costs
 
@@ -54,6 +55,7 @@ class Config:
     chain: ChainSettings = field(default_factory=ChainSettings)
     agent_warning: AgentWarningSettings = field(default_factory=AgentWarningSettings)
     audit: AuditSettings = field(default_factory=AuditSettings)
+    engine: EngineSettings = field(default_factory=EngineSettings)
 
     @property
     def windows_days(self) -> tuple[int, ...]:
@@ -88,6 +90,7 @@ _ANALYSIS_SECTIONS: dict[str, Callable[[Any, list[Problem]], Any]] = {
     "vendor_audit": parse_vendor_audit_settings,
     "stack": parse_stack_settings,
     "audit": parse_audit_settings,
+    "engine": parse_engine_settings,
 }
 # Sub-tables of [stack] owned by the analyses the stack draws on: [stack.<name>] -> parser.
 _STACK_PARTS: dict[str, Callable[[Any, list[Problem]], Any]] = {

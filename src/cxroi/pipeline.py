@@ -20,6 +20,7 @@ from cxroi.config import Config
 from cxroi.errors import ConfigError, ContractError, Problem
 from cxroi.io.contract import CONTRACT_VERSION
 from cxroi.io.dataset import Dataset, ValidationReport, load_dataset
+from cxroi.io.engines import Engine, engine_step
 from cxroi.metrics.exact import ExactMetrics, compute_exact_metrics
 from cxroi.metrics.section import metrics_section
 from cxroi.results.build import SCHEMA_VERSION, write_results
@@ -75,13 +76,20 @@ def config_echo(cfg: Config) -> ConfigEcho:
 
 
 def analyze(
-    path: str | Path, config: Config | None = None, progress: Callable[[str], None] | None = None
+    path: str | Path,
+    config: Config | None = None,
+    progress: Callable[[str], None] | None = None,
+    engine: Engine | None = None,
 ) -> Analysis:
+    """``engine``: an engine already open (e.g. ``open_engine(session=spark)``); otherwise one
+    is opened from the configuration's engine settings (DuckDB by default)."""
     say = progress or (lambda _msg: None)
-    ds = load_dataset(path, config, progress=say)
+    ds = load_dataset(path, config, progress=say, engine=engine)
     cfg = ds.config
+    on = ds.engine
     say("computing resolution and survey metrics")
-    metrics = compute_exact_metrics(ds)
+    with engine_step(on, "exact metrics"):
+        metrics = compute_exact_metrics(ds)
     results: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "contract_version": CONTRACT_VERSION,
@@ -95,30 +103,34 @@ def analyze(
     notes: list[str] = []
     # Order matters: value reads retention's delta; the stack reads everything before it.
     say("retention with and without AI")
-    retention = run_retention(ds, metrics, results, cfg.retention)
+    with engine_step(on, "retention"):
+        retention = run_retention(ds, metrics, results, cfg.retention)
     results["retention"] = encode(retention.section)
     notes.extend(retention_lines(retention.section))
     say("valuing retention and revenue")
-    value = run_value(ds, metrics, results, cfg.value)
+    with engine_step(on, "value"):
+        value = run_value(ds, metrics, results, cfg.value)
     results["value"] = value.to_results()
     say("agent experience and its lead over loyalty")
-    agents = run_agents(ds, metrics, results, cfg.agents)
+    with engine_step(on, "agents"):
+        agents = run_agents(ds, metrics, results, cfg.agents)
     agents_sec = agents_section(agents)
     results["agents"] = encode(agents_sec)
     notes.extend(agents_lines(agents_sec, cfg.agents))
     say("metric stack, masking, loyalty chain and audit")
     warn = cfg.agent_warning
-    stack = run_stack(
-        ds,
-        metrics,
-        results,
-        cfg.stack,
-        tuple(agent_alerts(agents_sec, warn.owner, warn.action)),
-        masking=cfg.masking,
-        escalation=cfg.escalation,
-        chain=cfg.chain,
-        audit=cfg.audit,
-    )
+    with engine_step(on, "metric stack"):
+        stack = run_stack(
+            ds,
+            metrics,
+            results,
+            cfg.stack,
+            tuple(agent_alerts(agents_sec, warn.owner, warn.action)),
+            masking=cfg.masking,
+            escalation=cfg.escalation,
+            chain=cfg.chain,
+            audit=cfg.audit,
+        )
     results.update(
         alerts=[encode(a) for a in stack.alerts],
         stack=encode(stack.stack),
@@ -129,6 +141,8 @@ def analyze(
     )
     notes.extend(stack.summary_lines())
     return Analysis(ds, metrics, results, notes)
+
+
 def vendor_audit_command(
     dataset: Path,
     claimed: float | None = None,

@@ -81,25 +81,31 @@ def format_ids(
 
 @dataclass(frozen=True)
 class IdFormat:
-    """How one entity's ids look: ``prefix`` + running number from 1, ``width`` digits."""
+    """How one entity's ids look: ``prefix`` + running number from ``offset + 1``, ``width``
+    digits. A block of rows generated on its own uses the offset of the rows before it."""
 
     prefix: str
     width: int
+    offset: int = 0
 
     @classmethod
     def for_count(cls, prefix: str, count: int, minimum_width: int) -> IdFormat:
         return cls(prefix, max(minimum_width, len(str(max(count, 1)))))
 
+    def shifted(self, offset: int) -> IdFormat:
+        return IdFormat(self.prefix, self.width, offset)
+
     def first(self, count: int) -> pa.Array:
         """Ids of rows 0..count-1."""
-        return format_ids(self.prefix, np.arange(1, count + 1, dtype=np.int64), self.width)
+        numbers = np.arange(self.offset + 1, self.offset + count + 1, dtype=np.int64)
+        return format_ids(self.prefix, numbers, self.width)
 
     def of(self, index: npt.NDArray[np.integer], null: BoolArray | None = None) -> pa.Array:
         """Ids of the given 0-based rows (null where ``null``)."""
         idx = np.asarray(index, dtype=np.int64)
         if null is not None:
             idx = np.where(null, 0, idx)
-        return format_ids(self.prefix, idx + 1, self.width, null)
+        return format_ids(self.prefix, idx + self.offset + 1, self.width, null)
 
 
 # Month starts (seconds since the window start) from 2024-01 to 2026-01, for cheap bucketing.
@@ -165,49 +171,44 @@ _WRITE_OPTIONS = {"compression": "snappy"}
 
 
 class TableWriter:
-    """Writes ``<name>.parquet`` files on one background thread.
+    """Writes ``<name>.parquet`` files on one background thread, appending block after block.
 
-    Parquet encoding releases the GIL, so it overlaps with generating the next table. Every file
+    Parquet encoding releases the GIL, so it overlaps with generating the next block. Every file
     is written by calls queued in order on that single thread with fixed settings and row groups
-    of ``ROW_GROUP`` rows, so the bytes never depend on timing.
+    of ``ROW_GROUP`` rows (a block's last group may be shorter), so the bytes never depend on
+    timing. At most two slices wait for the writer at any time, which bounds memory.
     """
 
     def __init__(self, out: Path) -> None:
         self._out = out
         self._pool = ThreadPoolExecutor(max_workers=1)
-        self._pending: list[Future[None]] = []
+        self._writers: dict[str, pq.ParquetWriter] = {}
+        self._in_flight: deque[Future[None]] = deque()
         self.row_counts: dict[str, int] = {}
 
     def write(self, name: str, table: pa.Table) -> None:
-        self.row_counts[name] = table.num_rows
-        path = self._out / f"{name}.parquet"
-        self._pending.append(
-            self._pool.submit(
-                pq.write_table, table, path, row_group_size=ROW_GROUP, **_WRITE_OPTIONS
-            )
-        )
+        """Append ``table`` to ``<name>.parquet`` (created on the first call)."""
+        self.row_counts[name] = self.row_counts.get(name, 0) + table.num_rows
+        writer = self._writers.get(name)
+        if writer is None:
+            path = self._out / f"{name}.parquet"
+            writer = pq.ParquetWriter(path, table.schema, **_WRITE_OPTIONS)
+            self._writers[name] = writer
+        while len(self._in_flight) >= 2:
+            self._in_flight.popleft().result()  # re-raise a failed write here
+        self._in_flight.append(self._pool.submit(writer.write_table, table, ROW_GROUP))
 
     def write_in_slices(self, name: str, rows: int, build: Callable[[slice], pa.Table]) -> None:
-        """Build and write a large table slice by slice, holding at most two slices at once."""
+        """Build and append a large table slice by slice."""
         step = 2 * ROW_GROUP
-        first = build(slice(0, min(step, rows)))
-        writer = pq.ParquetWriter(self._out / f"{name}.parquet", first.schema, **_WRITE_OPTIONS)
-        in_flight: deque[Future[None]] = deque()
-        chunk: pa.Table | None = first
-        start = 0
-        while chunk is not None:
-            while len(in_flight) >= 2:
-                in_flight.popleft().result()
-            in_flight.append(self._pool.submit(writer.write_table, chunk, ROW_GROUP))
-            start += step
-            chunk = build(slice(start, min(start + step, rows))) if start < rows else None
-        self._pending.extend(in_flight)
-        self._pending.append(self._pool.submit(writer.close))
-        self.row_counts[name] = rows
+        for start in range(0, max(rows, 1), step):
+            self.write(name, build(slice(start, min(start + step, rows))))
 
     def close(self) -> None:
         try:
-            for done in self._pending:
-                done.result()  # re-raise a failed write here
+            while self._in_flight:
+                self._in_flight.popleft().result()
+            for name in sorted(self._writers):
+                self._pool.submit(self._writers[name].close).result()
         finally:
             self._pool.shutdown(wait=True)

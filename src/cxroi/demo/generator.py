@@ -68,6 +68,7 @@ Planted truths (keys of ``truths.json``)
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -75,7 +76,9 @@ import pyarrow as pa
 
 from cxroi.demo import _arrow as A
 from cxroi.demo import _params as P
+from cxroi.demo._arrow import IntArray
 from cxroi.demo._agents import (
+    Staff,
     agent_format,
     agents_table,
     draw_staff,
@@ -96,6 +99,9 @@ from cxroi.demo._truths import DemoTruths
 from cxroi.io.contract import MODES
 
 MIN_CONTACTS = 1_000
+# Customers drawn and written together (about 10M contacts): bounds memory at any size. Fixed,
+# because the data of a block depend on which customers share it.
+BLOCK_CUSTOMERS = 1_250_000
 _NOTES = {
     "retention": "Exposure = index contact (first in window) ai_only or hybrid. Hazard from the "
     "index is exponential; retention_effect_12m is the average effect on 365-day survival over "
@@ -122,13 +128,14 @@ def _iso(seconds: int) -> str:
     return f"{instant}Z"
 
 
-def _customers_table(pop: Population, customer_ids: A.IdFormat) -> pa.Table:
+def _customers_table(full: Population, customer_ids: A.IdFormat, rows: slice) -> pa.Table:
+    pop = _population_block(full, rows)
     churned = np.isfinite(pop.churn_days)
     churn_sec = np.floor(np.where(churned, pop.churn_days, 0.0) * P.DAY_S).astype(np.int64)
     return A.contract_table(
         "customers",
         {
-            "customer_id": customer_ids.first(pop.n),
+            "customer_id": customer_ids.shifted(rows.indices(full.n)[0]).first(pop.n),
             "acquired_at": A.timestamps(np.floor(pop.acquired_days * P.DAY_S).astype(np.int64)),
             "churned_at": A.timestamps(churn_sec, ~churned),
             "monthly_revenue": A.numbers(pop.monthly_revenue),
@@ -139,39 +146,158 @@ def _customers_table(pop: Population, customer_ids: A.IdFormat) -> pa.Table:
     )
 
 
-def _containment(c: Contacts) -> tuple[int, float, dict[str, float]]:
-    ai_only = c.mode == AI_ONLY
-    month_idx = A.month_index(c.sec)
-    n_months = int(month_idx.max()) + 1
-    contained = np.bincount(month_idx, weights=ai_only, minlength=n_months)
-    escalated = np.bincount(month_idx, weights=c.escalated, minlength=n_months)
-    by_month = {
-        A.month_label(m): float(contained[m] / (contained[m] + escalated[m]))
-        for m in range(n_months)
-        if contained[m] + escalated[m] > 0
-    }
-    n_ai_only, n_esc = int(ai_only.sum()), int(c.escalated.sum())
-    return n_esc, n_ai_only / (n_ai_only + n_esc), by_month
+@dataclass
+class _Tally:
+    """Exact counts for the truths, summed block by block (integers, so the order is moot)."""
+
+    last_sec: int = -1
+    by_mode: IntArray = field(default_factory=lambda: np.zeros(len(MODES), np.int64))
+    true_resolved_by_mode: IntArray = field(default_factory=lambda: np.zeros(len(MODES), np.int64))
+    escalated: int = 0
+    outbound: int = 0  # agents' call-backs
+    masked: int = 0
+    contained_by_month: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    escalated_by_month: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    closed: dict[str, int] = field(default_factory=lambda: {"ai_assisted": 0, "human_only": 0})
+    won: dict[str, int] = field(default_factory=lambda: {"ai_assisted": 0, "human_only": 0})
+
+    def add(self, c: Contacts, opps: Opportunities) -> None:
+        if c.n == 0:
+            return
+        self.last_sec = max(self.last_sec, int(c.sec.max()))
+        self.by_mode += np.bincount(c.mode, minlength=len(MODES))
+        resolved = np.bincount(c.mode, weights=c.true_resolved, minlength=len(MODES))
+        self.true_resolved_by_mode += resolved.astype(np.int64)
+        self.escalated += int(c.escalated.sum())
+        self.outbound += int(c.outbound.sum())
+        self.masked += int(c.masked.sum())
+        month_idx = A.month_index(c.sec)
+        ai_only = np.bincount(month_idx, weights=c.mode == AI_ONLY).astype(np.int64)
+        esc = np.bincount(month_idx, weights=c.escalated).astype(np.int64)
+        self.contained_by_month = _add_padded(self.contained_by_month, ai_only)
+        self.escalated_by_month = _add_padded(self.escalated_by_month, esc)
+        closed = opps.closed >= 0
+        for group, sel in (("ai_assisted", opps.ai_assisted), ("human_only", ~opps.ai_assisted)):
+            self.closed[group] += int((closed & sel).sum())
+            self.won[group] += int((closed & sel & opps.won).sum())
+
+    def containment(self) -> tuple[float, dict[str, float]]:
+        n_ai_only = int(self.by_mode[AI_ONLY])
+        rate = n_ai_only / (n_ai_only + self.escalated)
+        by_month = {
+            A.month_label(m): float(contained / (contained + escalated))
+            for m, (contained, escalated) in enumerate(
+                zip(self.contained_by_month, self.escalated_by_month, strict=True)
+            )
+            if contained + escalated > 0
+        }
+        return rate, by_month
+
+    def true_resolved_share(self) -> dict[str, float]:
+        return {
+            mode: float(self.true_resolved_by_mode[m] / self.by_mode[m]) if self.by_mode[m] else 0.0
+            for m, mode in enumerate(MODES)
+        }
 
 
-def _share_by_mode(c: Contacts, values: np.ndarray) -> dict[str, float]:
-    return {
-        mode: float(values[c.mode == m].mean()) if (c.mode == m).any() else 0.0
-        for m, mode in enumerate(MODES)
-    }
+def _add_padded(total: IntArray, part: IntArray) -> IntArray:
+    size = max(len(total), len(part))
+    out = np.zeros(size, np.int64)
+    out[: len(total)] += total
+    out[: len(part)] += part
+    return out
 
 
-def _opportunity_counts(opps: Opportunities) -> tuple[dict[str, int], dict[str, int]]:
-    closed = opps.closed >= 0
-    groups = {"ai_assisted": opps.ai_assisted, "human_only": ~opps.ai_assisted}
-    return (
-        {g: int((closed & sel).sum()) for g, sel in groups.items()},
-        {g: int((closed & sel & opps.won).sum()) for g, sel in groups.items()},
+@dataclass(frozen=True)
+class _Streams:
+    contacts: np.random.Generator
+    surveys: np.random.Generator
+    opportunities: np.random.Generator
+    revenue: np.random.Generator
+    qa: np.random.Generator
+
+
+def _block_streams(seed: int, contacts: int, block: int) -> _Streams:
+    """Block 0 uses the dataset's own streams (see generate_demo); block k its own seeds."""
+    seeds = np.random.SeedSequence([seed, contacts, block]).spawn(5)
+    rngs = [np.random.default_rng(s) for s in seeds]
+    return _Streams(*rngs)
+
+
+def _population_block(pop: Population, rows: slice) -> Population:
+    return Population(**{f.name: getattr(pop, f.name)[rows] for f in fields(Population)})
+
+
+@dataclass(frozen=True)
+class _Ids:
+    """Id formats of one block: customers and contacts of earlier blocks come first."""
+
+    customers: A.IdFormat
+    # None (one block) = number the block's rows as a whole dataset is numbered
+    contacts: A.IdFormat | None
+    surveys: A.IdFormat | None
+    opportunities: A.IdFormat | None
+
+
+def _block_ids(
+    n_blocks: int, width: int, customers: A.IdFormat, rows_before: dict[str, int]
+) -> _Ids:
+    if n_blocks == 1:
+        return _Ids(customers, None, None, None)
+    return _Ids(
+        customers,
+        A.IdFormat("C", width, rows_before["contacts"]),
+        A.IdFormat("S", width, rows_before["surveys"]),
+        A.IdFormat("O", width, rows_before["opportunities"]),
     )
 
 
+def _renumber(table: pa.Table, column: str, ids: A.IdFormat | None) -> pa.Table:
+    if ids is None:
+        return table
+    return table.set_column(table.schema.get_field_index(column), column, ids.first(table.num_rows))
+
+
+def _write_block(
+    writer: A.TableWriter,
+    streams: _Streams,
+    pop: Population,
+    staff: Staff,
+    agent_ids: A.IdFormat,
+    ids: _Ids,
+    tally: _Tally,
+) -> None:
+    """Draw one block of customers' contacts and everything hanging off them, and append it."""
+    c = draw_contacts(streams.contacts, pop, staff)
+    c_ids = ids.contacts or contact_format(c)
+
+    def contacts_slice(rows: slice) -> pa.Table:
+        table = contacts_table(c, ids.customers, agent_ids, rows)
+        if ids.contacts is None:
+            return table
+        start, stop, _ = rows.indices(c.n)
+        return table.set_column(0, "contact_id", c_ids.of(np.arange(start, stop, dtype=np.int64)))
+
+    writer.write_in_slices("contacts", c.n, contacts_slice)
+    surveys = surveys_table(streams.surveys, pop, c, staff, c_ids, ids.customers)
+    writer.write("surveys", _renumber(surveys, "survey_id", ids.surveys))
+    opps = draw_opportunities(streams.opportunities, pop, c)
+    writer.write("revenue", revenue_table(streams.revenue, pop, c, opps, c_ids, ids.customers))
+    table = opportunities_table(opps, c, c_ids, ids.customers)
+    writer.write("opportunities", _renumber(table, "opportunity_id", ids.opportunities))
+    writer.write("qa_reviews", qa_table(streams.qa, c, c_ids))
+    tally.add(c, opps)
+
+
 def generate_demo(out_dir: Path, contacts: int = 200_000, seed: int = 7) -> DemoTruths:
-    """Write the demo dataset and ``truths.json`` into ``out_dir``; return the truths."""
+    """Write the demo dataset and ``truths.json`` into ``out_dir``; return the truths.
+
+    Customers are generated in blocks of ``BLOCK_CUSTOMERS`` (about 10M contacts each), so
+    memory stays bounded at any size. The block size is fixed, so the data depend only on
+    ``(contacts, seed)``; a dataset of one block is numbered and ordered exactly as before blocks
+    existed. With several blocks, each block's rows follow the previous block's (contacts are in
+    time order within a block) and ids are numbered across blocks.
+    """
     if contacts < MIN_CONTACTS:
         raise ValueError(f"contacts must be at least {MIN_CONTACTS}, got {contacts}")
     out = Path(out_dir)
@@ -182,41 +308,58 @@ def generate_demo(out_dir: Path, contacts: int = 200_000, seed: int = 7) -> Demo
 
     pop = draw_population(rng_pop, contacts)
     staff = draw_staff(rng_staff, contacts)
-    c = draw_contacts(rng_contacts, pop, staff)
     customer_ids = A.IdFormat.for_count("K", pop.n, 5)
-    c_ids = contact_format(c)
     agent_ids = agent_format(staff)
+    n_blocks = max(1, -(-pop.n // BLOCK_CUSTOMERS))
+    # Several blocks: widths from the requested size, as the realised counts come block by block.
+    wide = max(7, len(str(2 * contacts)))
 
     writer = A.TableWriter(out)
+    tally = _Tally()
     try:
-        writer.write("customers", _customers_table(pop, customer_ids))
         writer.write_in_slices(
-            "contacts", c.n, lambda rows: contacts_table(c, customer_ids, agent_ids, rows)
+            "customers", pop.n, lambda rows: _customers_table(pop, customer_ids, rows)
         )
-        writer.write("surveys", surveys_table(rng_surveys, pop, c, staff, c_ids, customer_ids))
-        opps = draw_opportunities(rng_opps, pop, c)
-        writer.write("revenue", revenue_table(rng_rev, pop, c, opps, c_ids, customer_ids))
-        writer.write("opportunities", opportunities_table(opps, c, c_ids, customer_ids))
+        rows_before = {"contacts": 0, "surveys": 0, "opportunities": 0}
+        for block in range(n_blocks):
+            part = slice(block * BLOCK_CUSTOMERS, min((block + 1) * BLOCK_CUSTOMERS, pop.n))
+            block_streams = (
+                _Streams(rng_contacts, rng_surveys, rng_opps, rng_rev, rng_qa)
+                if block == 0
+                else _block_streams(seed, contacts, block)
+            )
+            for name in rows_before:
+                rows_before[name] = writer.row_counts.get(name, 0)
+            ids = _block_ids(n_blocks, wide, customer_ids.shifted(part.start), rows_before)
+            block_pop = _population_block(pop, part)
+            _write_block(writer, block_streams, block_pop, staff, agent_ids, ids, tally)
         writer.write("agents", agents_table(staff))
         writer.write("agent_pulse", pulse_table(rng_pulse, staff))
-        writer.write("qa_reviews", qa_table(rng_qa, c, c_ids))
     finally:
         writer.close()
-    counts = dict(writer.row_counts)
+    truths = _truths(seed, contacts, pop, staff, dict(writer.row_counts), tally)
+    (out / "truths.json").write_text(truths.to_json(), encoding="utf-8")
+    return truths
 
+
+def _truths(
+    seed: int, contacts: int, pop: Population, staff: Staff, counts: dict[str, int], tally: _Tally
+) -> DemoTruths:
     retention = retention_truth(pop)
-    n_esc, containment, by_month = _containment(c)
-    closed, won = _opportunity_counts(opps)
-    truths = DemoTruths(
+    containment, by_month = tally.containment()
+    return DemoTruths(
         seed=seed,
         contacts_requested=contacts,
         window_start=_iso(0),
         window_end=_iso(P.END_S),
-        as_of=_iso(int(c.sec.max())),
+        as_of=_iso(tally.last_sec),
         row_counts=counts,
-        contacts_by_mode={mode: int((c.mode == m).sum()) for m, mode in enumerate(MODES)},
-        contacts_by_direction={"inbound": int((~c.outbound).sum()), "outbound": int(c.outbound.sum())},
-        escalated_contacts=n_esc,
+        contacts_by_mode={mode: int(tally.by_mode[m]) for m, mode in enumerate(MODES)},
+        contacts_by_direction={
+            "inbound": int(tally.by_mode.sum()) - tally.outbound,
+            "outbound": tally.outbound,
+        },
+        escalated_contacts=tally.escalated,
         containment_rate=containment,
         containment_by_month=by_month,
         hazard_ratio=P.HAZARD_RATIO,
@@ -235,20 +378,18 @@ def generate_demo(out_dir: Path, contacts: int = 200_000, seed: int = 7) -> Demo
         masking_contained_escalation_share=dict(
             zip(P.MASKING_MONTHS, P.MASKING_CONTAINED_SHARE, strict=True)
         ),
-        masked_contacts=int(c.masked.sum()),
+        masked_contacts=tally.masked,
         true_unresolved_rate_by_mode=dict(zip(MODES, P.TRUE_UNRESOLVED_P, strict=True)),
-        true_resolved_share_by_mode=_share_by_mode(c, c.true_resolved),
+        true_resolved_share_by_mode=tally.true_resolved_share(),
         agent_lead_days=P.AGENT_LEAD_DAYS,
         agent_latent_weekly=latent_weekly_truth(staff),
         opportunity_win_rate_ai_assisted=P.WIN_P_AI_ASSISTED,
         opportunity_win_rate_human_only=P.WIN_P_HUMAN_ONLY,
-        opportunities_closed=closed,
-        opportunities_won=won,
+        opportunities_closed=dict(tally.closed),
+        opportunities_won=dict(tally.won),
         recurring_revenue="customers.monthly_revenue",
         notes=dict(_NOTES),
     )
-    (out / "truths.json").write_text(truths.to_json(), encoding="utf-8")
-    return truths
 
 
 __all__ = ["DemoTruths", "generate_demo"]

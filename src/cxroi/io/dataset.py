@@ -1,40 +1,87 @@
-"""Load a canonical dataset into an engine, validated, and hand out clean Ibis tables.
+"""Load a canonical dataset, validated, and hand out clean Ibis tables on the chosen engine.
 
-Loading is the one engine-specific step (DuckDB reads the files); everything downstream works on
-the Ibis tables in :class:`Dataset`, so another backend only needs another loader.
+Reading, typing and validating is the one engine-specific step and always runs in DuckDB (the
+*validator*, see ``cxroi.io.engines``); everything downstream works on the Ibis tables in
+:class:`Dataset`, on DuckDB or on Spark. A dataset is found at a path (a folder of Parquet/CSV
+files or Parquet folders, or a DuckDB file), at a database URL Ibis can open (``postgres://…``,
+``duckdb://…``), or as ``catalog:DATABASE`` on a Spark engine (that database's tables).
 """
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Protocol
 
 import duckdb
-import ibis
 import ibis.expr.types as ir
+from ibis.backends import BaseBackend
 from ibis.backends.duckdb import Backend as DuckDBBackend
 
 from cxroi.errors import ContractError, Problem
 from cxroi.io.atomic import StagedOutputs, all_or_nothing, os_error_from_engine
 from cxroi.io.contract import TABLES
+from cxroi.io.engine_settings import EngineSettings
+from cxroi.io.engines import Engine, adopt_table, check_zone, open_duckdb, open_engine
 from cxroi.io.faults import nothing_accepted
 from cxroi.io.normalize import TypedTable, normalize, unparseable_columns
 from cxroi.io.sources import (
     ROW,
     RawTable,
+    Relation,
     attach_if_database,
     drop_staged,
     find_tables,
     run,
     stage,
 )
+from cxroi.io.validate import RULES_COLUMN, RuleCount, Severity, apply_rules, table_rules
+from cxroi.io.warehouse import (
+    CATALOG_PREFIX,
+    duckdb_file,
+    import_tables,
+    is_url,
+    open_warehouse,
+    redact,
+)
+
 if TYPE_CHECKING:  # config imports the analyses' settings, which import this module
     from cxroi.config import Config
-from cxroi.io.validate import RULES_COLUMN, RuleCount, Severity, apply_rules, table_rules
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """What loading needs to know: the zone of naive timestamps, the end of the data, strictness
+    and the engine. ``as_of`` None = the latest contact."""
+
+    timezone: str = "UTC"
+    as_of: datetime | None = None
+    strict: bool = False
+    engine: EngineSettings = field(default_factory=EngineSettings)
+
+    @classmethod
+    def from_settings(cls, settings: _LoadSettings) -> LoadOptions:
+        """From anything with ``timezone``, ``as_of`` and ``strict`` (a ``Config``); its
+        ``engine`` too once it has one."""
+        engine = getattr(settings, "engine", None)
+        return cls(
+            timezone=settings.timezone,
+            as_of=settings.as_of,
+            strict=settings.strict,
+            engine=engine if isinstance(engine, EngineSettings) else EngineSettings(),
+        )
+
+
+class _LoadSettings(Protocol):
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def as_of(self) -> datetime | None: ...
+    @property
+    def strict(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -55,19 +102,35 @@ class ValidationReport:
         return tuple(c for c in self.counts if c.severity is Severity.WARNING)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Dataset:
-    """Clean, typed tables of one dataset plus what validation found."""
+    """Clean, typed tables of one dataset on its engine, plus what validation found.
 
-    backend: DuckDBBackend
-    tables: dict[str, ir.Table]
-    present_columns: dict[str, tuple[str, ...]]
-    extra_columns: dict[str, tuple[str, ...]]
+    ``validator`` is the DuckDB engine that read the data (the engine itself on DuckDB); it keeps
+    the quarantined rows.
+    ``config`` is transitional: analyses still read covariates, currency, min_cell, cost_model
+    and windows from it until each receives its own settings.
+    """
+
+    engine: Engine
+    validator: Engine
+    tables: Mapping[str, ir.Table]
+    present_columns: Mapping[str, tuple[str, ...]]
+    extra_columns: Mapping[str, tuple[str, ...]]
     report: ValidationReport
     as_of: datetime
+    timezone: str
     config: Config
-    row_labels: dict[str, str] = field(default_factory=dict)
+    row_labels: Mapping[str, str] = field(default_factory=dict)
     quarantined_tables: tuple[str, ...] = ()
+
+    @property
+    def backend(self) -> BaseBackend:
+        """The Ibis backend the analyses run on."""
+        return self.engine.backend
+
+    def with_config(self, config: Config) -> Dataset:
+        return replace(self, config=config)
 
     def table(self, name: str) -> ir.Table | None:
         return self.tables.get(name)
@@ -89,6 +152,8 @@ class Dataset:
             with all_or_nothing(out) as outputs:
                 return self.write_quarantine(outputs)
         written: dict[str, Path] = {}
+        validator = self.validator.backend
+        assert isinstance(validator, DuckDBBackend)
         for spec in TABLES:
             relative = Path("quarantine") / f"{spec.name}.csv"
             if self.report.quarantined.get(spec.name, 0) == 0:
@@ -99,7 +164,7 @@ class Dataset:
             target = "'" + str(path).replace("'", "''") + "'"
             try:
                 run(
-                    self.backend.con,
+                    validator.con,
                     f"COPY (SELECT * RENAME ({ROW} AS {label}, {RULES_COLUMN} AS rules) "
                     f"FROM quarantine_{spec.name} ORDER BY {ROW}) "
                     f"TO {target} (HEADER, DELIMITER ',')",
@@ -113,149 +178,240 @@ class Dataset:
 Progress = Callable[[str], None]
 
 
+@dataclass(frozen=True)
+class _Validated:
+    clean: dict[str, str]  # table -> the validator's view or table of accepted rows
+    typed: dict[str, TypedTable]
+    rows: dict[str, int]
+    quarantined: dict[str, int]
+    counts: tuple[RuleCount, ...]
+
+
 def load_dataset(
-    path: str | Path, config: Config | None = None, progress: Progress | None = None
+    source: str | Path,
+    options: LoadOptions | Config | None = None,
+    progress: Progress | None = None,
+    *,
+    engine: Engine | None = None,
 ) -> Dataset:
     """Read, type and validate a dataset; raise :class:`ContractError` on structural faults.
 
-    Row-level faults quarantine rows (lenient, the default) or raise (``config.strict``).
+    Row-level faults quarantine rows (lenient, the default) or raise (``options.strict``).
+    ``engine`` = an engine already open (an existing Spark session); otherwise one is opened
+    from ``options.engine``. A DuckDB engine holds one dataset (its tables have fixed names); a
+    Spark engine can hold several. Passing a ``Config`` as ``options`` is transitional.
     """
+    config = options if options is not None and not isinstance(options, LoadOptions) else None
+    opts = (
+        options
+        if isinstance(options, LoadOptions)
+        else LoadOptions.from_settings(config) if config is not None else LoadOptions()
+    )
+    say = progress or (lambda _msg: None)
+    engine = engine or open_engine(opts.engine)
+    check_zone(engine, opts.timezone)
+    checker = engine if isinstance(engine.backend, DuckDBBackend) else open_duckdb(opts.engine)
+    validator = checker.backend
+    assert isinstance(validator, DuckDBBackend)
+    # Instants are compared as instants; the zone only shapes calendar buckets (months, weeks).
+    run(validator.con, f"SET TimeZone = '{opts.timezone}'")
+    label, relations, problems = _locate(source, engine, validator, say)
+    done = _validate(validator, relations, problems, label, opts, say)
+    clean = {name: adopt_table(engine, validator, name, view) for name, view in done.clean.items()}
+    contacts = clean["contacts"]
+    as_of, excluded = _as_of(contacts, opts.as_of)
+    if excluded:
+        clean["contacts"] = contacts.filter(contacts.started_at <= as_of)
+    report = ValidationReport(
+        source=label,
+        rows=done.rows,
+        accepted={n: done.rows[n] - done.quarantined.get(n, 0) for n in done.rows},
+        quarantined=done.quarantined,
+        counts=done.counts,
+        excluded_after_as_of=excluded,
+    )
+    return Dataset(
+        engine=engine,
+        validator=checker,
+        tables=MappingProxyType(clean),
+        present_columns=MappingProxyType({n: t.present for n, t in done.typed.items()}),
+        extra_columns=MappingProxyType({n: t.extras for n, t in done.typed.items()}),
+        report=report,
+        as_of=as_of,
+        timezone=opts.timezone,
+        config=config if config is not None else _default_config(opts),
+        row_labels=MappingProxyType({n: t.row_label for n, t in done.typed.items()}),
+        quarantined_tables=tuple(done.quarantined),
+    )
+
+
+def _default_config(opts: LoadOptions) -> Config:
+    # TRANSITIONAL (removed with Dataset.config): config imports the analyses, which import
+    # this module, so the default configuration can only be built here, at call time.
     from cxroi.config import Config
 
-    config = config or Config()
-    path = Path(path)
-    say = progress or (lambda _msg: None)
+    return Config(timezone=opts.timezone, as_of=opts.as_of, strict=opts.strict)
+
+
+def _locate(
+    source: str | Path, engine: Engine, validator: DuckDBBackend, say: Progress
+) -> tuple[str, dict[str, Relation], list[Problem]]:
+    """Where the tables are: a label for messages, how to read each table, structural faults."""
+    text = str(source)
+    if text.startswith(CATALOG_PREFIX):
+        if engine.kind != "spark":
+            raise ContractError(
+                [Problem(text, "unsupported_source", "catalog tables need the Spark engine")]
+            )
+        say("reading catalog tables")
+        database = text[len(CATALOG_PREFIX):] or None
+        found = import_tables(validator, engine.backend, database, text)
+        return text, _as_table_relations(found), _missing_required(text, found, [])
+    if is_url(text):
+        path = duckdb_file(text)
+        if path is None:
+            say("reading warehouse tables")
+            warehouse = open_warehouse(text)
+            try:
+                found = import_tables(validator, warehouse, None, redact(text))
+            finally:
+                warehouse.disconnect()
+            label = redact(text)
+            return label, _as_table_relations(found), _missing_required(label, found, [])
+        source = path
+    path = Path(source)
     relations, problems = find_tables(path)
     if not path.exists() or (path.is_file() and problems):
         raise ContractError(problems)
+    attach_if_database(validator.con, path)
+    return str(path), relations, _missing_required(str(path), relations, problems)
+
+
+def _as_table_relations(found: dict[str, str]) -> dict[str, Relation]:
+    return {name: Relation(view, "table") for name, view in found.items()}
+
+
+def _missing_required(
+    label: str, found: Mapping[str, object], problems: list[Problem]
+) -> list[Problem]:
+    # Structural faults are collected across every table before stopping, so one run lists them all.
     for spec in TABLES:
-        if spec.required and spec.name not in relations and not any(
+        if spec.required and spec.name not in found and not any(
             p.where.endswith(f"/{spec.name}") for p in problems
         ):
             problems.append(
-                Problem(f"{path}", "missing_required_table", f"required table {spec.name} not found")
+                Problem(label, "missing_required_table", f"required table {spec.name} not found")
             )
-    # Structural faults are collected across every table before stopping, so one run lists them all.
+    return problems
 
-    workdir = tempfile.mkdtemp(prefix="cxroi-")
-    backend = ibis.duckdb.connect(temp_directory=workdir)
-    con = backend.con
-    # Instants are compared as instants; the zone only shapes calendar buckets (months, weeks).
-    run(con, f"SET TimeZone = '{config.timezone}'")
-    attach_if_database(con, path)
 
+def _stage_all(
+    con: DuckDBBackend, relations: dict[str, Relation], problems: list[Problem], label: str,
+    zone: str, say: Progress,
+) -> tuple[dict[str, TypedTable], dict[str, RawTable]]:
     typed: dict[str, TypedTable] = {}
     staged: dict[str, RawTable] = {}
-    rows: dict[str, int] = {}
     for spec in TABLES:
         if spec.name not in relations:
             continue
         say(f"reading {spec.name}")
-        raw, found = stage(con, spec.name, relations[spec.name], _source_label(path, spec.name))
+        where = _source_label(label, spec.name)
+        raw, found = stage(con.con, spec.name, relations[spec.name], where)
         problems.extend(found)
         if raw is None:
             continue
         staged[spec.name] = raw
-        rows[spec.name] = raw.rows
-        table, found = normalize(con, raw, spec, config.timezone)
+        table, found = normalize(con.con, raw, spec, zone)
         problems.extend(found)
         if table is not None:
             typed[spec.name] = table
     # No stop here: validating what did load finds the remaining structural faults (a column
     # where nothing parses), so one run reports them all.
+    return typed, staged
 
+
+def _validate(
+    backend: DuckDBBackend, relations: dict[str, Relation], problems: list[Problem], label: str,
+    opts: LoadOptions, say: Progress,
+) -> _Validated:
+    typed, staged = _stage_all(backend, relations, problems, label, opts.timezone, say)
+    rows = {name: raw.rows for name, raw in staged.items()}
     say("validating")
-    clean: dict[str, ir.Table] = {}
+    clean: dict[str, str] = {}
     counts: list[RuleCount] = []
     quarantined: dict[str, int] = {}
     for spec in TABLES:
         if spec.name not in typed:
             continue
         say(f"validating {spec.name}")
+        parents = {name: backend.table(view) for name, view in clean.items()}
         info = typed[spec.name]
         t = backend.table(info.staged_as)
-        outcome = apply_rules(backend, info, t, table_rules(spec, t, clean))
-        problems.extend(unparseable_columns(con, f"flagged_{spec.name}", spec, rows[spec.name]))
+        outcome = apply_rules(backend, info, t, table_rules(spec, t, parents))
         flagged = f"flagged_{spec.name}"
-        if outcome.quarantined == 0:
-            # Every row is accepted: a view over the flagged rows avoids copying the table.
-            clean_sql = backend.compile(outcome.clean)
-            run(con, f"CREATE OR REPLACE VIEW clean_{spec.name} AS {clean_sql}")
-            run(con, f"CREATE OR REPLACE TABLE quarantine_{spec.name} AS "
-                     f"SELECT *, NULL::VARCHAR AS {RULES_COLUMN} FROM raw_{spec.name} LIMIT 0")
-        else:
-            backend.create_table(f"clean_{spec.name}", outcome.clean, overwrite=True)
-            backend.create_table(f"quarantine_rows_{spec.name}", outcome.quarantine, overwrite=True)
-            # Raw values as the user wrote them, for the quarantine file.
-            run(
-                con,
-                f"CREATE OR REPLACE TABLE quarantine_{spec.name} AS SELECT r.*, q.{RULES_COLUMN} "
-                f"FROM raw_{spec.name} r JOIN quarantine_rows_{spec.name} q USING ({ROW})",
-            )
-            run(con, f"DROP TABLE IF EXISTS quarantine_rows_{spec.name}")
-            run(con, f"DROP TABLE IF EXISTS {flagged}")
-        clean[spec.name] = backend.table(f"clean_{spec.name}")
-        run(con, f"DROP VIEW IF EXISTS {info.staged_as}")
-        drop_staged(con, staged[spec.name])
+        problems.extend(unparseable_columns(backend.con, flagged, spec, rows[spec.name]))
+        _split(backend, spec.name, outcome.clean, outcome.quarantine, outcome.quarantined)
+        clean[spec.name] = f"clean_{spec.name}"
+        run(backend.con, f"DROP VIEW IF EXISTS {info.staged_as}")
+        drop_staged(backend.con, staged[spec.name])
         counts.extend(outcome.counts)
         quarantined[spec.name] = outcome.quarantined
-
     if problems:
         raise ContractError(problems)
     errors = [c for c in counts if c.severity is Severity.ERROR]
-    if config.strict and errors:
+    if opts.strict and errors:
         raise ContractError(
             [Problem(f"{c.table}.{c.column}", c.rule, c.describe()) for c in errors]
         )
     accepted = {name: rows[name] - quarantined.get(name, 0) for name in rows}
     required = [spec.name for spec in TABLES if spec.required]
-    problems = nothing_accepted(required, rows, accepted, counts)
-    if problems:
-        raise ContractError(problems)
+    empty = nothing_accepted(required, rows, accepted, counts)
+    if empty:
+        raise ContractError(empty)
+    return _Validated(clean, typed, rows, quarantined, tuple(counts))
 
-    contacts = clean["contacts"]
-    as_of, excluded = _as_of(contacts, config)
-    if excluded:
-        clean["contacts"] = contacts.filter(contacts.started_at <= as_of)
-    report = ValidationReport(
-        source=str(path),
-        rows=rows,
-        accepted=accepted,
-        quarantined=quarantined,
-        counts=tuple(counts),
-        excluded_after_as_of=excluded,
+
+def _split(
+    backend: DuckDBBackend, name: str, clean: ir.Table, quarantine: ir.Table, n_quarantined: int
+) -> None:
+    """Materialise ``clean_<name>`` and ``quarantine_<name>`` (raw values and the rules broken)."""
+    con = backend.con
+    if n_quarantined == 0:
+        # Every row is accepted: a view over the flagged rows avoids copying the table.
+        run(con, f"CREATE OR REPLACE VIEW clean_{name} AS {backend.compile(clean)}")
+        run(con, f"CREATE OR REPLACE TABLE quarantine_{name} AS "
+                 f"SELECT *, NULL::VARCHAR AS {RULES_COLUMN} FROM raw_{name} LIMIT 0")
+        return
+    backend.create_table(f"clean_{name}", clean, overwrite=True)
+    backend.create_table(f"quarantine_rows_{name}", quarantine, overwrite=True)
+    # Raw values as the user wrote them, for the quarantine file.
+    run(
+        con,
+        f"CREATE OR REPLACE TABLE quarantine_{name} AS SELECT r.*, q.{RULES_COLUMN} "
+        f"FROM raw_{name} r JOIN quarantine_rows_{name} q USING ({ROW})",
     )
-    return Dataset(
-        backend=backend,
-        tables=clean,
-        present_columns={n: t.present for n, t in typed.items()},
-        extra_columns={n: t.extras for n, t in typed.items()},
-        report=report,
-        as_of=as_of,
-        config=config,
-        row_labels={n: t.row_label for n, t in typed.items()},
-        quarantined_tables=tuple(quarantined),
-    )
+    run(con, f"DROP TABLE IF EXISTS quarantine_rows_{name}")
+    run(con, f"DROP TABLE IF EXISTS flagged_{name}")
 
 
-def _source_label(path: Path, table: str) -> str:
+def _source_label(label: str, table: str) -> str:
+    path = Path(label)
     if path.is_file():
         return f"{path}:{table}"
     for suffix in (".parquet", ".csv"):
         if (path / f"{table}{suffix}").exists():
             return str(path / f"{table}{suffix}")
-    return str(path / table)
+    return str(path / table) if path.is_dir() else f"{label}:{table}"
 
 
-def _as_of(contacts: ir.Table, config: Config) -> tuple[datetime, int]:
-    if config.as_of is None:
+def _as_of(contacts: ir.Table, as_of: datetime | None) -> tuple[datetime, int]:
+    if as_of is None:
         latest = contacts.started_at.max().execute()
         if latest is None or str(latest) == "NaT":
             raise ContractError(
                 [Problem("contacts.started_at", "no_valid_rows", "no contact passed validation")]
             )
         return _to_utc(latest), 0
-    as_of = config.as_of
     after = contacts.filter(contacts.started_at > as_of).count().execute()
     return as_of.astimezone(timezone.utc), int(after)
 
@@ -266,4 +422,4 @@ def _to_utc(value: object) -> datetime:
     return stamp.astimezone(timezone.utc)
 
 
-__all__ = ["Dataset", "ValidationReport", "load_dataset", "RULES_COLUMN"]
+__all__ = ["Dataset", "LoadOptions", "ValidationReport", "load_dataset", "RULES_COLUMN"]

@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from cxroi.errors import Problem
 from cxroi.io import csv_files
@@ -51,10 +52,23 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def find_tables(path: Path) -> tuple[dict[str, str], list[Problem]]:
-    """Map contract table name -> a DuckDB relation expression that reads it."""
+@dataclass(frozen=True)
+class Relation:
+    """How the validator reads one table: ``sql`` is a DuckDB relation expression.
+
+    ``kind``: ``parquet`` (one file), ``parts`` (a folder of Parquet files, ``part_rows`` rows
+    each, in name order), ``csv``, or ``table`` (a database table, row order = rowid).
+    """
+
+    sql: str
+    kind: str
+    part_rows: tuple[tuple[str, int], ...] = ()
+
+
+def find_tables(path: Path) -> tuple[dict[str, Relation], list[Problem]]:
+    """Map contract table name -> how to read it."""
     problems: list[Problem] = []
-    found: dict[str, str] = {}
+    found: dict[str, Relation] = {}
     if not path.exists():
         return found, [Problem(str(path), "dataset_missing", "no such file or folder")]
     if path.is_file():
@@ -66,6 +80,8 @@ def find_tables(path: Path) -> tuple[dict[str, str], list[Problem]]:
     for file in sorted(path.iterdir()):
         if file.is_file() and file.suffix.lower() in _FILE_SUFFIXES:
             by_table.setdefault(file.stem.lower(), []).append(file)
+        elif file.is_dir() and file.name.lower() in TABLES_BY_NAME and _parquet_parts(file):
+            by_table.setdefault(file.name.lower(), []).append(file)
     for table, files in by_table.items():
         if table not in TABLES_BY_NAME:
             continue  # other files (truths.json, notes) may live beside the data
@@ -76,19 +92,36 @@ def find_tables(path: Path) -> tuple[dict[str, str], list[Problem]]:
             )
             continue
         file = files[0]
-        if file.suffix.lower() == ".parquet":
-            found[table] = f"read_parquet({_literal(str(file))})"
+        if file.is_dir():
+            found[table] = _parts_relation(_parquet_parts(file))
+        elif file.suffix.lower() == ".parquet":
+            found[table] = Relation(f"read_parquet({_literal(str(file))})", "parquet")
         else:
             # Everything as text: types are decided by the contract, not by a sniffer that
             # guesses from the first rows.
-            found[table] = (
+            found[table] = Relation(
                 f"read_csv({_literal(str(file))}, all_varchar=true, header=true, delim=',', "
-                "quote='\"', escape='\"', strict_mode=true)"
+                "quote='\"', escape='\"', strict_mode=true)",
+                "csv",
             )
     return found, problems
 
 
-def _find_in_database(path: Path) -> tuple[dict[str, str], list[Problem]]:
+def _parquet_parts(folder: Path) -> list[Path]:
+    """The Parquet files of a table written as a folder (Spark, Hive), in name order."""
+    hidden = (".", "_")  # Spark's _SUCCESS and .crc files, Hive's _temporary
+    parts = (p for p in folder.rglob("*.parquet") if p.is_file())
+    return sorted(p for p in parts if not p.name.startswith(hidden))
+
+
+def _parts_relation(parts: list[Path]) -> Relation:
+    files = ", ".join(_literal(str(p)) for p in parts)
+    counts = tuple((str(p), int(pq.read_metadata(p).num_rows)) for p in parts)
+    sql = f"read_parquet([{files}], filename=true, file_row_number=true)"
+    return Relation(sql, "parts", counts)
+
+
+def _find_in_database(path: Path) -> tuple[dict[str, Relation], list[Problem]]:
     try:
         con = duckdb.connect(str(path), read_only=True)
     except duckdb.Error as exc:
@@ -100,7 +133,9 @@ def _find_in_database(path: Path) -> tuple[dict[str, str], list[Problem]]:
     finally:
         con.close()
     names = {str(r[0]).lower(): str(r[0]) for r in rows}
-    found = {t: f"src.main.{_quote(names[t])}" for t in TABLES_BY_NAME if t in names}
+    found = {
+        t: Relation(f"src.main.{_quote(names[t])}", "table") for t in TABLES_BY_NAME if t in names
+    }
     return found, []
 
 
@@ -110,41 +145,54 @@ def attach_if_database(con: duckdb.DuckDBPyConnection, path: Path) -> None:
 
 
 def stage(
-    con: duckdb.DuckDBPyConnection, table: str, relation: str, source: str
+    con: duckdb.DuckDBPyConnection, table: str, relation: Relation, source: str
 ) -> tuple[RawTable | None, list[Problem]]:
     """A view over the source with contract column names and the row number; CSV is read once.
 
     Parquet and DuckDB sources are not copied: the typing step reads them once. CSV text is
     parsed once into a table, because re-parsing it for every use would cost more than the copy.
     ``source`` is the file's path for a folder dataset (CSV files are read again by path for their
-    header and line numbers).
+    header and line numbers). A folder of Parquet files numbers its rows across the files in name
+    order.
     """
-    if relation.startswith("read_csv") and Path(source).is_file():
+    sql = relation.sql
+    hidden: tuple[str, ...] = ()
+    if relation.kind == "csv" and Path(source).is_file():
         return _stage_csv(con, table, Path(source))
-    if relation.startswith("read_csv"):
+    if relation.kind == "csv":
         # Not a local file (no header to read first): DuckDB's reader as given, parsed once.
         try:
-            run(con, f"CREATE OR REPLACE TABLE raw_{table}_text AS SELECT * FROM {relation}")
+            run(con, f"CREATE OR REPLACE TABLE raw_{table}_text AS SELECT * FROM {sql}")
         except duckdb.Error as exc:
             return None, [unreadable(Path(source), table, str(exc))]
-        relation, row_expr = f"raw_{table}_text", "rowid + 2"
-    elif relation.startswith("read_parquet"):
+        sql, row_expr = f"raw_{table}_text", "rowid + 2"
+    elif relation.kind == "parquet":
         problems = parquet_columns(Path(source), table) if Path(source).is_file() else []
         if problems:
             return None, problems
-        relation = relation[:-1] + ", file_row_number=true)"
-        row_expr = "file_row_number + 1"
+        sql = sql[:-1] + ", file_row_number=true)"
+        row_expr, hidden = "file_row_number + 1", ("file_row_number",)
+    elif relation.kind == "parts":
+        row_expr = f"{_part_offsets(relation.part_rows)} + file_row_number + 1"
+        hidden = ("file_row_number", "filename")
     else:
         row_expr = "rowid + 1"
     try:
-        described = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+        described = con.execute(f"DESCRIBE SELECT * FROM {sql}").fetchall()
     except duckdb.Error as exc:
         return None, [unreadable(Path(source), table, str(exc))]
-    types = {str(r[0]): str(r[1]) for r in described}
-    if row_expr.startswith("file_row_number"):
-        types.pop("file_row_number", None)
+    types = {str(r[0]): str(r[1]) for r in described if str(r[0]) not in hidden}
     label = "line" if row_expr == "rowid + 2" else "row"
-    return _stage_view(con, table, source, relation, list(types), types, row_expr, label)
+    return _stage_view(con, table, source, sql, list(types), types, row_expr, label)
+
+
+def _part_offsets(part_rows: tuple[tuple[str, int], ...]) -> str:
+    """Rows before each file, as SQL on DuckDB's ``filename`` column."""
+    branches, before = [], 0
+    for name, rows in part_rows:
+        branches.append(f"WHEN {_literal(name)} THEN {before}")
+        before += rows
+    return f"(CASE filename {' '.join(branches)} END)"
 
 
 def _stage_csv(

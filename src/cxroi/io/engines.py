@@ -1,0 +1,237 @@
+"""Engines: the Ibis backend where the analyses run, opened from :class:`EngineSettings`.
+
+Reading, typing and validating a dataset always happens in DuckDB (the *validator*): the contract's
+parsing rules are written once, in one SQL dialect, and a row's number in a quarantine file means
+the same on every engine. On DuckDB the validator is the engine. On Spark the clean tables are then
+handed to Spark (as Parquet files a local Spark reads, or as Arrow batches sent to a Spark Connect
+server) and every analysis runs there through the same Ibis expressions.
+
+Spark's session zone is UTC (Ibis sets it so instants convert to pandas unchanged). Calendar months
+are bucketed in the session zone, so a dataset configured in another zone is refused on Spark
+rather than bucketed differently from DuckDB.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import ibis
+import ibis.expr.schema as sch
+import ibis.expr.types as ir
+from ibis.backends import BaseBackend
+from ibis.backends.duckdb import Backend as DuckDBBackend
+
+from cxroi.errors import CxroiInputError, Problem
+from cxroi.io.engine_settings import EngineSettings
+from cxroi.io.sources import run
+
+try:  # optional: the [spark] extra; a module-level import so no function hides one
+    from pyspark.sql import SparkSession as _SparkSession
+
+    SPARK_SESSION: Any = _SparkSession
+except ImportError:  # pragma: no cover - depends on the installation
+    SPARK_SESSION = None
+
+_SPARK_DEFAULTS: tuple[tuple[str, str], ...] = (
+    ("spark.sql.session.timeZone", "UTC"),
+    ("spark.sql.execution.arrow.pyspark.enabled", "true"),
+    # Few, larger tasks: the default 200 shuffle partitions cost more than they save locally.
+    ("spark.sql.shuffle.partitions", "8"),
+    ("spark.ui.enabled", "false"),
+    ("spark.ui.showConsoleProgress", "false"),
+)
+# Local Spark talks to itself on the loopback address only.
+_LOCAL_SPARK: tuple[tuple[str, str], ...] = (
+    ("spark.driver.host", "127.0.0.1"),
+    ("spark.driver.bindAddress", "127.0.0.1"),
+)
+
+
+class EngineError(CxroiInputError):
+    """An engine could not be opened, or a step cannot run on it (exit code 2, step named)."""
+
+    title = "the engine cannot run this"
+
+
+@dataclass
+class Engine:
+    """A connected backend. ``kind`` is ``duckdb`` or ``spark``; close it when done."""
+
+    settings: EngineSettings
+    backend: BaseBackend
+    workdir: Path
+    _names: Iterator[int] = field(default_factory=lambda: iter(range(1, 2**62)), repr=False)
+
+    @property
+    def kind(self) -> str:
+        return self.settings.kind
+
+    @property
+    def is_remote(self) -> bool:
+        """A Spark Connect session: the server cannot read this machine's files."""
+        session = getattr(self.backend, "_session", None)
+        return session is not None and type(session).__module__.startswith("pyspark.sql.connect")
+
+    def unique_name(self, stem: str) -> str:
+        """A table name no earlier dataset on this engine used (datasets may share a session)."""
+        return f"cxroi_{next(self._names)}_{stem}"
+
+    def close(self) -> None:
+        if isinstance(self.backend, DuckDBBackend):
+            self.backend.disconnect()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def _workdir(settings: EngineSettings) -> Path:
+    parent = settings.temp_directory
+    if parent is not None:
+        parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix="cxroi-", dir=parent))
+
+
+def _remove_when_collected(owner: object, folder: Path) -> None:
+    weakref.finalize(owner, shutil.rmtree, str(folder), True)
+
+
+def open_duckdb(settings: EngineSettings) -> Engine:
+    """A fresh in-memory DuckDB that spills to a private folder beyond ``memory_limit``."""
+    workdir = _workdir(settings)
+    backend = ibis.duckdb.connect(temp_directory=str(workdir / "spill"))
+    con = backend.con
+    run(con, f"SET memory_limit = '{settings.effective_memory_limit}'")
+    if settings.threads is not None:
+        run(con, f"SET threads = {int(settings.threads)}")
+    if settings.spill_limit is not None:
+        run(con, f"SET max_temp_directory_size = '{settings.spill_limit}'")
+    engine = Engine(settings, backend, workdir)
+    _remove_when_collected(engine, workdir)
+    return engine
+
+
+def open_spark(settings: EngineSettings, session: Any | None = None) -> Engine:
+    """Spark through Ibis: an existing session, a Spark Connect server, or local Spark."""
+    settings = replace(settings, kind="spark")
+    if SPARK_SESSION is None:
+        raise EngineError(
+            [Problem("engine", "spark_missing", "PySpark is not installed; install "
+                     "cxroi[spark] and a Java runtime (see docs/engines.md)")]
+        )
+    if session is None:
+        builder = SPARK_SESSION.builder.appName("cxroi")
+        if settings.spark_remote is not None:
+            builder = builder.remote(settings.spark_remote)
+        else:
+            builder = builder.master(settings.spark_master)
+            local = settings.spark_master.startswith("local")
+            extra = _LOCAL_SPARK if local else ()
+            for key, value in (*_SPARK_DEFAULTS, *extra, *settings.spark_conf):
+                builder = builder.config(key, value)
+        try:
+            session = builder.getOrCreate()
+        except Exception as exc:  # a missing Java runtime or an unreachable server
+            raise EngineError(
+                [Problem("engine", "spark_unavailable", f"cannot start Spark: {_first_line(exc)}")]
+            ) from exc
+    backend = ibis.pyspark.connect(session)
+    workdir = _workdir(settings)
+    engine = Engine(settings, backend, workdir)
+    _remove_when_collected(engine, workdir)
+    return engine
+
+
+def open_engine(settings: EngineSettings | None = None, session: Any | None = None) -> Engine:
+    """The engine ``settings`` name; ``session`` = an existing SparkSession to run on."""
+    settings = settings or EngineSettings()
+    if session is not None or settings.kind == "spark":
+        return open_spark(settings, session)
+    return open_duckdb(settings)
+
+
+def check_zone(engine: Engine, zone: str) -> None:
+    if engine.kind == "spark" and zone != "UTC":
+        raise EngineError(
+            [Problem("dataset.timezone", "zone_unsupported_on_spark",
+                     f"Spark buckets months in UTC; {zone!r} would give other months than "
+                     "DuckDB. Run this dataset on DuckDB, or set timezone = 'UTC'.")]
+        )
+
+
+def adopt_table(
+    engine: Engine, validator: DuckDBBackend, name: str, clean_view: str
+) -> ir.Table:
+    """Hand one clean table from the validator to the engine (no copy when they are the same)."""
+    if engine.backend is validator:
+        return validator.table(clean_view)
+    target = engine.unique_name(name)
+    if engine.is_remote:
+        # A Spark Connect server cannot read this machine's files: send Arrow batches.
+        arrow = validator.con.sql(f"SELECT * FROM {clean_view}").to_arrow_table()
+        session = engine.backend._session  # noqa: SLF001 - ibis keeps the session here
+        session.createDataFrame(arrow).createOrReplaceTempView(target)
+    else:
+        folder = engine.workdir / "handoff"
+        folder.mkdir(exist_ok=True)
+        path = folder / f"{target}.parquet"
+        literal = "'" + str(path).replace("'", "''") + "'"
+        run(validator.con, f"COPY (SELECT * FROM {clean_view}) TO {literal} (FORMAT parquet)")
+        engine.backend.read_parquet(path, table_name=target)
+    return _same_types(engine.backend.table(target), validator.table(clean_view).schema())
+
+
+def _same_types(t: ir.Table, schema: sch.Schema) -> ir.Table:
+    """Declare the validator's types on the engine's table.
+
+    Spark stores instants as UTC but Ibis reads its ``TimestampType`` as zone-less; declaring the
+    zone makes results come back as the same zone-aware instants as on DuckDB.
+    """
+    casts = {
+        name: t[name].cast(dtype)
+        for name, dtype in schema.items()
+        if name in t.columns and t[name].type() != dtype
+    }
+    return t.mutate(**casts) if casts else t
+
+
+@contextmanager
+def engine_step(engine: Engine | None, step: str) -> Iterator[None]:
+    """Turn an engine failure inside ``step`` into a message that names the step.
+
+    On DuckDB nothing is caught: a failure there is a bug to see in full. On Spark an expression
+    the backend cannot compile or run becomes an :class:`EngineError` naming the step.
+    """
+    if engine is None or engine.kind == "duckdb":
+        yield
+        return
+    try:
+        yield
+    except CxroiInputError:
+        raise
+    except Exception as exc:
+        raise EngineError(
+            [Problem(step, "unsupported_on_engine",
+                     f"cannot run on {engine.settings.describe()}: {_first_line(exc)}")]
+        ) from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__
+
+
+__all__ = [
+    "Engine",
+    "EngineError",
+    "adopt_table",
+    "check_zone",
+    "engine_step",
+    "open_duckdb",
+    "open_engine",
+    "open_spark",
+]

@@ -1,0 +1,121 @@
+"""Where a run spends time and memory, stage by stage, measured from its progress messages.
+
+The pipeline already announces each step through its ``progress`` callback; :class:`StageTimer`
+wraps that callback, so a stage lasts from one message to the next and nothing in the analyses
+changes. Memory is this process's resident set (DuckDB runs inside it), sampled every 20 ms;
+a stage's peak is the highest sample while it ran. Spark executors run in their own JVM and are
+not counted. Timings go to their own file beside results.json, never into it: results.json stays
+byte-identical from run to run, timings do not.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+_SAMPLE_S = 0.02
+
+
+def resident_bytes() -> int:
+    """This process's resident memory now (Linux ``/proc``; 0 elsewhere)."""
+    try:
+        fields = Path("/proc/self/statm").read_text(encoding="ascii").split()
+    except OSError:
+        return 0
+    return int(fields[1]) * _PAGE
+
+
+@dataclass(frozen=True)
+class StageTiming:
+    stage: str
+    seconds: float  # wall clock
+    # CPU of every thread of this process (DuckDB's too): steadier than wall time on a busy machine
+    cpu_seconds: float
+    peak_bytes: int  # highest resident memory while the stage ran
+    end_bytes: int  # resident memory when it ended
+
+
+class StageTimer:
+    """Times stages named by progress messages; use as ``analyze(..., progress=timer.progress())``.
+
+    ``group`` maps a message to the stage it belongs to (default: the message itself), so that
+    e.g. "reading contacts" and "reading customers" both count as "loading".
+    """
+
+    def __init__(self, group: Callable[[str], str] | None = None) -> None:
+        self._group = group or (lambda message: message)
+        self._lock = threading.Lock()
+        self._current: str | None = None
+        self._started = 0.0
+        self._cpu_started = 0.0
+        self._peak = 0
+        self._stages: dict[str, StageTiming] = {}
+        self._order: list[str] = []
+        self._stop = threading.Event()
+        self._sampler = threading.Thread(target=self._sample, daemon=True)
+        self._sampler.start()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(_SAMPLE_S):
+            now = resident_bytes()
+            with self._lock:
+                self._peak = max(self._peak, now)
+
+    def progress(self, forward: Callable[[str], None] | None = None) -> Callable[[str], None]:
+        def on_message(message: str) -> None:
+            stage = self._group(message)
+            if stage != self._current:
+                self._close_stage()
+                with self._lock:
+                    self._current, self._started = stage, time.perf_counter()
+                    self._cpu_started = time.process_time()
+                    self._peak = resident_bytes()
+            if forward is not None:
+                forward(message)
+
+        return on_message
+
+    def _close_stage(self) -> None:
+        with self._lock:
+            if self._current is None:
+                return
+            now = resident_bytes()
+            seconds = time.perf_counter() - self._started
+            cpu = time.process_time() - self._cpu_started
+            peak = max(self._peak, now)
+            before = self._stages.get(self._current)
+            if before is not None:  # a stage announced again later adds to its first record
+                seconds += before.seconds
+                cpu += before.cpu_seconds
+                peak = max(peak, before.peak_bytes)
+            else:
+                self._order.append(self._current)
+            self._stages[self._current] = StageTiming(self._current, seconds, cpu, peak, now)
+            self._current = None
+
+    def completed(self) -> tuple[StageTiming, ...]:
+        """The stages that have ended so far (a long run can be watched while it goes)."""
+        with self._lock:
+            return tuple(self._stages[name] for name in self._order if name in self._stages)
+
+    def finish(self) -> tuple[StageTiming, ...]:
+        """End the last stage and stop sampling; returns the stages in the order they ran."""
+        self._close_stage()
+        self._stop.set()
+        self._sampler.join()
+        return tuple(self._stages[name] for name in self._order)
+
+    def write(self, path: Path) -> Path:
+        stages = [asdict(s) for s in self.finish()]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"stages": stages}, indent=2) + "\n", encoding="utf-8")
+        return path
+
+
+__all__ = ["StageTimer", "StageTiming", "resident_bytes"]
