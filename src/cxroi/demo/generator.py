@@ -50,6 +50,21 @@ Planted truths (keys of ``truths.json``)
 5. Exact counts: ``row_counts`` per table, ``contacts_by_mode``, ``escalated_contacts`` and
    ``containment_rate`` = ai_only / (ai_only + escalated) as metrics.md defines it, and
    ``containment_by_month``.
+6. Revenue generated: AI-assisted contacts win sourced opportunities more often (truth 4) and
+   upsell plan changes more often (8% vs 6%) than the same contacts would with human handling.
+   ``revenue_generated_incremental_monthly`` is the expected extra upsell/cross-sell and won
+   pipeline by month of the contact (realised by the window end), ``..._12m`` its sum over
+   ``revenue_generated_window`` (2025) and ``..._parts_12m`` the split. With
+   ``ai_sales_effect=False`` AI-assisted contacts sell and win at the human rates: all zero.
+7. Novice agents: in their first ``agent_novice_days`` agents handle contacts 30% slower; AI
+   assistance (hybrid contact with an agent) cuts handle time by 25% for novices and 5% for the
+   experienced, on top of the hybrid/human gap. ``assist_handle_effect_seconds`` /
+   ``..._relative``: the expected effect on the assisted contacts of each group. Resolution does
+   not depend on the agent (``assist_resolution_gap_novice_minus_experienced`` = 0).
+8. ``revenue_at_risk_12m``: recurring revenue that customers active at the end are expected to
+   lose in the next 12 months (exponential churn at their planted hazard; a churner loses only
+   the months after churning). No loyalty-chain link drives churn:
+   ``revenue_at_risk_link_effects`` are all 0.
 
 ``as_of`` (the latest ``started_at``) is the end of the data for every metric.
 """
@@ -74,13 +89,16 @@ from cxroi.demo._contacts import AI_ONLY, Contacts, contact_format, contacts_tab
 from cxroi.demo._outcomes import (
     Opportunities,
     draw_opportunities,
+    incremental_sales_truth,
     opportunities_table,
     qa_table,
     revenue_table,
     surveys_table,
 )
 from cxroi.demo._population import Population, draw_population, retention_truth
+from cxroi.demo._risk_truth import revenue_at_risk_truth
 from cxroi.demo._truths import DemoTruths
+from cxroi.demo._workforce import apply_agent_experience, assist_handle_truth
 from cxroi.io.contract import MODES
 
 MIN_CONTACTS = 1_000
@@ -98,6 +116,15 @@ _NOTES = {
     "recurring rows.",
     "size": "contacts is a target: the realised count is row_counts.contacts (within a few "
     "percent).",
+    "revenue_generated": "Incremental = expected extra upsell/cross-sell and won pipeline of "
+    "AI-assisted contacts over the same contacts handled by humans, conditional on the realised "
+    "sales transfers and close dates; by month of the contact; realised by the window end.",
+    "novice_agents": "Handle time: novices (first agent_novice_days) x1.30; AI-assisted "
+    "contacts x0.75 (novices) or x0.95 (experienced) on top of the hybrid median. The effect is "
+    "relative to the same contact handled human-only by the same kind of agent.",
+    "revenue_at_risk": "revenue_at_risk_12m = sum over customers active at the end of "
+    "monthly_revenue x (12 - expected months active in the next 365 days) at the planted "
+    "exponential hazard; no loyalty-chain link affects churn.",
 }
 
 
@@ -154,8 +181,25 @@ def _opportunity_counts(opps: Opportunities) -> tuple[dict[str, int], dict[str, 
     )
 
 
-def generate_demo(out_dir: Path, contacts: int = 200_000, seed: int = 7) -> DemoTruths:
-    """Write the demo dataset and ``truths.json`` into ``out_dir``; return the truths."""
+def _generated_truth(
+    pop: Population, c: Contacts, opps: Opportunities, ai_sales_effect: bool
+) -> tuple[dict[str, float], dict[str, float], tuple[str, ...]]:
+    parts = incremental_sales_truth(pop, c, opps, ai_sales_effect)
+    months = sorted(parts["won_pipeline"])
+    window = tuple(months[-P.INCREMENTAL_WINDOW_MONTHS :])
+    monthly = {m: sum(part[m] for part in parts.values()) for m in months}
+    by_part = {k: float(sum(v[m] for m in window)) for k, v in parts.items()}
+    return monthly, by_part, window
+
+
+def generate_demo(
+    out_dir: Path, contacts: int = 200_000, seed: int = 7, *, ai_sales_effect: bool = True
+) -> DemoTruths:
+    """Write the demo dataset and ``truths.json`` into ``out_dir``; return the truths.
+
+    ``ai_sales_effect=False`` is the zero-effect variant of truth 6: AI-assisted contacts sell
+    and win exactly as human-only ones would (every other draw is unchanged).
+    """
     if contacts < MIN_CONTACTS:
         raise ValueError(f"contacts must be at least {MIN_CONTACTS}, got {contacts}")
     out = Path(out_dir)
@@ -166,7 +210,7 @@ def generate_demo(out_dir: Path, contacts: int = 200_000, seed: int = 7) -> Demo
 
     pop = draw_population(rng_pop, contacts)
     staff = draw_staff(rng_staff, contacts)
-    c = draw_contacts(rng_contacts, pop, staff)
+    c = apply_agent_experience(draw_contacts(rng_contacts, pop, staff), staff)
     customer_ids = A.IdFormat.for_count("K", pop.n, 5)
     c_ids = contact_format(c)
     agent_ids = agent_format(staff)
@@ -178,8 +222,10 @@ def generate_demo(out_dir: Path, contacts: int = 200_000, seed: int = 7) -> Demo
             "contacts", c.n, lambda rows: contacts_table(c, customer_ids, agent_ids, rows)
         )
         writer.write("surveys", surveys_table(rng_surveys, pop, c, staff, c_ids, customer_ids))
-        opps = draw_opportunities(rng_opps, pop, c)
-        writer.write("revenue", revenue_table(rng_rev, pop, c, opps, c_ids, customer_ids))
+        opps = draw_opportunities(rng_opps, pop, c, ai_sales_effect)
+        writer.write(
+            "revenue", revenue_table(rng_rev, pop, c, opps, c_ids, customer_ids, ai_sales_effect)
+        )
         writer.write("opportunities", opportunities_table(opps, c, c_ids, customer_ids))
         writer.write("agents", agents_table(staff))
         writer.write("agent_pulse", pulse_table(rng_pulse, staff))
@@ -191,6 +237,10 @@ def generate_demo(out_dir: Path, contacts: int = 200_000, seed: int = 7) -> Demo
     retention = retention_truth(pop)
     n_esc, containment, by_month = _containment(c)
     closed, won = _opportunity_counts(opps)
+    generated_monthly, generated_parts, generated_window = _generated_truth(
+        pop, c, opps, ai_sales_effect
+    )
+    assist = assist_handle_truth(c, staff)
     truths = DemoTruths(
         seed=seed,
         contacts_requested=contacts,
@@ -227,6 +277,21 @@ def generate_demo(out_dir: Path, contacts: int = 200_000, seed: int = 7) -> Demo
         opportunities_won=won,
         recurring_revenue="customers.monthly_revenue",
         notes=dict(_NOTES),
+        ai_sales_effect=ai_sales_effect,
+        revenue_generated_incremental_12m=float(sum(generated_parts.values())),
+        revenue_generated_incremental_parts_12m=generated_parts,
+        revenue_generated_incremental_monthly=generated_monthly,
+        revenue_generated_window=generated_window,
+        agent_novice_days=P.AGENT_NOVICE_DAYS,
+        assist_handle_effect_seconds=assist["seconds"],
+        assist_handle_effect_relative=assist["relative"],
+        assist_resolution_gap_novice_minus_experienced=0.0,
+        revenue_at_risk_12m=revenue_at_risk_truth(pop),
+        revenue_at_risk_link_effects={
+            "unresolved_ai": 0.0,
+            "high_effort": 0.0,
+            "negative_sentiment": 0.0,
+        },
     )
     (out / "truths.json").write_text(truths.to_json(), encoding="utf-8")
     return truths

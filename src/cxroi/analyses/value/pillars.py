@@ -1,4 +1,4 @@
-"""The three pillars in currency: revenue protected, revenue generated (and at risk, in churn_risk).
+"""Revenue protected (interim): the retention delta read from the retention section, x CLV.
 
 Revenue protected = adjusted 12-month retention delta x AI-assisted customers x CLV. CLV is
 margin-adjusted (metrics.md), so this is margin protected, not gross revenue. The interval is
@@ -6,18 +6,12 @@ Monte Carlo: delta ~ Normal(estimate, se) from the retention analysis, CLV from 
 draws, the customer count fixed (counted, not estimated). The delta is an average effect over all
 analysed customers (the retention analysis' estimand), applied to the exposed ones.
 
-Revenue generated = upsell and cross-sell revenue attributed (``contact_id``) to AI-assisted
-contacts + won opportunities sourced by AI-assisted contacts. A sale booking a won opportunity
-(same contact and amount) is counted once, as won pipeline. Totals are observed; their interval
-treats events as a compound Poisson process (se = sqrt of the sum of squared amounts), the
-uncertainty of the rate at which such revenue arises. Conversion lift = win rate of AI-assisted
-minus human-only sourced opportunities (Newcombe). CAC offset = AI-sourced won deals x configured
-acquisition cost x the share of it a service-sourced deal avoids: an assumption, not a measurement.
+The other pillars live apart: revenue generated in :mod:`generated`, revenue at risk in
+:mod:`churn_risk`; the lifetime sensitivity of revenue protected in :mod:`lifetime`.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,31 +20,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from cxroi.analyses.value.queries import AI_MODES, attributed_sales, opportunity_sums
+from cxroi.analyses.value.queries import AI_MODES
 from cxroi.io.dataset import Dataset
 from cxroi.stats.result import CannotCompute, Estimate, Result
-from cxroi.stats.summary import Z95, Proportion, newcombe_difference
+from cxroi.stats.summary import Z95
 
 FloatArray = npt.NDArray[np.float64]
-
-
-def sales_input(ds: Dataset) -> pd.DataFrame | CannotCompute:
-    """Upsell/cross-sell sums by month and mode, or why they cannot be had."""
-    if not ds.has("revenue"):
-        return CannotCompute("the dataset has no revenue table")
-    if not ds.has("revenue", "contact_id"):
-        return CannotCompute("revenue.contact_id is absent: sales cannot be attributed to contacts")
-    return attributed_sales(ds)
-
-
-def opportunity_input(ds: Dataset) -> pd.DataFrame | CannotCompute:
-    """Closed/won opportunity sums by month and sourcing mode, or why they cannot be had."""
-    if not ds.has("opportunities"):
-        return CannotCompute("the dataset has no opportunities table")
-    for col in ("contact_id", "won"):
-        if not ds.has("opportunities", col):
-            return CannotCompute(f"opportunities.{col} is absent")
-    return opportunity_sums(ds)
 
 
 @dataclass(frozen=True)
@@ -124,167 +99,4 @@ def revenue_protected(
             },
         ),
         per_customer,
-    )
-
-
-@dataclass(frozen=True)
-class Generated:
-    total: Result
-    components: dict[str, Result]
-    monthly: pd.Series  # attributed revenue (sales + won deals) of AI-assisted contacts by month
-    cac_monthly: pd.Series
-    se: float
-
-
-def _observed_total(amount: float, amount_sq: float, n: int, what: str) -> Estimate:
-    se = math.sqrt(max(amount_sq, 0.0))
-    return Estimate(
-        amount,
-        amount - Z95 * se,
-        amount + Z95 * se,
-        method=f"observed total of {what}; interval treats events as compound Poisson "
-        "(se = sqrt of the sum of squared amounts)",
-        n=n,
-        se=se,
-    )
-
-
-def revenue_generated(
-    sales: pd.DataFrame | CannotCompute,
-    opps: pd.DataFrame | CannotCompute,
-    acquisition_cost: float | None,
-    acquisition_cost_share: float,
-) -> Generated:
-    components: dict[str, Result] = {}
-    monthly = pd.Series(dtype=float)
-    cac_monthly = pd.Series(dtype=float)
-    parts: list[Estimate] = []
-
-    if isinstance(sales, CannotCompute):
-        components["upsell_cross_sell"] = sales
-    else:
-        ai = sales[sales["ai_mode"].isin(list(AI_MODES))]
-        human = sales[sales["ai_mode"] == "human_only"]
-        est = _observed_total(
-            float(ai["amount"].sum()),
-            float(ai["amount_sq"].sum()),
-            int(ai["n"].sum()),
-            "upsell and cross-sell revenue attributed to AI-assisted contacts",
-        )
-        est = Estimate(
-            est.estimate,
-            est.ci_low,
-            est.ci_high,
-            method=est.method,
-            n=est.n,
-            se=est.se,
-            extra={
-                "human_only_total": float(human["amount"].sum()),
-                "human_only_events": int(human["n"].sum()),
-            },
-        )
-        components["upsell_cross_sell"] = est
-        parts.append(est)
-        monthly = monthly.add(ai.groupby("month")["amount"].sum(), fill_value=0.0)
-
-    if isinstance(opps, CannotCompute):
-        for key in ("won_pipeline", "conversion_lift", "cac_offset"):
-            components[key] = opps
-    else:
-        ai = opps[opps["ai_mode"].isin(list(AI_MODES))]
-        human = opps[opps["ai_mode"] == "human_only"]
-        won_ai = int(ai["won"].sum())
-        est = _observed_total(
-            float(ai["won_amount"].fillna(0).sum()),
-            float(ai["won_amount_sq"].fillna(0).sum()),
-            won_ai,
-            "won opportunities sourced by AI-assisted contacts",
-        )
-        components["won_pipeline"] = est
-        parts.append(est)
-        monthly = monthly.add(ai.groupby("month")["won_amount"].sum().fillna(0.0), fill_value=0.0)
-        components["conversion_lift"] = _conversion_lift(ai, human)
-        if acquisition_cost is None:
-            components["cac_offset"] = CannotCompute(
-                "no acquisition cost configured ([value] acquisition_cost)"
-            )
-        else:
-            per_deal = acquisition_cost * acquisition_cost_share
-            value = won_ai * per_deal
-            components["cac_offset"] = Estimate(
-                value,
-                value,
-                value,
-                method="assumption: AI-sourced won deals x acquisition cost x share avoided "
-                "(no sampling uncertainty; the range is in the assumption)",
-                n=won_ai,
-                extra={"acquisition_cost": acquisition_cost, "share": acquisition_cost_share},
-            )
-            cac_monthly = ai.groupby("month")["won"].sum().astype(float) * per_deal
-
-    if not parts:
-        reasons = "; ".join(
-            r.reason
-            for r in (components["upsell_cross_sell"], components["won_pipeline"])
-            if isinstance(r, CannotCompute)
-        )
-        total: Result = CannotCompute(reasons)
-        se = 0.0
-    else:
-        amount = sum(p.estimate for p in parts)
-        se = math.sqrt(sum((p.se or 0.0) ** 2 for p in parts))
-        missing = [
-            k
-            for k in ("upsell_cross_sell", "won_pipeline")
-            if isinstance(components[k], CannotCompute)
-        ]
-        total = Estimate(
-            amount,
-            amount - Z95 * se,
-            amount + Z95 * se,
-            method="upsell/cross-sell attributed to AI-assisted contacts + won pipeline they "
-            "sourced (gross revenue); normal interval, compound Poisson se",
-            n=sum(p.n or 0 for p in parts),
-            se=se,
-            extra={"excludes": missing} if missing else {},
-        )
-    return Generated(total, components, monthly.sort_index(), cac_monthly.sort_index(), se)
-
-
-def _conversion_lift(ai: pd.DataFrame, human: pd.DataFrame) -> Result:
-    a = Proportion(int(ai["closed"].sum()), int(ai["won"].sum()))
-    h = Proportion(int(human["closed"].sum()), int(human["won"].sum()))
-    diff = newcombe_difference(
-        a, h, "needs closed opportunities sourced by both AI-assisted and human-only contacts"
-    )
-    if isinstance(diff, CannotCompute):
-        return diff
-    rate_a = a.estimate("")
-    rate_h = h.estimate("")
-    assert isinstance(rate_a, Estimate) and isinstance(rate_h, Estimate)
-    mean_won = float(ai["won_amount"].fillna(0).sum()) / a.k if a.k else 0.0
-    assert diff.ci_low is not None and diff.ci_high is not None
-
-    def incremental(lift: float) -> float:
-        return a.n * lift * mean_won
-
-    return Estimate(
-        diff.estimate,
-        diff.ci_low,
-        diff.ci_high,
-        method=diff.method,
-        n=diff.n,
-        extra={
-            **diff.extra,
-            "win_rate_ai_assisted": rate_a.as_dict(),
-            "win_rate_human_only": rate_h.as_dict(),
-            "relative_lift": diff.estimate / rate_h.estimate if rate_h.estimate else None,
-            # what AI-sourced deals won beyond the human-only win rate, at their mean deal size
-            "incremental_won_amount": {
-                "estimate": incremental(diff.estimate),
-                "ci_low": incremental(diff.ci_low),
-                "ci_high": incremental(diff.ci_high),
-            },
-            "descriptive": True,
-        },
     )

@@ -16,17 +16,27 @@ import numpy as np
 import pandas as pd
 
 from cxroi.analyses.value import queries as q
-from cxroi.analyses.value.churn_risk import RiskResult, revenue_at_risk
-from cxroi.analyses.value.clv import ClvFit, RetainedRevenue, fit_clv, revenue_per_retained_customer
-from cxroi.analyses.value.pillars import (
-    Generated,
-    exposed_by_month,
-    opportunity_input,
-    read_delta,
-    revenue_generated,
-    revenue_protected,
-    sales_input,
+from cxroi.analyses.value.att import PeriodAmount
+from cxroi.analyses.value.churn_risk import RevenueAtRisk, revenue_at_risk
+from cxroi.analyses.value.clv import (
+    ClvFit,
+    ClvHonesty,
+    RetainedRevenue,
+    fit_clv,
+    revenue_per_retained_customer,
 )
+from cxroi.analyses.value.generated import GeneratedRevenue, revenue_generated
+from cxroi.analyses.value.pillars import (
+    exposed_by_month,
+    read_delta,
+    revenue_protected,
+)
+from cxroi.analyses.value.results_compat import (
+    clv_honesty_section,
+    generated_section,
+    risk_section,
+)
+from cxroi.analyses.value.sales_units import revenue_band_edges
 from cxroi.analyses.value.roi import Benefit, RoiResult, linear_benefit, roi_worksheet
 from cxroi.analyses.value.settings import (
     RoiSettings,
@@ -47,10 +57,11 @@ _STREAMS = ("clv", "protected", "risk", "rates", "roi", "generated")
 @dataclass(frozen=True)
 class ValueResult:
     clv: Result
+    clv_honesty: ClvHonesty | CannotCompute
     revenue_per_retained_customer: RetainedRevenue | CannotCompute
     revenue_protected: Result
-    revenue_generated: Generated
-    revenue_at_risk: RiskResult | CannotCompute
+    revenue_generated: GeneratedRevenue
+    revenue_at_risk: RevenueAtRisk | CannotCompute
     what_if_stopped: dict[str, Result | dict[str, Any]]
     roi: RoiResult
     assumptions: dict[str, Any]
@@ -58,6 +69,7 @@ class ValueResult:
     def to_results(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         _put(out, "clv", self.clv)
+        out.update(clv_honesty_section(self.clv_honesty))
         rr = self.revenue_per_retained_customer
         if isinstance(rr, CannotCompute):
             _put(out, "revenue_per_retained_customer", rr)
@@ -67,21 +79,8 @@ class ValueResult:
                 _put(block, key, getattr(rr, key))
             out["revenue_per_retained_customer"] = block
         _put(out, "revenue_protected", self.revenue_protected)
-        gen = self.revenue_generated
-        _put(out, "revenue_generated", gen.total)
-        if out["revenue_generated"] is not None:
-            for key, res in gen.components.items():
-                _put(out["revenue_generated"], key, res)
-        risk = self.revenue_at_risk
-        if isinstance(risk, CannotCompute):
-            _put(out, "revenue_at_risk", risk)
-        else:
-            _put(out, "revenue_at_risk", risk.total)
-            by_link: dict[str, Any] = {}
-            for key, res in risk.by_link.items():
-                _put(by_link, key, res)
-            out["revenue_at_risk"]["by_link"] = by_link
-            out["revenue_at_risk"]["model"] = dict(risk.diagnostics)
+        out.update(generated_section(self.revenue_generated))
+        out.update(risk_section(self.revenue_at_risk))
         what_if: dict[str, Any] = {}
         for key, item in self.what_if_stopped.items():
             if isinstance(item, (Estimate, CannotCompute)):
@@ -148,7 +147,11 @@ def run_value(
     )
 
     generated = revenue_generated(
-        sales_input(ds), opportunity_input(ds), s.acquisition_cost, s.acquisition_cost_share
+        ds,
+        revenue_band_edges(frame["monthly_revenue"]),
+        s.acquisition_cost,
+        s.acquisition_cost_share,
+        "value.acquisition_cost" in s.configured,
     )
     risk = revenue_at_risk(
         ds,
@@ -179,6 +182,7 @@ def run_value(
     roi = roi_worksheet(months, benefits, s.roi, s.monte_carlo_draws, rngs["roi"])
     return ValueResult(
         clv=clv,
+        clv_honesty=clv_fit.honesty if isinstance(clv_fit, ClvFit) else clv_fit,
         revenue_per_retained_customer=retained,
         revenue_protected=protected,
         revenue_generated=generated,
@@ -197,7 +201,7 @@ def _benefits(
     protected: Result,
     per_customer: np.ndarray[Any, np.dtype[np.float64]] | None,
     exposed_months: pd.Series,
-    generated: Generated,
+    generated: GeneratedRevenue,
     rng: np.random.Generator,
 ) -> dict[str, Benefit | CannotCompute]:
     out: dict[str, Benefit | CannotCompute] = {}
@@ -228,22 +232,27 @@ def _benefits(
         units = exposed_months.reindex(months, fill_value=0).to_numpy(dtype=float)
         out["revenue_protected"] = linear_benefit(np.concatenate([[point], per_customer]), units)
 
-    total = generated.total
+    total = generated.incremental
     if isinstance(total, CannotCompute):
         out["revenue_generated_margin"] = total
     else:
-        units = generated.monthly.reindex(months, fill_value=0.0).to_numpy(dtype=float)
-        rel = (generated.se / total.estimate) if total.estimate else 0.0
+        units = _monthly_amounts(generated.monthly, months)
+        rel = abs((total.se or 0.0) / total.estimate) if total.estimate else 0.0
         factor = np.concatenate([[1.0], 1.0 + rel * rng.standard_normal(s.monte_carlo_draws)])
         out["revenue_generated_margin"] = linear_benefit(s.margin * factor, units)
 
-    cac = generated.components.get("cac_offset")
-    if isinstance(cac, CannotCompute) or cac is None:
-        out["cac_offset"] = cac or CannotCompute("no acquisition cost configured")
+    cac = generated.cac_offset
+    if isinstance(cac, CannotCompute):
+        out["cac_offset"] = cac
     else:
-        units = generated.cac_monthly.reindex(months, fill_value=0.0).to_numpy(dtype=float)
+        units = _monthly_amounts(generated.cac_offset_monthly, months)
         out["cac_offset"] = linear_benefit(np.ones(s.monte_carlo_draws + 1), units)
     return out
+
+
+def _monthly_amounts(series: tuple[PeriodAmount, ...], months: list[str]) -> np.ndarray[Any, np.dtype[np.float64]]:
+    by_month = {p.period: p.amount.estimate for p in series if isinstance(p.amount, Estimate)}
+    return np.array([by_month.get(m, 0.0) for m in months], dtype=np.float64)
 
 
 def _put(target: dict[str, Any], key: str, result: Result) -> None:
