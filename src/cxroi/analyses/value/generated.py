@@ -26,6 +26,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
+
 from cxroi.analyses.value.att import (
     AttDiagnostics,
     DoublyRobustAtt,
@@ -83,9 +85,17 @@ def _estimator(covariates: tuple[str, ...]) -> DoublyRobustAtt:
     return DoublyRobustAtt(interactions=pairs if "intent" in covariates else ())
 
 
-def _months(units: AttUnits) -> list[str]:
-    months = units.table.select("month").distinct().order_by("month").execute()["month"]
-    return [str(m) for m in months]
+def calendar_window(units: AttUnits, months: int = HORIZON_MONTHS) -> tuple[str, ...]:
+    """The latest ``months`` calendar months up to the last month with a unit (fewer when the
+    data start later), including months without any unit."""
+    seen = units.table.aggregate(
+        first=units.table.month.min(), last=units.table.month.max()
+    ).execute()
+    if seen.empty or seen["last"].iloc[0] is None:
+        return ()
+    last = pd.Period(str(seen["last"].iloc[0]), freq="M")
+    first = max(pd.Period(str(seen["first"].iloc[0]), freq="M"), last - (months - 1))
+    return tuple(str(p) for p in pd.period_range(first, last, freq="M"))
 
 
 def _window_label(window: tuple[str, ...]) -> str:
@@ -153,8 +163,7 @@ def revenue_generated(
         )
         return _refused(why)
     units = contact_units(ds, edges)
-    months = _months(units)
-    window = tuple(months[-HORIZON_MONTHS:])
+    window = calendar_window(units)
     if not window:
         return _refused(CannotCompute("the dataset has no contacts"))
     est = _estimator(units.covariates).fit(units, window)

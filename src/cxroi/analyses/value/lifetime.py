@@ -186,8 +186,27 @@ def lifetime_sensitivity(
     horizons: tuple[int | None, ...] = (36, 60, None),
     draws: int = 400,
 ) -> LifetimeSensitivity | CannotCompute:
+    """The sensitivity table from the CLV fit (see :func:`sensitivity_from_bands`)."""
+    return sensitivity_from_bands(
+        anchor_12m, customers, clv.bands, clv.monthly_discount, clv.margin, observed_months, rng,
+        horizons, draws,
+    )
+
+
+def sensitivity_from_bands(
+    anchor_12m: Estimate,
+    customers: pd.DataFrame,
+    bands: tuple[BandFit, ...],
+    monthly_discount: float,
+    margin: float,
+    observed_months: int,
+    rng: np.random.Generator,
+    horizons: tuple[int | None, ...] = (36, 60, None),
+    draws: int = 400,
+) -> LifetimeSensitivity | CannotCompute:
     """The sensitivity table; ``customers``: the AI-assisted (index) customers with
-    ``monthly_revenue``, ``acquired_at`` and ``index_at``."""
+    ``monthly_revenue``, ``acquired_at`` and ``index_at`` (:func:`ai_assisted_customers`);
+    ``bands``: the CLV's lifetime models by monthly-revenue band."""
     keep = customers["monthly_revenue"].notna() & customers["index_at"].notna()
     customers = customers[keep]
     if customers.empty:
@@ -195,23 +214,21 @@ def lifetime_sensitivity(
     se = anchor_12m.se
     if se is None and anchor_12m.ci_low is not None and anchor_12m.ci_high is not None:
         se = (anchor_12m.ci_high - anchor_12m.ci_low) / (2 * Z95)
-    cells = _cells(customers, clv.bands)
-    n_draws = min(draws, min(len(b.theta_draws) for b in clv.bands))
+    cells = _cells(customers, bands)
+    n_draws = min(draws, min(len(b.theta_draws) for b in bands))
     targets = anchor_12m.estimate + (se or 0.0) * rng.standard_normal(n_draws)
     scenarios = [(h, p) for p in Persistence for h in horizons]
-    point, hr, _ = _evaluate(
-        cells, clv.bands, None, anchor_12m.estimate, clv.monthly_discount, scenarios
-    )
+    point, hr, _ = _evaluate(cells, bands, None, anchor_12m.estimate, monthly_discount, scenarios)
     sims = np.empty((n_draws, len(scenarios)))
     hr_sims = np.empty(n_draws)
     capped = 0
     for d in range(n_draws):
         sims[d], hr_sims[d], cap = _evaluate(
-            cells, clv.bands, d, float(targets[d]), clv.monthly_discount, scenarios
+            cells, bands, d, float(targets[d]), monthly_discount, scenarios
         )
         capped += int(cap)
     rows = tuple(
-        _row(h, p, float(point[i]), sims[:, i], clv.margin, len(customers), observed_months)
+        _row(h, p, float(point[i]), sims[:, i], margin, len(customers), observed_months)
         for i, (h, p) in enumerate(scenarios)
     )
     lo, hi = (float(v) for v in np.quantile(hr_sims, [0.025, 0.975]))

@@ -86,8 +86,16 @@ class TruncatedShiftedBetaGeometric(ShiftedBetaGeometric):
             ll, g = parts(x)
             return -ll / total, -g / total
 
+        # Bounded on the log scale: on homogeneous data an unbounded search can step to
+        # alpha, beta ~ exp(-460), where the likelihood is not even finite; the box is wide
+        # enough that a fit at its edge is refused below as "no interior maximum".
         res = optimize.minimize(
-            objective, np.zeros(2), jac=True, method="BFGS", options={"gtol": 1e-10}
+            objective,
+            np.zeros(2),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(-_MAX_ABS_LOG, _MAX_ABS_LOG)] * 2,
+            options={"gtol": 1e-10, "ftol": 1e-15, "maxiter": 1000},
         )
         x = np.asarray(res.x, dtype=np.float64)
         ll_max = parts(x)[0]
