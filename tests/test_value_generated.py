@@ -5,7 +5,6 @@ sales (interval covers 0) — with the per-month series adding up to the 12-mont
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Any
 
 import numpy as np

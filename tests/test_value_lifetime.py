@@ -13,16 +13,22 @@ import pandas as pd
 import pytest
 
 import cxroi
+from cxroi.analyses.value import queries as q
+from cxroi.analyses.value.clv import ClvFit, fit_clv
 from cxroi.analyses.value.clv_bands import BandFit
 from cxroi.analyses.value.lifetime import (
     Persistence,
     _Cells,
     _log_baseline,
+    ai_assisted_customers,
+    lifetime_sensitivity,
     month_grid,
     sensitivity_from_bands,
 )
 from cxroi.analyses.value.money import Evidence
 from cxroi.analyses.value.recurring_revenue import monthly_recurring_revenue
+from cxroi.demo import generate_demo
+from cxroi.demo._population import draw_population
 from cxroi.stats.result import CannotCompute, Estimate
 from helpers import contact, write_csv
 
@@ -166,3 +172,38 @@ def test_an_anchor_no_hazard_ratio_can_reach_is_flagged() -> None:
     )
     assert not isinstance(got, CannotCompute)
     assert got.anchor_capped_draws == 20
+
+
+def test_demo_projection_covers_the_planted_multi_year_effect(tmp_path: Path) -> None:
+    """The demo's churn is exponential with a constant hazard ratio from the index contact: fed
+    the planted 12-month revenue protected, the 'persists' rows cover the planted 3-year,
+    5-year and lifetime amounts (discounted, before margin)."""
+    n, seed = 60_000, 7
+    generate_demo(tmp_path / "demo", contacts=n, seed=seed)
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence([seed, n]).spawn(8)]
+    pop = draw_population(streams[0], n)
+    lam0 = pop.hazard_at_index[pop.exposed] * 365.25 / 12
+    lam1 = lam0 * 0.8  # the planted hazard ratio
+    rev = pop.monthly_revenue[pop.exposed]
+    delta = math.log1p(D)
+
+    def planted(h: float, discount: float) -> float:
+        def part(lam: np.ndarray) -> np.ndarray:
+            return (1 - np.exp(-h * (discount + lam))) / (discount + lam)
+
+        return float(np.sum(rev * (part(lam1) - part(lam0))))
+
+    ds = cxroi.load_dataset(tmp_path / "demo")
+    frame = q.customer_frame(ds)
+    clv = fit_clv(frame, q.observation_start(ds), ds.as_of, 0.3, D, 1000, np.random.default_rng(0))
+    assert isinstance(clv, ClvFit)
+    anchor = planted(12, 0.0)
+    got = lifetime_sensitivity(
+        Estimate(anchor, se=0.1 * anchor), ai_assisted_customers(frame, monthly_recurring_revenue(ds)),
+        clv, clv.honesty.observed_months, np.random.default_rng(1), draws=200,
+    )
+    assert not isinstance(got, CannotCompute)
+    for row in got.rows:
+        if row.persistence is Persistence.PERSISTS:
+            truth = planted(1200 if row.horizon_months is None else row.horizon_months, delta)
+            assert row.revenue.ci_low <= truth <= row.revenue.ci_high, row.horizon_months

@@ -37,24 +37,11 @@ from cxroi.analyses.value.att import (
     treated_scope,
 )
 from cxroi.analyses.value.att_queries import AttUnits
-from cxroi.analyses.value.money import (
-    Basis,
-    Effect,
-    Evidence,
-    Money,
-    as_effect,
-    as_money,
-)
-from cxroi.analyses.value.sales_units import (
-    PIPELINE,
-    SALES,
-    WON,
-    contact_units,
-    opportunity_units,
-)
+from cxroi.analyses.value.money import Basis, Effect, Evidence, Money, as_money
+from cxroi.analyses.value.conversion import conversion
+from cxroi.analyses.value.sales_units import PIPELINE, SALES, contact_units
 from cxroi.io.dataset import Dataset
-from cxroi.stats.result import CannotCompute, Estimate, Result
-from cxroi.stats.summary import Proportion, newcombe_difference
+from cxroi.stats.result import CannotCompute
 
 HORIZON_MONTHS = 12
 PARTS = (SALES, PIPELINE)
@@ -183,7 +170,7 @@ def revenue_generated(
     else:
         incremental, inc_parts = _incremental(est.window_, units, horizon, population)
         monthly = _monthly(est, units)
-    conv = _conversion(ds, edges, window, acquisition_cost, acquisition_cost_share, cost_configured)
+    conv = conversion(ds, edges, window, acquisition_cost, acquisition_cost_share, cost_configured)
     return GeneratedRevenue(
         incremental=incremental,
         incremental_parts=inc_parts,
@@ -191,11 +178,11 @@ def revenue_generated(
         attributed_parts=att_parts,
         human_only_attributed=human,
         monthly=monthly,
-        conversion_lift=conv[0],
-        conversion_lift_descriptive=conv[1],
-        incremental_won_deals=conv[2],
-        cac_offset=conv[3],
-        cac_offset_monthly=conv[4],
+        conversion_lift=conv.lift,
+        conversion_lift_descriptive=conv.lift_descriptive,
+        incremental_won_deals=conv.incremental_won_deals,
+        cac_offset=conv.cac_offset,
+        cac_offset_monthly=conv.cac_offset_monthly,
         window=window,
         diagnostics=diagnostics,
     )
@@ -304,118 +291,4 @@ def _human_only_gross(
         margin_applied=False,
         evidence=Evidence.DESCRIPTIVE,
         population=f"human-only contacts of {window[0]} to {window[-1]}",
-    )
-
-
-_LIFT = (
-    "doubly robust ATT on the win probability of closed opportunities sourced by AI-assisted "
-    "contacts (same adjustment as revenue generated); 95% t interval clustered by customer"
-)
-
-
-def _conversion(
-    ds: Dataset,
-    edges: tuple[float, ...],
-    window: tuple[str, ...],
-    acquisition_cost: float | None,
-    share: float,
-    cost_configured: bool,
-) -> tuple[
-    Effect | CannotCompute,
-    Effect | CannotCompute,
-    Effect | CannotCompute,
-    Money | CannotCompute,
-    tuple[PeriodAmount, ...],
-]:
-    if not (ds.has("opportunities") and ds.has("opportunities", "contact_id")
-            and ds.has("opportunities", "won")):
-        why = CannotCompute("needs an opportunities table with contact_id and won")
-        return why, why, why, why, ()
-    units = opportunity_units(ds, edges)
-    est = _estimator(units.covariates).fit(units, window)
-    descriptive = _descriptive_lift(est)
-    if not est.strata_:
-        why = next(iter(est.refused_.values()))
-        return why, descriptive, why, why, ()
-    overall = est.overall_
-    n1 = overall.treated_n["all"]
-    lift_raw = overall.estimate(overall.effect_mean(WON), _LIFT, n1)
-    lift: Effect | CannotCompute = (
-        lift_raw
-        if isinstance(lift_raw, CannotCompute)
-        else as_effect(
-            lift_raw,
-            evidence=Evidence.ADJUSTED,
-            population="closed opportunities sourced by AI-assisted contacts (all months)",
-        )
-    )
-    deals: Effect | CannotCompute = CannotCompute("no closed opportunity in the window")
-    if est.window_ is not None and est.window_.treated_n["all"] > 0:
-        got = est.window_.estimate(
-            est.window_.effect_total(WON),
-            "incremental won deals: " + _LIFT,
-            est.window_.treated_n["all"],
-        )
-        deals = got if isinstance(got, CannotCompute) else as_effect(
-            got, evidence=Evidence.ADJUSTED, population=_window_label(window)
-        )
-    if acquisition_cost is None:
-        why = CannotCompute("no acquisition cost configured ([value] acquisition_cost)")
-        return lift, descriptive, deals, why, ()
-    price = acquisition_cost * share
-    evidence = Evidence.ADJUSTED if cost_configured else Evidence.ASSUMPTION
-    cac: Money | CannotCompute = deals if isinstance(deals, CannotCompute) else _priced(
-        deals, price, len(window), evidence, _window_label(window)
-    )
-    monthly = tuple(
-        PeriodAmount(p, _priced_scope(s, price, evidence, p))
-        for p, s in sorted(est.periods_.items())
-    )
-    return lift, descriptive, deals, cac, monthly
-
-
-def _priced(
-    deals: Estimate, price: float, horizon: int, evidence: Evidence, population: str
-) -> Money:
-    return Money(
-        deals.estimate * price,
-        None if deals.ci_low is None else deals.ci_low * price,
-        None if deals.ci_high is None else deals.ci_high * price,
-        method="incremental won deals x acquisition cost x share a service-sourced deal avoids "
-        "(configured price on an adjusted count)",
-        n=deals.n,
-        se=None if deals.se is None else deals.se * price,
-        horizon_months=horizon,
-        basis=Basis.ASSUMED_COST,
-        margin_applied=False,
-        evidence=evidence,
-        population=population,
-    )
-
-
-def _priced_scope(s: Scope, price: float, evidence: Evidence, period: str) -> Result:
-    if s.treated_n["all"] == 0:
-        return CannotCompute("no closed opportunity sourced by an AI-assisted contact")
-    got = s.estimate(s.effect_total(WON), "incremental won deals", s.treated_n["all"])
-    if isinstance(got, CannotCompute):
-        return got
-    return _priced(got, price, 1, evidence, f"AI-assisted contacts of {period}")
-
-
-def _descriptive_lift(est: DoublyRobustAtt) -> Effect | CannotCompute:
-    """Unadjusted difference of win rates (Newcombe), from the opportunity cells."""
-    cells = est.cells_
-    won_ai = int(round(cells.loc[cells["treated"], f"y:{WON}"].sum()))
-    won_h = int(round(cells.loc[~cells["treated"], f"y:{WON}"].sum()))
-    a = Proportion(int(cells.loc[cells["treated"], "n"].sum()), won_ai)
-    h = Proportion(int(cells.loc[~cells["treated"], "n"].sum()), won_h)
-    diff = newcombe_difference(
-        a, h, "needs closed opportunities sourced by both AI-assisted and human-only contacts"
-    )
-    if isinstance(diff, CannotCompute):
-        return diff
-    return as_effect(
-        diff,
-        evidence=Evidence.DESCRIPTIVE,
-        population="closed opportunities by sourcing contact's mode (all months), unadjusted",
     )

@@ -21,7 +21,6 @@ import numpy.typing as npt
 import pandas as pd
 
 from cxroi.analyses.value.queries import AI_MODES
-from cxroi.io.dataset import Dataset
 from cxroi.stats.result import CannotCompute, Estimate, Result
 from cxroi.stats.summary import Z95
 
