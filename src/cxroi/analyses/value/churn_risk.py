@@ -31,6 +31,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from cxroi.analyses.value.churn_model import (
     PENALTY,
@@ -173,7 +174,9 @@ def revenue_at_risk(
     if score.empty:
         return CannotCompute("no active customer with a monthly_revenue at as_of")
     categorical, numeric, links = _columns(ds, train)
-    fit = fit_and_attribute(train, score, categorical, numeric, links, draws, rng)
+    # one BLAS thread: the same summation order on every run (byte-identical results.json)
+    with threadpool_limits(limits=1):
+        fit = fit_and_attribute(train, score, categorical, numeric, links, draws, rng)
     unavailable = {
         f: f"needs {_NEEDS[f]}" + ("" if f not in links else " (none in the training window)")
         for f in LINKS
