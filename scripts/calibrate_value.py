@@ -155,30 +155,27 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--sales-reps", type=int, default=200)
     parser.add_argument("--sales-large-reps", type=int, default=150)
     parser.add_argument("--risk-reps", type=int, default=200)
-    parser.add_argument("--demo-reps", type=int, default=50)
+    parser.add_argument("--demo-reps", type=int, default=120)
     parser.add_argument("--seed", type=int, default=1000)
     args = parser.parse_args(argv)
     rows: list[Row] = []
-    plan: list[tuple[str, str, str, Callable[[], Iterator[Draw]]]] = [
-        ("sales", "null, 4,000 customers", "incremental total",
+    plan: list[tuple[str, str, str, int, Callable[[], Iterator[Draw]]]] = [
+        ("sales", "null, 4,000 customers", "incremental total", args.sales_reps,
          lambda: sales(args.sales_reps, 4000, False, args.seed)),
-        ("sales", "effect, 4,000 customers", "incremental total",
+        ("sales", "effect, 4,000 customers", "incremental total", args.sales_reps,
          lambda: sales(args.sales_reps, 4000, True, args.seed)),
-        ("sales", "null, 20,000 customers", "incremental total",
+        ("sales", "null, 20,000 customers", "incremental total", args.sales_large_reps,
          lambda: sales(args.sales_large_reps, 20_000, False, args.seed)),
-        ("sales", "effect, 20,000 customers", "incremental total",
+        ("sales", "effect, 20,000 customers", "incremental total", args.sales_large_reps,
          lambda: sales(args.sales_large_reps, 20_000, True, args.seed)),
-        ("demo", "no AI sales effect, 40k contacts", "incremental 12 months",
+        ("demo", "no AI sales effect, 40k contacts", "incremental 12 months", args.demo_reps,
          lambda: demo(args.demo_reps, 40_000, False, args.seed)),
-        ("demo", "AI sells more, 40k contacts", "incremental 12 months",
+        ("demo", "AI sells more, 40k contacts", "incremental 12 months", args.demo_reps,
          lambda: demo(args.demo_reps, 40_000, True, args.seed)),
     ]
-    for study, scenario, quantity, run in plan:
-        if (study == "demo" and args.demo_reps == 0) or (
-            study == "sales" and "20,000" in scenario and args.sales_large_reps == 0
-        ):
-            continue
-        rows.append(_collect(study, scenario, quantity, run()))
+    for study, scenario, quantity, reps, run in plan:
+        if reps > 0:
+            rows.append(_collect(study, scenario, quantity, run()))
     if args.risk_reps:
         start = time.time()
         for key, draws in risk(args.risk_reps, 8000, args.seed).items():

@@ -121,7 +121,9 @@ class Scope:
     def variance(self, stat: Linear) -> float:
         if self.clusters < 2:
             return math.nan
-        q = float(stat.coef @ self.moments @ stat.coef)
+        # elementwise products and an exactly rounded sum: a BLAS matrix-vector product can add
+        # in an order that depends on memory alignment, and results.json must not change a bit
+        q = math.fsum((np.outer(stat.coef, stat.coef) * self.moments).ravel().tolist())
         return max(q, 0.0) * self.clusters / (self.clusters - 1)
 
     def estimate(self, stat: Linear, method: str, n: int) -> Result:
@@ -308,9 +310,11 @@ def make_scope(
         for o in units.outcomes:
             y = part[f"y:{o}"].to_numpy(dtype=float)
             resid = y - n * part[f"w:m0:{o}"].to_numpy(dtype=float)
-            effect[(o, s)] = float(resid[arm].sum() - (odds[~arm] * resid[~arm]).sum())
-            treated_sum[(o, s)] = float(y[arm].sum())
-            untreated_sum[(o, s)] = float(y[~arm].sum())
+            effect[(o, s)] = math.fsum(resid[arm].tolist()) - math.fsum(
+                (odds[~arm] * resid[~arm]).tolist()
+            )
+            treated_sum[(o, s)] = math.fsum(y[arm].tolist())
+            untreated_sum[(o, s)] = math.fsum(y[~arm].tolist())
     return Scope(
         label,
         tuple(names),
