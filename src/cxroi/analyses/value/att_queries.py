@@ -103,7 +103,9 @@ def cluster_moments(
     for s in strata:
         in_s = level == s if level is not None else ibis.literal(True)
         for o in units.outcomes:
-            resid = j[o] - j[f"w:m0:{o}"]
+            # float arithmetic made explicit: ibis types decimal - float64 as a decimal and would
+            # then drop the cast below, leaving DuckDB to sum doubles in a thread-dependent order
+            resid = j[o].cast("float64") - j[f"w:m0:{o}"]
             psi = ibis.ifelse(arm, resid, -j["w:odds"] * resid).cast(_DEC)
             sums[f"psi:{o}:{s}"] = psi.sum(where=in_s).cast(_DEC)
         for o in units.outcomes:
