@@ -67,13 +67,20 @@ class BandFit:
         return float(table[0] @ self.rev_by_renewals)
 
     def value_draws(
-        self, discount: float, horizon: int | None = None, geometric: bool = False
+        self,
+        discount: float,
+        horizon: int | None = None,
+        geometric: bool = False,
+        draws: int | None = None,
     ) -> FloatArray:
-        """:meth:`value` for each parametric draw of the model's parameters."""
+        """:meth:`value` for each parametric draw of the parameters (the first ``draws``)."""
+        cut = slice(None) if draws is None else slice(0, draws)
         if geometric or self.model == "geometric":
-            return _geometric_partial(self.theta_draws, discount, horizon) * self.rev_total
+            return _geometric_partial(self.theta_draws[cut], discount, horizon) * self.rev_total
         assert self.alpha_draws is not None and self.beta_draws is not None
-        table = _sbg_partial(self.alpha_draws, self.beta_draws, discount, self.max_n, horizon)
+        table = _sbg_partial(
+            self.alpha_draws[cut], self.beta_draws[cut], discount, self.max_n, horizon
+        )
         return np.asarray(table @ self.rev_by_renewals, dtype=np.float64)
 
     @property
