@@ -15,7 +15,7 @@ from cxroi.analyses.agents.run import AgentsResult, run_agents
 from cxroi.demo import generate_demo
 from cxroi.analyses.agents.section import agents_section, summary_lines
 from cxroi.analyses.agents.settings import AgentsSettings
-from cxroi.results.build import dumps
+from cxroi.results.files import dumps_json as dumps
 from cxroi.results.codec import encode
 
 

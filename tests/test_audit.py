@@ -19,6 +19,7 @@ from cxroi.analyses.chain import ChainSettings, map_chain
 from cxroi.analyses.panel import build_panel
 from cxroi.errors import Problem
 from cxroi.stats.result import CannotCompute, Estimate
+from cxroi.results.model.scenario import Effort
 from helpers import contact, customers_for, write_csv
 
 

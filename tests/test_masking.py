@@ -21,7 +21,7 @@ from cxroi.results.model.masking import Move
 from cxroi.analyses.panel import Panel, build_panel
 from cxroi.demo import DemoTruths, generate_demo
 from cxroi.errors import Problem
-from cxroi.results.build import dumps
+from cxroi.results.files import dumps_json as dumps
 from cxroi.results.codec import encode
 from cxroi.stats.clustered_series import ClusteredSeries
 from cxroi.stats.result import CannotCompute, Estimate

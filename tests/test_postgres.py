@@ -27,7 +27,7 @@ import pytest
 import cxroi
 from cxroi.demo import generate_demo
 from cxroi.io.dataset import load_dataset
-from cxroi.results.build import write_results
+from cxroi.results.files import dumps
 
 
 def _pg_bin() -> Path | None:
@@ -114,8 +114,8 @@ def test_a_postgres_dataset_gives_the_same_results_as_its_files(
     _upload(postgres, demo, tables)
     from_files = cxroi.analyze(demo, cxroi.Config())
     from_db = cxroi.analyze(postgres, cxroi.Config())
-    a = json.loads(write_results(from_files.results, tmp_path / "files").read_text())
-    b = json.loads(write_results(from_db.results, tmp_path / "db").read_text())
+    a = json.loads(dumps(from_files.results))
+    b = json.loads(dumps(from_db.results))
     assert from_db.dataset.report.source == postgres
     assert a["metrics"] and a["retention"] and a["value"]  # the comparison covers real sections
     assert a == b

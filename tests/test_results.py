@@ -13,7 +13,8 @@ import pytest
 
 import cxroi
 from cxroi.demo import generate_demo
-from cxroi.results.build import SCHEMA_PATH, dumps
+from cxroi.results.files import dumps, dumps_json, parse_results
+from cxroi.results.schema import SCHEMA_PATH, results_schema, schema_text
 
 
 @pytest.fixture(scope="module")
@@ -25,12 +26,22 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def results(demo: Path) -> dict[str, Any]:
-    return cxroi.analyze(demo).results
+    data: dict[str, Any] = json.loads(dumps(cxroi.analyze(demo).results))
+    return data
 
 
 @pytest.fixture(scope="module")
 def truths(demo: Path) -> dict[str, Any]:
     return dict(json.loads((demo / "truths.json").read_text()))
+
+
+def test_the_committed_schema_is_the_one_the_typed_tree_generates() -> None:
+    # regenerate with: python -m cxroi.results.schema
+    assert SCHEMA_PATH.read_text(encoding="utf-8") == schema_text(results_schema())
+
+
+def test_results_read_back_into_the_typed_tree_unchanged(results: dict[str, Any]) -> None:
+    assert json.loads(dumps(parse_results(results))) == results
 
 
 def test_results_follow_the_published_schema(results: dict[str, Any]) -> None:
@@ -61,7 +72,7 @@ def test_two_runs_write_identical_bytes(demo: Path, tmp_path: Path) -> None:
         assert proc.returncode == 0, proc.stderr
         outs.append((tmp_path / name / "results.json").read_bytes())
     assert outs[0] == outs[1]
-    assert dumps(json.loads(outs[0])).encode() == outs[0]  # canonical form
+    assert dumps_json(json.loads(outs[0])).encode() == outs[0]  # canonical form
 
 
 def test_planted_exact_truths_are_recovered(results: dict[str, Any], truths: dict[str, Any]) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import tomllib
+from dataclasses import dataclass, fields
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -15,15 +17,18 @@ from cxroi.analyses.alerts import sort_alerts, trigger_alerts
 from cxroi.analyses.stack import catalogue as cat
 from cxroi.analyses.stack.evaluate import evaluate_stack, evaluate_trigger
 from cxroi.analyses.stack.parse import default_stack, load_stack, parse_condition
-from cxroi.analyses.stack.run import run_stack
+from cxroi.analyses.stack.run import judge, measure_loyalty
+from cxroi.analyses.stack.run import summary_lines as stack_lines
 from cxroi.analyses.stack.settings import StackSettings, parse_stack_settings
 from cxroi.analyses.stack.spec import CHAIN_LINKS, MetricSpec, Stack, Trigger
 from cxroi.demo import generate_demo
 from cxroi.config import config_from_dict
 from cxroi.errors import ConfigError, Problem
-from cxroi.results.build import dumps
+from cxroi.results.files import dumps_json as dumps
 from cxroi.results.codec import encode
 from cxroi.results.model.governance import Alert
+from cxroi.results.tree import Measured
+from cxroi.stats.result import CannotCompute, Estimate, Result
 
 # --- the default stack -------------------------------------------------------------------------
 
@@ -274,32 +279,45 @@ def _trigger(when: str, owner: str | None = None) -> Trigger:
     return Trigger(when, cond, "act", owner)
 
 
-def _row(month: str, v: float | None, note: str = "") -> dict[str, Any]:
-    if v is None:
-        return {"month": month, "fcr_7d": None, "fcr_7d_note": note}
-    return {"month": month, "fcr_7d": {"estimate": v, "ci_low": v - 0.02, "ci_high": v + 0.02}}
+@dataclass(frozen=True)
+class _Month:
+    month: str
+    fcr: dict[int, Result]
 
 
-RESULTS: dict[str, Any] = {
-    "metrics": {
-        "fcr_7d": {"ai_only": 0.65, "all": 0.8},
-        "post_ai_nps": 12.0,
-        "intervals": {
-            "fcr_7d": {"ai_only": {"estimate": 0.65, "ci_low": 0.6, "ci_high": 0.71}},
-            "post_ai_nps": {"estimate": -12.0, "ci_low": -20.0, "ci_high": -4.0},
-        },
-        "ces": {"human_only": 5.5},
-        "monthly": [
-            _row("2025-01", 0.72),
-            _row("2025-02", 0.66),
-            _row("2025-03", 0.64),
-            _row("2025-05", 0.62),
-            _row("2025-06", 0.61),
-            _row("2025-07", 0.75),
-        ],
-    },
-    "retention": {"delta_12m_adjusted": None, "delta_12m_adjusted_note": "needs churned_at"},
-}
+def _row(month: str, v: float | None, note: str = "") -> _Month:
+    fcr = CannotCompute(note) if v is None else Estimate(v, v - 0.02, v + 0.02)
+    return _Month(month=month, fcr={7: fcr})
+
+
+def _scope(monthly: list[_Month]) -> Any:
+    """A stand-in for the typed results the triggers read (the same attribute paths)."""
+    fcr = SimpleNamespace(
+        ai_only=Estimate(0.65, 0.6, 0.71),
+        hybrid=CannotCompute("no hybrid contacts"),
+        all=Estimate(0.8, 0.78, 0.82),
+    )
+    return SimpleNamespace(
+        metrics=SimpleNamespace(
+            fcr={7: fcr},
+            post_ai_nps=Estimate(12.0, 4.0, 20.0),
+            monthly=tuple(monthly),
+        ),
+        retention=SimpleNamespace(delta_12m_adjusted=CannotCompute("needs churned_at")),
+        value=SimpleNamespace(revenue_protected=CannotCompute("needs a revenue table")),
+    )
+
+
+RESULTS = _scope(
+    [
+        _row("2025-01", 0.72),
+        _row("2025-02", 0.66),
+        _row("2025-03", 0.64),
+        _row("2025-05", 0.62),
+        _row("2025-06", 0.61),
+        _row("2025-07", 0.75),
+    ]
+)
 
 
 @pytest.mark.parametrize(
@@ -310,7 +328,7 @@ RESULTS: dict[str, Any] = {
         ("metrics.fcr_7d.ai_only.ci_low < 0.61", "fired"),
         ("metrics.fcr_7d.ai_only < metrics.fcr_7d.all - 0.2", "not_fired"),
         ("metrics.fcr_7d.ai_only < metrics.fcr_7d.all - 0.1", "fired"),
-        ("metrics.post_ai_nps.ci_high < 0", "fired"),
+        ("metrics.post_ai_nps.ci_low < 5", "fired"),
         ("metrics.post_ai_nps < 0", "not_fired"),
     ],
 )
@@ -322,9 +340,9 @@ def test_null_and_absent_values_cannot_be_evaluated_and_say_why() -> None:
     ts = evaluate_trigger(RESULTS, _trigger("retention.delta_12m_adjusted.ci_high < 0"), "o")
     assert ts.state == "cannot_evaluate" and "needs churned_at" in ts.reason
     ts = evaluate_trigger(RESULTS, _trigger("value.revenue_protected < 0"), "o")
-    assert ts.state == "cannot_evaluate" and "results has no 'value'" in ts.reason
+    assert ts.state == "cannot_evaluate" and "needs a revenue table" in ts.reason
     ts = evaluate_trigger(RESULTS, _trigger("metrics.fcr_7d.hybrid < 0.5"), "o")
-    assert ts.state == "cannot_evaluate" and "hybrid" in ts.reason
+    assert ts.state == "cannot_evaluate" and "no hybrid contacts" in ts.reason
 
 
 def test_series_trigger_needs_consecutive_calendar_months() -> None:
@@ -342,19 +360,11 @@ def test_series_trigger_needs_consecutive_calendar_months() -> None:
 
 
 def test_series_state_is_the_latest_month_and_null_months_break_runs() -> None:
-    results = {
-        "metrics": {
-            "monthly": [
-                _row("2025-01", 0.6),
-                _row("2025-02", 0.6),
-                _row("2025-03", None, "no contacts"),
-            ]
-        }
-    }
-    ts = evaluate_trigger(results, _trigger("metrics.monthly[*].fcr_7d < 0.7 for 2 months"), "o")
+    rows = [_row("2025-01", 0.6), _row("2025-02", 0.6), _row("2025-03", None, "no contacts")]
+    ts = evaluate_trigger(_scope(rows), _trigger("metrics.monthly[*].fcr_7d < 0.7 for 2 months"), "o")
     assert ts.fired_months == ("2025-02",)
     assert ts.state == "cannot_evaluate" and "no contacts" in ts.reason
-    results["metrics"]["monthly"][2] = _row("2025-03", 0.5)
+    results = _scope([*rows[:2], _row("2025-03", 0.5)])
     ts = evaluate_trigger(
         results, _trigger("metrics.monthly[*].fcr_7d.ci_high < 0.7 for 3 months"), "o"
     )
@@ -403,7 +413,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Any]:
     folder = tmp_path_factory.mktemp("stack-demo")
     generate_demo(folder, contacts=20_000, seed=7)
     analysis = cxroi.analyze(folder)
-    return analysis, run_stack(analysis.dataset, analysis.metrics, analysis.results)
+    return analysis, run_stack(analysis)
 
 
 def test_run_on_the_demo_reports_every_section(demo_run: tuple[Any, Any]) -> None:
@@ -419,16 +429,17 @@ def test_run_on_the_demo_reports_every_section(demo_run: tuple[Any, Any]) -> Non
         out["alerts"], key=lambda a: (a["period"], a["kind"] != "containment_masking")
     )
     metrics = {m["id"]: m for m in out["stack"]["metrics"]}
-    assert metrics["fcr_ai"]["value"] == analysis.results["metrics"]["fcr_7d"]["ai_only"]
+    assert metrics["fcr_ai"]["value"] == analysis.results.metrics.fcr[7].ai_only.estimate
     assert metrics["retention_delta"]["state"] in ("cannot_evaluate", "fired", "not_fired")
     # the stack's monthly containment is metrics.md's, month by month
     ours = {r["month"]: r["containment_rate"]["estimate"] for r in out["stack"]["monthly"]}
     theirs = {
-        r["month"]: r["containment_rate"]["estimate"]
-        for r in analysis.results["metrics"]["monthly"]
+        r.month: r.containment_rate.estimate
+        for r in analysis.results.metrics.monthly
+        if isinstance(r.containment_rate, Estimate)
     }
     assert ours == pytest.approx(theirs, rel=1e-12)
-    lines = report.summary_lines()
+    lines = stack_lines(analysis.results)
     assert lines[0].startswith("Containment masking: 2025-03, 2025-04, 2025-05")
     assert (
         "  2025-03 containment_masking containment_rate -> Head of Digital Care: "
@@ -477,7 +488,7 @@ def test_a_configured_stack_replaces_the_default_and_fires_on_planted_masking(
         active=True,
     )
     agents = (warning,)
-    report = run_stack(analysis.dataset, analysis.metrics, analysis.results, settings.stack, agents)
+    report = run_stack(analysis, settings.stack, agents)
     out = _json(report)
     trig = out["stack"]["metrics"][0]["triggers"][0]
     assert trig["episodes"] == [{"start": "2025-05", "end": "2025-05"}]
@@ -493,8 +504,27 @@ def test_a_configured_stack_replaces_the_default_and_fires_on_planted_masking(
 
 def test_the_run_is_deterministic(demo_run: tuple[Any, Any]) -> None:
     analysis, report = demo_run
-    again = run_stack(analysis.dataset, analysis.metrics, analysis.results)
+    again = run_stack(analysis)
     assert dumps(_json(again)) == dumps(_json(report))
+
+
+def run_stack(
+    analysis: Any, settings: StackSettings | None = None, agents: tuple[Alert, ...] = ()
+) -> SimpleNamespace:
+    """The stack stage of ``analyze`` again, on an analysis' measured sections."""
+    ds = analysis.dataset
+    loyalty = measure_loyalty(ds, analysis.metrics, ds.config.min_cell)
+    r = analysis.results
+    measured = Measured(**{f.name: getattr(r, f.name) for f in fields(Measured)})
+    verdicts = judge(ds, loyalty, measured, settings, None, agents)
+    return SimpleNamespace(
+        alerts=verdicts.alerts,
+        stack=verdicts.stack,
+        audit=verdicts.audit,
+        masking=loyalty.masking.section(),
+        escalation_quality=loyalty.escalation_quality,
+        chain=loyalty.chain,
+    )
 
 
 def _json(report: Any) -> dict[str, Any]:

@@ -11,16 +11,11 @@ import pandas as pd
 import pytest
 from scipy import special
 
-from cxroi.analyses.value.clv import (
-    ClvFit,
-    RetainedRevenue,
-    fit_clv,
-    revenue_per_retained_customer,
-    survival_rows,
-)
+from cxroi.analyses.value.clv import ClvFit, fit_clv, revenue_per_retained_customer, survival_rows
 from cxroi.analyses.value.sbg_truncated import TruncatedShiftedBetaGeometric, derl_by_renewals
 from cxroi.stats.result import CannotCompute, Estimate
 from cxroi.stats.sbg import ShiftedBetaGeometric
+from cxroi.results.model.value import RetainedRevenue
 
 # Fader & Hardie (2007), "regular" customers: survivors of a 1000-customer cohort, years 0..7.
 REGULAR = np.array([1000, 631, 468, 382, 326, 289, 262, 241], dtype=float)
@@ -181,8 +176,11 @@ def test_bootstrap_interval_agrees_with_delta_method_for_one_tenure() -> None:
     delta = ref.clv_estimate(0.25, 50.0, renewals=24)
     assert band["alpha"] == pytest.approx(ref.alpha_, rel=1e-9)
     assert res.estimate.estimate == pytest.approx(delta.estimate, rel=1e-9)
-    assert res.estimate.ci_low == pytest.approx(delta.ci_low, rel=0.02)
-    assert res.estimate.ci_high == pytest.approx(delta.ci_high, rel=0.02)
+    # the sBG's own parametric interval; the reported interval adds the constant-churn model
+    assert res.parametric.ci_low == pytest.approx(delta.ci_low, rel=0.02)
+    assert res.parametric.ci_high == pytest.approx(delta.ci_high, rel=0.02)
+    assert res.estimate.ci_low <= res.parametric.ci_low
+    assert res.estimate.ci_high >= res.parametric.ci_high
 
 
 def test_homogeneous_band_falls_back_to_geometric() -> None:
@@ -266,3 +264,69 @@ def test_revenue_per_retained_customer_by_hand() -> None:
     )
     assert isinstance(none, CannotCompute)
     assert "revenue table" in none.reason
+
+
+# ------------------------------------------------------------------ honesty about extrapolation
+def brute_partial(a: float, b: float, d: float, n: int, horizon: int) -> float:
+    """sum_{t=1..horizon} S(n + t) / S(n) / (1 + d)^t."""
+    t = np.arange(1, horizon + 1)
+    log_ratio = special.betaln(a, b + n + t) - special.betaln(a, b + n)
+    return float(np.sum(np.exp(log_ratio - t * np.log1p(d))))
+
+
+def test_band_values_within_a_horizon_match_brute_force_sums() -> None:
+    e, t, churned = simulate_truncated(20_000, 0.9, 8.0, seed=3)
+    revenue = np.round(np.random.default_rng(0).lognormal(3.5, 0.5, e.size), 2)
+    as_of = OBS_START + 24 * MONTH
+    d = 1.1 ** (1 / 12) - 1
+    res = fit_clv(
+        frame_from(e, t, churned, revenue), OBS_START, as_of, 0.3, d, 500,
+        np.random.default_rng(1), strata=1,
+    )
+    assert isinstance(res, ClvFit)
+    band = res.bands[0]
+    assert band.model == "sbg" and band.alpha is not None and band.beta is not None
+    renewals = np.nonzero(band.rev_by_renewals)[0]
+    for horizon in (1, 24, 60):
+        expected = sum(
+            band.rev_by_renewals[n] * brute_partial(band.alpha, band.beta, d, int(n), horizon)
+            for n in renewals
+        )
+        assert band.value(d, horizon) == pytest.approx(expected, rel=1e-9)
+    full = sum(band.rev_by_renewals[n] * brute_derl(band.alpha, band.beta, d, int(n)) for n in renewals)
+    assert band.value(d) == pytest.approx(full, rel=1e-8)
+    keep = (1 - band.theta) / (1 + d)
+    assert band.value(d, 24, geometric=True) == pytest.approx(
+        band.rev_total * keep * (1 - keep**24) / (1 - keep), rel=1e-12
+    )
+    h = res.honesty
+    assert h.observed_months == 24
+    assert h.share_beyond_observed == pytest.approx(1 - band.value(d, 24) / band.value(d))
+    assert h.share_beyond_observed > h.share_beyond_36m > h.share_beyond_60m > 0
+    assert h.within_observed.estimate + h.beyond_observed.estimate == pytest.approx(
+        res.estimate.estimate
+    )
+    assert h.beyond_observed.evidence.value == "extrapolation"
+    assert h.bands[0].share_beyond_60m == pytest.approx(h.share_beyond_60m)
+
+
+def test_clv_interval_spans_both_lifetime_models() -> None:
+    # heterogeneous churn: the sBG's tail is longer than constant churn at today's rate
+    e, t, churned = simulate_truncated(20_000, 0.9, 8.0, seed=5)
+    as_of = OBS_START + 24 * MONTH
+    d = 1.1 ** (1 / 12) - 1
+    res = fit_clv(
+        frame_from(e, t, churned, np.full(e.size, 40.0)), OBS_START, as_of, 0.3, d, 2_000,
+        np.random.default_rng(2), strata=1,
+    )
+    assert isinstance(res, ClvFit)
+    band = res.bands[0]
+    n = band.n_active
+    geo = 0.3 * band.value_draws(d, geometric=True) / n
+    lo, hi = np.quantile(geo, [0.025, 0.975])
+    est, par = res.estimate, res.parametric
+    assert est.ci_low == pytest.approx(min(lo, par.ci_low))
+    assert est.ci_high == pytest.approx(max(hi, par.ci_high))
+    assert est.ci_low < par.ci_low  # the constant-churn reading is lower: the range widens
+    assert est.evidence.value == "extrapolation" and est.horizon_months is None
+    assert est.margin_applied

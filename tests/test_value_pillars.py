@@ -1,31 +1,27 @@
-"""The pillars on a tiny hand-made dataset: attribution, de-duplication of won deals, conversion lift
-(Newcombe, checked against statsmodels), CAC offset, exposure counts with tied index contacts, the
-revenue-protected Monte Carlo against its closed form, the churn model against statsmodels, and
-null-with-reason for every absent table."""
+"""The pillars on a tiny hand-made dataset: exposure counts with tied index contacts, the
+revenue-protected Monte Carlo against its closed form, the logistic fitter against statsmodels,
+and null-with-reason for every absent table. The generated pillar on the same dataset is in
+test_value_generated."""
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 import statsmodels.api as sm
-from statsmodels.stats.proportion import confint_proportions_2indep
 
 import cxroi
-from cxroi.analyses.value import ValueSettings, run_value
+from cxroi.analyses.value.run import run_value
+from cxroi.analyses.value.settings import ValueSettings
 from cxroi.analyses.value import queries as q
-from cxroi.analyses.value.churn_risk import fit_logistic
+from cxroi.analyses.value.glm import fit_logistic
 from cxroi.analyses.value.pillars import (
     Delta,
     exposed_by_month,
-    opportunity_input,
     read_delta,
-    revenue_generated,
     revenue_protected,
-    sales_input,
 )
 from cxroi.stats.result import CannotCompute, Estimate
 from helpers import contact, write_csv
@@ -178,55 +174,7 @@ def test_exposed_customers_use_the_first_contact_with_ties_by_id(full: cxroi.Dat
     assert modes == {"K1": "ai_only", "K2": "human_only", "K3": "hybrid", "K4": "human_only"}
 
 
-def test_revenue_generated_by_hand(full: cxroi.Dataset) -> None:
-    gen = revenue_generated(sales_input(full), opportunity_input(full), 400.0, 0.5)
-    up = gen.components["upsell_cross_sell"]
-    assert isinstance(up, Estimate)
-    assert up.estimate == pytest.approx(150.0)  # C1 100 + C5 50; C7's 300 is O1's booking
-    assert up.se == pytest.approx(math.hypot(100.0, 50.0))
-    assert up.extra["human_only_total"] == pytest.approx(70.0)
-    won = gen.components["won_pipeline"]
-    assert isinstance(won, Estimate) and won.estimate == pytest.approx(300.0) and won.n == 1
-    total = gen.total
-    assert isinstance(total, Estimate) and total.estimate == pytest.approx(450.0)
-    assert total.se == pytest.approx(math.sqrt(100**2 + 50**2 + 300**2))
-    # AI-sourced closed: O1 won, O2 lost; human-only: O3 won, O4 and O5 lost; O6 is open
-    lift = gen.components["conversion_lift"]
-    assert isinstance(lift, Estimate)
-    assert lift.estimate == pytest.approx(1 / 2 - 1 / 3)
-    low, high = confint_proportions_2indep(1, 2, 1, 3, method="newcomb", compare="diff")
-    assert (lift.ci_low, lift.ci_high) == pytest.approx((low, high))
-    assert lift.extra["incremental_won_amount"]["estimate"] == pytest.approx(2 * (1 / 6) * 300.0)
-    cac = gen.components["cac_offset"]
-    assert isinstance(cac, Estimate) and cac.estimate == pytest.approx(200.0)
-    assert gen.monthly.to_dict() == pytest.approx(
-        {"2024-01": 100.0, "2024-02": 50.0, "2024-06": 300.0}
-    )
-    assert {k: v for k, v in gen.cac_monthly.items() if v} == pytest.approx({"2024-06": 200.0})
-
-
-def test_cac_offset_needs_a_configured_cost(full: cxroi.Dataset) -> None:
-    gen = revenue_generated(sales_input(full), opportunity_input(full), None, 0.5)
-    cac = gen.components["cac_offset"]
-    assert isinstance(cac, CannotCompute) and "acquisition_cost" in cac.reason
-
-
 def test_absent_tables_give_nulls_with_reasons(tmp_path: Path) -> None:
-    no_rev = cxroi.load_dataset(write(tmp_path / "a", revenue=False))
-    gen = revenue_generated(sales_input(no_rev), opportunity_input(no_rev), 400.0, 0.5)
-    up = gen.components["upsell_cross_sell"]
-    assert isinstance(up, CannotCompute) and "no revenue table" in up.reason
-    assert isinstance(gen.total, Estimate) and gen.total.estimate == pytest.approx(300.0)
-    assert gen.total.extra["excludes"] == ["upsell_cross_sell"]
-
-    neither = cxroi.load_dataset(write(tmp_path / "b", revenue=False, opps=False))
-    gen = revenue_generated(sales_input(neither), opportunity_input(neither), 400.0, 0.5)
-    assert isinstance(gen.total, CannotCompute)
-    assert "revenue table" in gen.total.reason and "opportunities table" in gen.total.reason
-    for key in ("won_pipeline", "conversion_lift", "cac_offset"):
-        res = gen.components[key]
-        assert isinstance(res, CannotCompute) and "opportunities" in res.reason
-
     # the whole run never crashes on a dataset this small: every value is a number or a note
     bare = cxroi.load_dataset(
         write(tmp_path / "c", revenue=False, opps=False, monthly_revenue=False)
@@ -237,6 +185,8 @@ def test_absent_tables_give_nulls_with_reasons(tmp_path: Path) -> None:
     assert out["clv"] is None and "monthly_revenue" in out["clv_note"]
     assert out["revenue_protected"] is None and "retention" in out["revenue_protected_note"]
     assert out["revenue_generated"] is None and "revenue table" in out["revenue_generated_note"]
+    assert out["revenue_generated_attributed"] is None
+    assert "opportunities table" in out["revenue_generated_attributed_note"]
     assert out["revenue_at_risk"] is None and "monthly_revenue" in out["revenue_at_risk_note"]
     assert out["revenue_per_retained_customer"] is None
     assert out["what_if_stopped"]["revenue_protected_lost"] is None

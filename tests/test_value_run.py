@@ -17,7 +17,7 @@ from cxroi.analyses.value import ValueResult, ValueSettings, run_value
 from cxroi.demo import _params as P
 from cxroi.demo import generate_demo
 from cxroi.demo._population import draw_population
-from cxroi.results.build import dumps
+from cxroi.results.files import dumps_json as dumps
 
 N = 30_000
 SEED = 7
@@ -69,25 +69,37 @@ def test_clv_covers_the_planted_lifetime_value(run: Any) -> None:
     assert clv["n"] == int(active.sum())
 
 
-def test_revenue_at_risk_covers_the_planted_expected_loss(run: Any) -> None:
+def test_revenue_at_risk_covers_the_planted_12_month_loss(run: Any, demo: Any) -> None:
     risk = run[2]["revenue_at_risk"]
-    hazard, revenue, active = planted_hazards()
-    truth = np.sum((1 - np.exp(-365 * hazard[active])) * 12 * revenue[active])
-    assert risk["ci_low"] < truth < risk["ci_high"]
-    parts = [v["estimate"] for k, v in risk["by_link"].items() if isinstance(v, dict)]
-    assert sum(parts) == pytest.approx(risk["estimate"])
-    assert sum(v["customers"] for v in risk["by_link"].values() if isinstance(v, dict)) == risk["n"]
+    truths = demo[1]
+    assert risk["ci_low"] < truths.revenue_at_risk_12m < risk["ci_high"]
+    assert (risk["horizon_months"], risk["margin_applied"]) == (12, False)
+    links = [v for k, v in risk["by_link"].items() if isinstance(v, dict)]
+    assert risk["ordinary_exposure"]["estimate"] + sum(v["estimate"] for v in links) == (
+        pytest.approx(risk["estimate"], rel=1e-9)
+    )
+    # the demo plants no link effect: an interval that covers zero must say so
+    for v in links:
+        covers = v["ci_low"] <= 0 <= v["ci_high"]
+        assert (v["verdict"] == "no_clear_link_effect") == covers
     assert 0.5 < risk["model"]["auc_out_of_fold"] < 1
+    # the timing rule (constant hazard within the year) predicts the months lost it observes
+    model = risk["model"]
+    assert model["months_lost_predicted"] == pytest.approx(model["months_lost_observed"], rel=0.1)
 
 
 def test_conversion_lift_covers_the_planted_win_rates(run: Any, demo: Any) -> None:
-    lift = run[2]["revenue_generated"]["conversion_lift"]
     truths = demo[1]
     planted = truths.opportunity_win_rate_ai_assisted - truths.opportunity_win_rate_human_only
+    lift = run[2]["revenue_generated"]["conversion_lift"]
     assert lift["ci_low"] < planted < lift["ci_high"]
-    assert lift["n_a"] == truths.opportunities_closed["ai_assisted"]
-    assert lift["win_rate_ai_assisted"]["estimate"] == pytest.approx(
+    assert lift["evidence"] == "adjusted"
+    raw = run[2]["revenue_generated"]["conversion_lift_descriptive"]
+    assert raw["evidence"] == "descriptive"
+    assert raw["n_a"] == truths.opportunities_closed["ai_assisted"]
+    assert raw["estimate"] == pytest.approx(
         truths.opportunities_won["ai_assisted"] / truths.opportunities_closed["ai_assisted"]
+        - truths.opportunities_won["human_only"] / truths.opportunities_closed["human_only"]
     )
 
 

@@ -22,13 +22,13 @@ import pytest
 import cxroi
 from cxroi.analyses.value import queries as q
 from cxroi.analyses.value.settings import Triangular, WhatIfSettings
-from cxroi.analyses.value.uncertainty import LabelledEstimate
+from cxroi.results.model.money import Figure
 from cxroi.analyses.value.what_if import what_if_stopped
 from cxroi.analyses.value.what_if_data import load_what_if_data
 from cxroi.analyses.value.what_if_json import what_if_block
-from cxroi.analyses.value.what_if_result import WhatIfResult
 from cxroi.demo import generate_demo
 from cxroi.stats.result import CannotCompute, Estimate
+from cxroi.results.model.scenario import WhatIfResult
 from whatif_centre import hand_answers, hand_centre
 
 AS_OF = datetime(2025, 12, 31, tzinfo=UTC)
@@ -63,8 +63,8 @@ def hand_result(hand: cxroi.Dataset) -> WhatIfResult:
     return result
 
 
-def est(x: object) -> LabelledEstimate:
-    assert isinstance(x, LabelledEstimate), x
+def est(x: object) -> Figure:
+    assert isinstance(x, Figure), x
     return x
 
 

@@ -10,7 +10,7 @@ import pytest
 from scipy import stats
 
 from cxroi.analyses.value.assumptions import value_assumptions
-from cxroi.analyses.value.roi import RoiResult, TrailingWindow, roi_worksheet, tco_source
+from cxroi.analyses.value.roi import roi_worksheet, tco_source
 from cxroi.analyses.value.roi_inputs import (
     BenefitInput,
     BenefitSeries,
@@ -25,10 +25,12 @@ from cxroi.analyses.value.settings import (
     assumptions_table,
     parse_value_settings,
 )
-from cxroi.analyses.value.uncertainty import LabelledEstimate, significant_figures
+from cxroi.analyses.value.uncertainty import significant_figures
+from cxroi.results.model.money import Figure
 from cxroi.analyses.value.what_if_json import roi_block
 from cxroi.errors import Problem
 from cxroi.stats.result import CannotCompute, Estimate
+from cxroi.results.model.scenario import RoiWorksheet, TrailingWindow
 
 MONTHS = tuple([f"2024-{m:02d}" for m in range(1, 13)] + [f"2025-{m:02d}" for m in range(1, 4)])
 FIXED_COSTS = RoiSettings(
@@ -45,12 +47,12 @@ def fixed_series(name: str, per_month: np.ndarray, draws: int) -> BenefitSeries:
     return BenefitSeries(name, values, "assumption", 1.0, False)
 
 
-def est(x: object) -> LabelledEstimate:
-    assert isinstance(x, LabelledEstimate), x
+def est(x: object) -> Figure:
+    assert isinstance(x, Figure), x
     return x
 
 
-def hand_worksheet(draws: int = 200, configured: tuple[str, ...] = ()) -> RoiResult:
+def hand_worksheet(draws: int = 200, configured: tuple[str, ...] = ()) -> RoiWorksheet:
     rng = np.random.default_rng(0)
     ramp = fixed_series("cost_savings", 1000.0 * np.arange(1, 16), draws)
     revenue = input_series(

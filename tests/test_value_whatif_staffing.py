@@ -18,12 +18,12 @@ import pytest
 
 import cxroi
 from cxroi.analyses.value.settings import Triangular, WhatIfSettings
-from cxroi.analyses.value.uncertainty import LabelledEstimate
+from cxroi.results.model.money import Figure
 from cxroi.analyses.value.what_if import what_if_stopped
 from cxroi.analyses.value.what_if_data import load_what_if_data
-from cxroi.analyses.value.what_if_result import Staffing, WhatIfResult
 from cxroi.stats import erlang, erlang_a
 from cxroi.stats.result import CannotCompute
+from cxroi.results.model.scenario import Staffing, WhatIfResult
 from whatif_centre import Centre, uniform_hours
 
 N_HUMAN, N_HYBRID, N_AI, N_EMAIL, N_MESSAGING = 400, 100, 300, 80, 60
@@ -73,7 +73,7 @@ def staffing(folder: Path, settings: WhatIfSettings = SETTINGS) -> Staffing:
 
 
 def central(x: object) -> float:
-    assert isinstance(x, LabelledEstimate)
+    assert isinstance(x, Figure)
     return x.estimate
 
 
@@ -136,7 +136,7 @@ def test_patience_is_estimated_from_abandoned_waits(tmp_path: Path) -> None:
 def test_shrinkage_prior_gives_a_continuous_interval(centre: Path) -> None:
     st = staffing(centre, replace(SETTINGS, shrinkage=Triangular(0.2, 0.3, 0.4)))
     extra = st.erlang_c.extra_fte
-    assert isinstance(extra, LabelledEstimate)
+    assert isinstance(extra, Figure)
     assert extra.ci_low is not None and extra.ci_high is not None
     assert extra.ci_low < extra.estimate < extra.ci_high  # no "3 (3 to 3)"
 

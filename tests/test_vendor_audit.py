@@ -19,6 +19,7 @@ from cxroi.errors import ConfigError, ContractError, Problem
 from cxroi.pipeline import vendor_audit_command
 from cxroi.sources.registry import import_command
 from cxroi.analyses.vendor_audit import (
+    ClaimGap,
     VendorAudit,
     VendorAuditSettings,
     audit,
@@ -117,8 +118,8 @@ def test_total_claim_without_months(demo_audit: tuple[VendorAudit, pd.DataFrame,
     result = audit(ds, 5.0 * expected["billed"].sum(), W)
     assert all(m.claimed is None and isinstance(m.gap, CannotCompute) for m in result.months)
     assert any("more resolutions than the export" in n for n in result.notes)
-    assert isinstance(result.total.gap, Estimate)
-    assert result.total.gap.extra["claims_without_record"] == pytest.approx(
+    assert isinstance(result.total.gap, ClaimGap)
+    assert result.total.gap.claims_without_record == pytest.approx(
         4.0 * expected["billed"].sum()
     )
     assert isinstance(audit(ds, None, W).total.gap, CannotCompute)

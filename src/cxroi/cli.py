@@ -22,12 +22,12 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from cxroi._version import __version__
 from cxroi.config import Config, load_config
 from cxroi.errors import ConfigError, CxroiInputError, Problem, explain_os_error
-from cxroi.io.atomic import StagedOutputs, all_or_nothing, usable_folder
+from cxroi.io.atomic import all_or_nothing, usable_folder
 from cxroi.io.dataset import load_dataset
 from cxroi.pipeline import Analysis
 from cxroi.pipeline import analyze as run_analysis
 from cxroi.report import write_report
-from cxroi.results.build import dumps
+from cxroi.results.codec import encode
 from cxroi.summary import print_summary, print_validation
 
 app = typer.Typer(
@@ -150,14 +150,6 @@ def validate(
             console.print(f"quarantined {table} rows written to {path}")
 
 
-def _write_analysis(analysis: Analysis, outputs: StagedOutputs) -> dict[str, Path]:
-    """results.json and the quarantine files, staged into one all-or-nothing set."""
-    written = {"results": outputs.write_text("results.json", dumps(analysis.results))}
-    for table, path in analysis.dataset.write_quarantine(outputs).items():
-        written[f"quarantine:{table}"] = path
-    return written
-
-
 def _analyse_and_write(
     dataset: Path, out: Path, config: Path | None, strict: bool, with_report: bool = False
 ) -> None:
@@ -168,16 +160,16 @@ def _analyse_and_write(
         analysis = run_analysis(dataset, cfg, progress=say)
         say("writing results")
         with all_or_nothing(out) as outputs:
-            written = _write_analysis(analysis, outputs)
+            written = analysis.write(outputs)
             if with_report:
                 say("writing the board report")
-                files = write_report(analysis.results, outputs.folder, min_cell=cfg.min_cell)
+                files = write_report(encode(analysis.results), outputs.folder, min_cell=cfg.min_cell)
                 report_files = {"report": files.html, "pdf": files.pdf, "slides": files.pptx}
                 for name, path in report_files.items():
                     written[name] = outputs.final(path)
     print_validation(console, analysis.dataset.report, brief=True)
-    print_summary(console, analysis.results, cfg.min_cell)
-    for note in analysis.notes:
+    print_summary(console, encode(analysis.results), cfg.min_cell)
+    for note in analysis.summary_lines():
         console.print(note, highlight=False)
     for name, path in written.items():
         console.print(f"[dim]{name}:[/] {path}", highlight=False)

@@ -22,6 +22,7 @@ from cxroi.analyses.masking.settings import MaskingSettings, parse_masking_setti
 from cxroi.analyses.retention.settings import RetentionSettings, parse_retention_settings
 from cxroi.analyses.stack.settings import StackSettings, parse_stack_settings
 from cxroi.analyses.value.settings import ValueSettings, parse_value_settings
+from cxroi.analyses.workforce.settings import WorkforceSettings, parse_workforce_settings
 from cxroi.errors import ConfigError, Problem
 from cxroi.analyses.vendor_claims import VendorAuditSettings, parse_vendor_audit_settings
 from cxroi.io.contract import MODES
@@ -56,6 +57,7 @@ class Config:
     agent_warning: AgentWarningSettings = field(default_factory=AgentWarningSettings)
     audit: AuditSettings = field(default_factory=AuditSettings)
     engine: EngineSettings = field(default_factory=EngineSettings)
+    workforce: WorkforceSettings = field(default_factory=WorkforceSettings)
 
     @property
     def windows_days(self) -> tuple[int, ...]:
@@ -91,6 +93,7 @@ _ANALYSIS_SECTIONS: dict[str, Callable[[Any, list[Problem]], Any]] = {
     "stack": parse_stack_settings,
     "audit": parse_audit_settings,
     "engine": parse_engine_settings,
+    "workforce": parse_workforce_settings,
 }
 # Sub-tables of [stack] owned by the analyses the stack draws on: [stack.<name>] -> parser.
 _STACK_PARTS: dict[str, Callable[[Any, list[Problem]], Any]] = {

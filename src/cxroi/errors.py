@@ -39,6 +39,10 @@ class ContractError(CxroiInputError):
     title = "dataset breaks the data contract"
 
 
+class ResultsFileError(CxroiInputError):
+    title = "results file cannot be read"
+
+
 # Exit codes of the command line (docs/cli.md): 2 = fix the command or the input and run again;
 # 1 = the machine failed (disk full, no permission, read-only or broken device).
 EXIT_BAD_INPUT = 2

@@ -3,28 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any
 
 from cxroi._version import __version__
 from cxroi.analyses.agents.run import run_agents
-from cxroi.analyses.agents.section import agents_section, summary_lines as agents_lines
+from cxroi.analyses.agents.section import agents_section
+from cxroi.analyses.agents.section import summary_lines as agents_lines
 from cxroi.analyses.alerts import agent_alerts
 from cxroi.analyses.retention.result import summary_lines as retention_lines
 from cxroi.analyses.retention.run import run_retention
-from cxroi.analyses.stack.run import run_stack
-from cxroi.analyses.value import run_value
+from cxroi.analyses.stack.run import judge, measure_loyalty
+from cxroi.analyses.stack.run import summary_lines as stack_lines
+from cxroi.analyses.value.run import run_value
 from cxroi.analyses.vendor_audit import VendorAudit, audit, read_claims, write_audit
+from cxroi.analyses.workforce.run import run_workforce
 from cxroi.config import Config
 from cxroi.errors import ConfigError, ContractError, Problem
 from cxroi.io.contract import CONTRACT_VERSION
+from cxroi.io.atomic import StagedOutputs, all_or_nothing
 from cxroi.io.dataset import Dataset, ValidationReport, load_dataset
 from cxroi.io.engines import Engine, engine_step
 from cxroi.metrics.exact import ExactMetrics, compute_exact_metrics
 from cxroi.metrics.section import metrics_section
-from cxroi.results.build import SCHEMA_VERSION, write_results
-from cxroi.results.codec import encode
+from cxroi.results.codec import canonical
+from cxroi.results.files import dumps
 from cxroi.results.model.dataset import (
     ConfigEcho,
     CostModelEcho,
@@ -32,22 +35,39 @@ from cxroi.results.model.dataset import (
     ExcludedAfterAsOf,
     RuleCount,
 )
+from cxroi.results.tree import SCHEMA_VERSION, Measured, Results
 
 
-@dataclass
+@dataclass(frozen=True)
 class Analysis:
+    """One analysis: the typed results, the dataset they came from, and the exact metrics."""
+
     dataset: Dataset
     metrics: ExactMetrics
-    results: dict[str, Any]
-    # headline lines from each analysis, for the terminal summary
-    notes: list[str] = field(default_factory=list)
+    results: Results
 
-    def write(self, out_dir: Path) -> dict[str, Path]:
-        """results.json plus quarantine files for every table that set rows aside."""
-        written = {"results": write_results(self.results, out_dir)}
-        for table, path in self.dataset.write_quarantine(out_dir).items():
+    def write(self, out: Path | StagedOutputs) -> dict[str, Path]:
+        """results.json and the quarantine files, written as one set (all of them, or none)."""
+        if isinstance(out, Path):
+            with all_or_nothing(out) as outputs:
+                return self.write(outputs)
+        written = {"results": out.write_text("results.json", dumps(self.results))}
+        for table, path in self.dataset.write_quarantine(out).items():
             written[f"quarantine:{table}"] = path
         return written
+
+    def summary_lines(self) -> list[str]:
+        """The headline lines of each analysis, for the terminal."""
+        r = self.results
+        return [
+            *retention_lines(r.retention),
+            *agents_lines(r.agents, self.config.agents),
+            *stack_lines(r),
+        ]
+
+    @property
+    def config(self) -> Config:
+        return self.dataset.config
 
 
 def dataset_section(ds: Dataset) -> DatasetSection:
@@ -90,57 +110,54 @@ def analyze(
     say("computing resolution and survey metrics")
     with engine_step(on, "exact metrics"):
         metrics = compute_exact_metrics(ds)
-    results: dict[str, Any] = {
-        "schema_version": SCHEMA_VERSION,
-        "contract_version": CONTRACT_VERSION,
-        "cxroi_version": __version__,
-        "as_of": metrics.as_of,
-        "currency": cfg.currency,
-        "config": encode(config_echo(cfg)),
-        "dataset": encode(dataset_section(ds)),
-        "metrics": encode(metrics_section(metrics)),
-    }
-    notes: list[str] = []
-    # Order matters: value reads retention's delta; the stack reads everything before it.
+    # Order matters: value weighs retention's per-customer effects; the stack judges the rest.
     say("retention with and without AI")
     with engine_step(on, "retention"):
-        retention = run_retention(ds, metrics, results, cfg.retention)
-    results["retention"] = encode(retention.section)
-    notes.extend(retention_lines(retention.section))
+        retention = run_retention(ds, metrics, {}, cfg.retention)
     say("valuing retention and revenue")
     with engine_step(on, "value"):
-        value = run_value(ds, metrics, results, cfg.value)
-    results["value"] = value.to_results()
+        value = run_value(ds, metrics, retention, cfg.value, cfg.retention.covariates)
     say("agent experience and its lead over loyalty")
     with engine_step(on, "agents"):
-        agents = run_agents(ds, metrics, results, cfg.agents)
-    agents_sec = agents_section(agents)
-    results["agents"] = encode(agents_sec)
-    notes.extend(agents_lines(agents_sec, cfg.agents))
+        agents = agents_section(run_agents(ds, metrics, {}, cfg.agents))
+        workforce = run_workforce(ds, cfg.workforce)
     say("metric stack, masking, loyalty chain and audit")
-    warn = cfg.agent_warning
     with engine_step(on, "metric stack"):
-        stack = run_stack(
-            ds,
-            metrics,
-            results,
-            cfg.stack,
-            tuple(agent_alerts(agents_sec, warn.owner, warn.action)),
-            masking=cfg.masking,
-            escalation=cfg.escalation,
-            chain=cfg.chain,
-            audit=cfg.audit,
+        loyalty = measure_loyalty(ds, metrics, cfg.min_cell, cfg.masking, cfg.escalation, cfg.chain)
+        measured = Measured(
+            dataset=dataset_section(ds),
+            metrics=metrics_section(metrics),
+            retention=retention.section,
+            value=value,
+            agents=agents,
+            workforce=workforce,
+            masking=loyalty.masking.section(),
+            escalation_quality=loyalty.escalation_quality,
+            chain=loyalty.chain,
         )
-    results.update(
-        alerts=[encode(a) for a in stack.alerts],
-        stack=encode(stack.stack),
-        masking=encode(stack.masking),
-        escalation_quality=encode(stack.escalation_quality),
-        chain=encode(stack.chain),
-        audit=encode(stack.audit),
+        warn = cfg.agent_warning
+        verdicts = judge(
+            ds,
+            loyalty,
+            measured,
+            cfg.stack,
+            cfg.audit,
+            tuple(agent_alerts(agents, warn.owner, warn.action)),
+        )
+    results = Results(
+        schema_version=SCHEMA_VERSION,
+        contract_version=CONTRACT_VERSION,
+        cxroi_version=__version__,
+        as_of=metrics.as_of,
+        currency=cfg.currency,
+        config=config_echo(cfg),
+        **{f.name: getattr(measured, f.name) for f in fields(measured)},
+        stack=verdicts.stack,
+        audit=verdicts.audit,
+        alerts=verdicts.alerts,
     )
-    notes.extend(stack.summary_lines())
-    return Analysis(ds, metrics, results, notes)
+    # the tree as a reader of results.json gets it back: declared units on every leaf
+    return Analysis(ds, metrics, canonical(results))
 
 
 def vendor_audit_command(

@@ -39,6 +39,13 @@ from cxroi.stats.result import CannotCompute, Estimate, Result
 from cxroi.stats.summary import Proportion
 
 
+@dataclass(frozen=True, kw_only=True)
+class ClaimGap(Estimate):
+    """Claimed minus durable resolutions, and the claims with no billed contact behind them."""
+
+    claims_without_record: float
+
+
 @dataclass(frozen=True)
 class AuditCell:
     """One period (a month, or everything): counts, durable rate, the claim and the gap."""
@@ -183,13 +190,13 @@ def _cell(
             method="claimed x wilson rate",
             n=eligible,
         )
-        gap = Estimate(
+        gap = ClaimGap(
             claimed * (1 - rate.estimate),
             claimed * (1 - hi),
             claimed * (1 - lo),
             method="claimed x (1 - wilson rate)",
             n=eligible,
-            extra={"claims_without_record": max(claimed - billed, 0.0)},
+            claims_without_record=max(claimed - billed, 0.0),
         )
     else:
         of_claimed = gap = rate

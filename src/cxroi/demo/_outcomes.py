@@ -144,16 +144,29 @@ class Opportunities:
     ai_assisted: BoolArray
 
 
+def win_probability(ai_sales_effect: bool) -> tuple[float, float]:
+    """(AI-assisted, human-only) win probability of a sourced opportunity."""
+    ai = P.WIN_P_AI_ASSISTED if ai_sales_effect else P.WIN_P_HUMAN_ONLY
+    return ai, P.WIN_P_HUMAN_ONLY
+
+
+def plan_change_sale_probability(ai_sales_effect: bool) -> tuple[float, float]:
+    """(AI-assisted, human-only) chance that a plan-change contact upsells without a transfer."""
+    ai = P.PLAN_CHANGE_SALE_P_AI_ASSISTED if ai_sales_effect else P.PLAN_CHANGE_SALE_P_HUMAN_ONLY
+    return ai, P.PLAN_CHANGE_SALE_P_HUMAN_ONLY
+
+
 def draw_opportunities(
-    rng: np.random.Generator, pop: Population, contacts: Contacts
+    rng: np.random.Generator, pop: Population, contacts: Contacts, ai_sales_effect: bool = True
 ) -> Opportunities:
     c = contacts
     idx = np.flatnonzero(c.sales_transfer)
     created = c.sec[idx] + c.handle[idx].astype(np.int64)
     ai_assisted = c.mode[idx] != HUMAN
     median = np.asarray(P.OPP_MEDIAN_BY_SEGMENT)[pop.segment[c.cust[idx]]]
-    amount = np.round(median * np.exp(0.6 * rng.standard_normal(len(idx))), 2)
-    won = rng.random(len(idx)) < np.where(ai_assisted, P.WIN_P_AI_ASSISTED, P.WIN_P_HUMAN_ONLY)
+    amount = np.round(median * np.exp(P.OPP_AMOUNT_SIGMA * rng.standard_normal(len(idx))), 2)
+    p_ai, p_human = win_probability(ai_sales_effect)
+    won = rng.random(len(idx)) < np.where(ai_assisted, p_ai, p_human)
     closed = created + _uniform_seconds(rng, 2, 45, len(idx))
     closed = np.where(closed <= P.END_S, closed, -1)
     keep = created <= P.END_S
@@ -195,6 +208,7 @@ def revenue_table(
     opps: Opportunities,
     contact_ids: A.IdFormat,
     customer_ids: A.IdFormat,
+    ai_sales_effect: bool = True,
 ) -> pa.Table:
     """Non-recurring revenue events; recurring revenue is ``customers.monthly_revenue``."""
     c = contacts
@@ -207,11 +221,12 @@ def revenue_table(
     # on an order question.
     plan_change = c.intent == P.INTENTS.index("plan_change")
     order_status = c.intent == P.INTENTS.index("order_status")
-    p_sale = np.where(plan_change, np.where(c.mode != HUMAN, 0.08, 0.06), 0.0)
-    p_sale = p_sale + np.where(order_status, 0.01, 0.0)
+    p_ai, p_human = plan_change_sale_probability(ai_sales_effect)
+    p_sale = np.where(plan_change, np.where(c.mode != HUMAN, p_ai, p_human), 0.0)
+    p_sale = p_sale + np.where(order_status, P.ORDER_STATUS_SALE_P, 0.0)
     sale = np.flatnonzero(~c.sales_transfer & (rng.random(c.n) < p_sale))
     s_kind = np.where(plan_change[sale], UPSELL, CROSS_SELL)
-    s_amount = np.round(120.0 * np.exp(0.5 * rng.standard_normal(len(sale))), 2)
+    s_amount = np.round(P.SALE_MEDIAN * np.exp(P.SALE_SIGMA * rng.standard_normal(len(sale))), 2)
     # Refunds follow billing disputes and complaints.
     disputes = np.isin(c.intent, [P.INTENTS.index("billing"), P.INTENTS.index("complaint")])
     refund = np.flatnonzero(disputes & (rng.random(c.n) < 0.05))
@@ -249,6 +264,47 @@ def revenue_table(
             "contact_id": contact_ids.of(contact[order], contact[order] < 0),
         },
     )
+
+
+def incremental_sales_truth(
+    pop: Population, contacts: Contacts, opps: Opportunities, ai_sales_effect: bool
+) -> dict[str, dict[str, float]]:
+    """Expected sales AI-assisted contacts add over human handling, by month of the contact.
+
+    Conditional on what the data realised apart from the sale itself (which contacts were
+    transferred to sales, when their opportunities closed, which plan-change contacts fell
+    before the window end and the churn): per AI-assisted contact, the difference of the sale
+    probabilities with and without AI times the expected amount. ``upsell_cross_sell`` holds
+    the in-contact sales, ``won_pipeline`` the won opportunities closed by the window end.
+    """
+    c = contacts
+    month = A.month_index(c.sec)
+    n_months = int(month.max()) + 1
+    p_ai, p_human = win_probability(ai_sales_effect)
+    closed_ai = (opps.closed >= 0) & opps.ai_assisted
+    seg = pop.segment[c.cust[opps.contact]]
+    mean_deal = np.asarray(P.OPP_MEDIAN_BY_SEGMENT)[seg] * np.exp(P.OPP_AMOUNT_SIGMA**2 / 2)
+    deals = np.bincount(
+        month[opps.contact], weights=np.where(closed_ai, (p_ai - p_human) * mean_deal, 0.0),
+        minlength=n_months,
+    )
+    s_ai, s_human = plan_change_sale_probability(ai_sales_effect)
+    at = c.sec + c.handle.astype(np.int64)
+    eligible = (
+        (c.intent == P.INTENTS.index("plan_change"))
+        & ~c.sales_transfer
+        & (c.mode != HUMAN)
+        & (at <= P.END_S)
+        & (at <= _churn_sec(pop)[c.cust])
+    )
+    mean_sale = P.SALE_MEDIAN * np.exp(P.SALE_SIGMA**2 / 2)
+    sales = np.bincount(
+        month, weights=np.where(eligible, (s_ai - s_human) * mean_sale, 0.0), minlength=n_months
+    )
+    return {
+        "upsell_cross_sell": {A.month_label(m): float(sales[m]) for m in range(n_months)},
+        "won_pipeline": {A.month_label(m): float(deals[m]) for m in range(n_months)},
+    }
 
 
 def qa_table(rng: np.random.Generator, contacts: Contacts, contact_ids: A.IdFormat) -> pa.Table:

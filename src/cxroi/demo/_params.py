@@ -153,6 +153,27 @@ WIN_P_HUMAN_ONLY: Final[float] = 0.24
 SALES_TRANSFER_P_BY_INTENT: Final = (0.02, 0.01, 0.02, 0.01, 0.06, 0.12, 0.01)
 SALES_TRANSFER_P_NO_INTENT: Final[float] = 0.02
 OPP_MEDIAN_BY_SEGMENT: Final = (240.0, 1200.0, 6000.0)
+OPP_AMOUNT_SIGMA: Final[float] = 0.6
+
+# --- revenue generated (planted truth 6) -------------------------------------------------------
+# In-contact sales without a transfer: plan changes upsell (AI-assisted more often), order
+# questions cross-sell (equally often). With ``ai_sales_effect=False`` AI-assisted contacts sell
+# and win at the human-only rates: the incremental revenue generated is exactly zero.
+PLAN_CHANGE_SALE_P_AI_ASSISTED: Final[float] = 0.08
+PLAN_CHANGE_SALE_P_HUMAN_ONLY: Final[float] = 0.06
+ORDER_STATUS_SALE_P: Final[float] = 0.01
+SALE_MEDIAN: Final[float] = 120.0
+SALE_SIGMA: Final[float] = 0.5
+INCREMENTAL_WINDOW_MONTHS: Final[int] = 12
+
+# --- novice agents and AI assistance (planted truth 7) -----------------------------------------
+# Agents in their first AGENT_NOVICE_DAYS take longer; AI assistance (a hybrid contact with an
+# agent) shortens handling, much more for novices (cf. Brynjolfsson, Li & Raymond 2023).
+# Resolution does not depend on the agent: the novice-vs-experienced resolution gap is zero.
+AGENT_NOVICE_DAYS: Final[int] = 182
+NOVICE_HANDLE_FACTOR: Final[float] = 1.30
+ASSIST_HANDLE_FACTOR_NOVICE: Final[float] = 0.75
+ASSIST_HANDLE_FACTOR_EXPERIENCED: Final[float] = 0.95
 
 # --- surveys, QA -------------------------------------------------------------------------------
 SURVEY_P: Final[float] = 0.20

@@ -58,6 +58,20 @@ class DemoTruths:
     opportunities_won: dict[str, int]
     recurring_revenue: str
     notes: dict[str, str]
+    # 6. revenue generated (incremental over human handling), by month of the contact
+    ai_sales_effect: bool
+    revenue_generated_incremental_12m: float
+    revenue_generated_incremental_parts_12m: dict[str, float]
+    revenue_generated_incremental_monthly: dict[str, float]
+    revenue_generated_window: tuple[str, ...]
+    # 7. novice agents and AI assistance (handle time of assisted contacts)
+    agent_novice_days: int
+    assist_handle_effect_seconds: dict[str, float]
+    assist_handle_effect_relative: dict[str, float]
+    assist_resolution_gap_novice_minus_experienced: float
+    # 8. revenue at risk: recurring revenue active customers lose in the next 12 months
+    revenue_at_risk_12m: float
+    revenue_at_risk_link_effects: dict[str, float]
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -76,7 +90,7 @@ class DemoTruths:
         if unknown:
             raise ValueError(f"truths.json has unknown keys: {sorted(unknown)}")
         values = dict(data)
-        for key in ("retention_covariates", "masking_months"):
+        for key in ("retention_covariates", "masking_months", "revenue_generated_window"):
             values[key] = tuple(values[key])
         return cls(**values)
 

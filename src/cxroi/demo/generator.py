@@ -63,6 +63,22 @@ Planted truths (keys of ``truths.json``)
    human_only, never escalated, so the containment truths are the same whether or not they are
    counted; drawn from their own random stream, so nothing else in the demo changes).
 
+6. Revenue generated: AI-assisted contacts win sourced opportunities more often (truth 4) and
+   upsell plan changes more often (8% vs 6%) than the same contacts would with human handling.
+   ``revenue_generated_incremental_monthly`` is the expected extra upsell/cross-sell and won
+   pipeline by month of the contact (realised by the window end), ``..._12m`` its sum over
+   ``revenue_generated_window`` (2025) and ``..._parts_12m`` the split. With
+   ``ai_sales_effect=False`` AI-assisted contacts sell and win at the human rates: all zero.
+7. Novice agents: in their first ``agent_novice_days`` agents handle contacts 30% slower; AI
+   assistance (hybrid contact with an agent) cuts handle time by 25% for novices and 5% for the
+   experienced, on top of the hybrid/human gap. ``assist_handle_effect_seconds`` /
+   ``..._relative``: the expected effect on the assisted contacts of each group. Resolution does
+   not depend on the agent (``assist_resolution_gap_novice_minus_experienced`` = 0).
+8. ``revenue_at_risk_12m``: recurring revenue that customers active at the end are expected to
+   lose in the next 12 months (exponential churn at their planted hazard; a churner loses only
+   the months after churning). No loyalty-chain link drives churn:
+   ``revenue_at_risk_link_effects`` are all 0.
+
 ``as_of`` (the latest ``started_at``) is the end of the data for every metric.
 """
 
@@ -89,13 +105,16 @@ from cxroi.demo._contacts import AI_ONLY, Contacts, contact_format, contacts_tab
 from cxroi.demo._outcomes import (
     Opportunities,
     draw_opportunities,
+    incremental_sales_truth,
     opportunities_table,
     qa_table,
     revenue_table,
     surveys_table,
 )
 from cxroi.demo._population import Population, draw_population, retention_truth
+from cxroi.demo._risk_truth import revenue_at_risk_truth
 from cxroi.demo._truths import DemoTruths
+from cxroi.demo._workforce import AssistSums, apply_agent_experience, assist_handle_sums
 from cxroi.io.contract import MODES
 
 MIN_CONTACTS = 1_000
@@ -120,6 +139,15 @@ _NOTES = {
     "recurring rows.",
     "size": "contacts is a target: the realised count is row_counts.contacts (within a few "
     "percent).",
+    "revenue_generated": "Incremental = expected extra upsell/cross-sell and won pipeline of "
+    "AI-assisted contacts over the same contacts handled by humans, conditional on the realised "
+    "sales transfers and close dates; by month of the contact; realised by the window end.",
+    "novice_agents": "Handle time: novices (first agent_novice_days) x1.30; AI-assisted "
+    "contacts x0.75 (novices) or x0.95 (experienced) on top of the hybrid median. The effect is "
+    "relative to the same contact handled human-only by the same kind of agent.",
+    "revenue_at_risk": "revenue_at_risk_12m = sum over customers active at the end of "
+    "monthly_revenue x (12 - expected months active in the next 365 days) at the planted "
+    "exponential hazard; no loyalty-chain link affects churn.",
 }
 
 
@@ -160,6 +188,22 @@ class _Tally:
     escalated_by_month: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
     closed: dict[str, int] = field(default_factory=lambda: {"ai_assisted": 0, "human_only": 0})
     won: dict[str, int] = field(default_factory=lambda: {"ai_assisted": 0, "human_only": 0})
+    # expected extra sales of AI-assisted contacts, by part and month (truth 6)
+    generated: dict[str, dict[str, float]] = field(default_factory=dict)
+    assist: AssistSums = field(default_factory=AssistSums)
+
+    def add_sales(self, parts: dict[str, dict[str, float]]) -> None:
+        for part, by_month in parts.items():
+            into = self.generated.setdefault(part, {})
+            for month, amount in by_month.items():
+                into[month] = into.get(month, 0.0) + amount
+
+    def generated_truth(self) -> tuple[dict[str, float], dict[str, float], tuple[str, ...]]:
+        months = sorted({m for part in self.generated.values() for m in part})
+        window = tuple(months[-P.INCREMENTAL_WINDOW_MONTHS :])
+        monthly = {m: sum(part.get(m, 0.0) for part in self.generated.values()) for m in months}
+        by_part = {k: float(sum(v.get(m, 0.0) for m in window)) for k, v in self.generated.items()}
+        return monthly, by_part, window
 
     def add(self, c: Contacts, opps: Opportunities) -> None:
         if c.n == 0:
@@ -266,9 +310,10 @@ def _write_block(
     agent_ids: A.IdFormat,
     ids: _Ids,
     tally: _Tally,
+    ai_sales_effect: bool,
 ) -> None:
     """Draw one block of customers' contacts and everything hanging off them, and append it."""
-    c = draw_contacts(streams.contacts, pop, staff)
+    c = apply_agent_experience(draw_contacts(streams.contacts, pop, staff), staff)
     c_ids = ids.contacts or contact_format(c)
 
     def contacts_slice(rows: slice) -> pa.Table:
@@ -281,16 +326,26 @@ def _write_block(
     writer.write_in_slices("contacts", c.n, contacts_slice)
     surveys = surveys_table(streams.surveys, pop, c, staff, c_ids, ids.customers)
     writer.write("surveys", _renumber(surveys, "survey_id", ids.surveys))
-    opps = draw_opportunities(streams.opportunities, pop, c)
-    writer.write("revenue", revenue_table(streams.revenue, pop, c, opps, c_ids, ids.customers))
+    opps = draw_opportunities(streams.opportunities, pop, c, ai_sales_effect)
+    writer.write(
+        "revenue",
+        revenue_table(streams.revenue, pop, c, opps, c_ids, ids.customers, ai_sales_effect),
+    )
     table = opportunities_table(opps, c, c_ids, ids.customers)
     writer.write("opportunities", _renumber(table, "opportunity_id", ids.opportunities))
     writer.write("qa_reviews", qa_table(streams.qa, c, c_ids))
     tally.add(c, opps)
+    tally.add_sales(incremental_sales_truth(pop, c, opps, ai_sales_effect))
+    tally.assist = tally.assist + assist_handle_sums(c, staff)
 
 
-def generate_demo(out_dir: Path, contacts: int = 200_000, seed: int = 7) -> DemoTruths:
+def generate_demo(
+    out_dir: Path, contacts: int = 200_000, seed: int = 7, *, ai_sales_effect: bool = True
+) -> DemoTruths:
     """Write the demo dataset and ``truths.json`` into ``out_dir``; return the truths.
+
+    ``ai_sales_effect=False`` is the zero-effect variant of truth 6: AI-assisted contacts sell
+    and win exactly as human-only ones would (every other draw is unchanged).
 
     Customers are generated in blocks of ``BLOCK_CUSTOMERS`` (about 10M contacts each), so
     memory stays bounded at any size. The block size is fixed, so the data depend only on
@@ -332,21 +387,31 @@ def generate_demo(out_dir: Path, contacts: int = 200_000, seed: int = 7) -> Demo
                 rows_before[name] = writer.row_counts.get(name, 0)
             ids = _block_ids(n_blocks, wide, customer_ids.shifted(part.start), rows_before)
             block_pop = _population_block(pop, part)
-            _write_block(writer, block_streams, block_pop, staff, agent_ids, ids, tally)
+            _write_block(
+                writer, block_streams, block_pop, staff, agent_ids, ids, tally, ai_sales_effect
+            )
         writer.write("agents", agents_table(staff))
         writer.write("agent_pulse", pulse_table(rng_pulse, staff))
     finally:
         writer.close()
-    truths = _truths(seed, contacts, pop, staff, dict(writer.row_counts), tally)
+    truths = _truths(seed, contacts, pop, staff, dict(writer.row_counts), tally, ai_sales_effect)
     (out / "truths.json").write_text(truths.to_json(), encoding="utf-8")
     return truths
 
 
 def _truths(
-    seed: int, contacts: int, pop: Population, staff: Staff, counts: dict[str, int], tally: _Tally
+    seed: int,
+    contacts: int,
+    pop: Population,
+    staff: Staff,
+    counts: dict[str, int],
+    tally: _Tally,
+    ai_sales_effect: bool,
 ) -> DemoTruths:
     retention = retention_truth(pop)
     containment, by_month = tally.containment()
+    generated_monthly, generated_parts, generated_window = tally.generated_truth()
+    assist = tally.assist.truth()
     return DemoTruths(
         seed=seed,
         contacts_requested=contacts,
@@ -389,6 +454,21 @@ def _truths(
         opportunities_won=dict(tally.won),
         recurring_revenue="customers.monthly_revenue",
         notes=dict(_NOTES),
+        ai_sales_effect=ai_sales_effect,
+        revenue_generated_incremental_12m=float(sum(generated_parts.values())),
+        revenue_generated_incremental_parts_12m=generated_parts,
+        revenue_generated_incremental_monthly=generated_monthly,
+        revenue_generated_window=generated_window,
+        agent_novice_days=P.AGENT_NOVICE_DAYS,
+        assist_handle_effect_seconds=assist["seconds"],
+        assist_handle_effect_relative=assist["relative"],
+        assist_resolution_gap_novice_minus_experienced=0.0,
+        revenue_at_risk_12m=revenue_at_risk_truth(pop),
+        revenue_at_risk_link_effects={
+            "unresolved_ai": 0.0,
+            "high_effort": 0.0,
+            "negative_sentiment": 0.0,
+        },
     )
 
 

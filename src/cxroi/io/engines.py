@@ -46,6 +46,10 @@ _SPARK_DEFAULTS: tuple[tuple[str, str], ...] = (
     ("spark.sql.shuffle.partitions", "8"),
     ("spark.ui.enabled", "false"),
     ("spark.ui.showConsoleProgress", "false"),
+    # Exact decimal products: by default Spark rounds a product wider than 38 digits back to
+    # scale 6, and the clustered variances (sums of squared per-customer sums) would drift from
+    # DuckDB's exact ones in the ninth digit.
+    ("spark.sql.decimalOperations.allowPrecisionLoss", "false"),
 )
 # Local Spark talks to itself on the loopback address only.
 _LOCAL_SPARK: tuple[tuple[str, str], ...] = (

@@ -30,18 +30,16 @@ import enum
 import math
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
-from typing import Any, Literal, TypeVar, Union
+from typing import Any, Literal, TypeVar, Union, overload
 
 from cxroi.stats.result import CannotCompute, Estimate, Unit
 
 T = TypeVar("T")
 NOTE = "_note"
 _OPTIONS = "cxroi.options"
-ESTIMATE_BASE_KEYS = (
-    "estimate", "ci_low", "ci_high", "method", "n", "se", "unit", "small_cell", "extra"
-)
+ESTIMATE_BASE_KEYS = ("estimate", "ci_low", "ci_high", "method", "n", "se", "unit", "small_cell")
 
 
 class ResultsFormatError(ValueError):
@@ -99,10 +97,28 @@ def omitted_when_none(**kwargs: Any) -> Any:
     return spec(omit_none=True, **kwargs)
 
 
-def derived(fn: Any) -> property:
-    """A read-only view written into results.json for readers' convenience, never read back."""
-    fn.__cxroi_derived__ = True
-    return property(fn)
+@overload
+def derived(fn: Callable[[Any], Any]) -> property: ...
+
+
+@overload
+def derived(*, unit: Unit | None = None) -> Callable[[Callable[[Any], Any]], property]: ...
+
+
+def derived(
+    fn: Callable[[Any], Any] | None = None, *, unit: Unit | None = None
+) -> property | Callable[[Callable[[Any], Any]], property]:
+    """A read-only view written into results.json for readers' convenience, never read back.
+
+    Use as ``@derived`` or ``@derived(unit=Unit.CES)`` (the unit of the numbers it holds).
+    """
+
+    def wrap(f: Callable[[Any], Any]) -> property:
+        setattr(f, "__cxroi_derived__", True)
+        setattr(f, "__cxroi_unit__", unit)
+        return property(f)
+
+    return wrap(fn) if fn is not None else wrap
 
 
 @cache
@@ -114,6 +130,12 @@ def derived_of(cls: type) -> tuple[tuple[str, Any], ...]:
         if isinstance(attr, property) and getattr(attr.fget, "__cxroi_derived__", False):
             out.append((name, typing.get_type_hints(attr.fget)["return"]))
     return tuple(out)
+
+
+def derived_unit(cls: type, name: str) -> Unit | None:
+    attr = getattr(cls, name, None)
+    unit: Unit | None = getattr(getattr(attr, "fget", None), "__cxroi_unit__", None)
+    return unit
 
 
 # ---------------------------------------------------------------------------------------------
@@ -207,7 +229,7 @@ def _encode(value: Any, hint: Any, path: str, unit: Unit | None) -> Any:
     if is_estimate_type(inner):
         return _encode_estimate(value, inner, path, unit)
     if is_dataclass_type(inner):
-        if not isinstance(value, inner):
+        if type(value) is not inner:
             raise ResultsFormatError(path, f"expected {inner.__name__}, got {type(value).__name__}")
         return _encode_object(value, inner, path, unit)
     origin = typing.get_origin(inner)
@@ -293,7 +315,8 @@ def _put_numbers(out: dict[str, Any], key: str, value: Any, hint: Any, path: str
 def _encode_estimate(
     value: Any, cls: type[Estimate], path: str, declared: Unit | None
 ) -> dict[str, Any]:
-    if not isinstance(value, cls):
+    if type(value) is not cls:
+        # a subclass would write keys its declared type cannot read back
         raise ResultsFormatError(path, f"expected {cls.__name__}, got {type(value).__name__}")
     if declared is not None and value.unit is not None and value.unit != declared:
         raise ResultsFormatError(path, f"unit {value.unit} where {declared} is declared")
@@ -317,24 +340,8 @@ def _encode_estimate(
         v = getattr(value, f.name)
         if not (f.omit_none and v is None):
             _put(out, f.key, v, f.hint, f"{path}.{f.key}", f.unit)
-    for key, extra in value.extra.items():  # untyped leftovers, being replaced by subclasses
-        out[key] = plain(extra)
     return out
 
-
-def plain(value: Any) -> Any:
-    """JSON values from plain Python/numpy values (non-finite floats become null)."""
-    if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    if isinstance(value, bool) or type(value).__name__ == "bool_":
-        return bool(value)
-    if _is_number(value):
-        if _is_integral(value) and not isinstance(value, float) and "float" not in type(value).__name__:
-            return int(value)
-        return _finite_or_none(float(value))
-    return value
 
 
 def _encode_scalar(value: Any, hint: Any, allows_none: bool, path: str) -> Any:
@@ -521,7 +528,7 @@ def _decode_estimate(cls: type[Estimate], data: Any, path: str) -> Estimate:
     known = set(ESTIMATE_BASE_KEYS) | {s.key for s in extras}
     known |= {s.key + NOTE for s in extras}
     unknown = sorted(set(data) - known)
-    if unknown and cls is not Estimate:
+    if unknown:
         raise ResultsFormatError(path, f"unknown keys {unknown} in an estimate ({cls.__name__})")
     for key in ("estimate", "ci_low", "ci_high"):
         if key not in data:
@@ -544,8 +551,6 @@ def _decode_estimate(cls: type[Estimate], data: Any, path: str) -> Estimate:
                 raise ResultsFormatError(where, "required key is missing")
             continue
         kwargs[spec.name] = _decode(spec.hint, data[spec.key], where, data.get(spec.key + NOTE))
-    if unknown:  # a plain Estimate's untyped leftovers, being retired
-        kwargs["extra"] = {k: data[k] for k in unknown}
     return cls(**kwargs)
 
 

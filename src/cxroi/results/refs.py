@@ -21,6 +21,8 @@ from typing import Any, Literal
 from cxroi.results.codec import (
     FieldSpec,
     derived_of,
+    derived_unit,
+    estimate_extra_fields,
     fields_of,
     is_dataclass_type,
     is_estimate_type,
@@ -32,6 +34,8 @@ Bound = Literal["estimate", "ci_low", "ci_high"]
 BOUNDS: tuple[Bound, ...] = ("estimate", "ci_low", "ci_high")
 SERIES = "[*]"
 _ANY_KEY = "<key>"
+# the field a monthly (or weekly) series row is keyed by
+PERIOD_FIELDS = ("month", "period")
 
 
 class RefError(ValueError):
@@ -87,7 +91,7 @@ def parse(text: str, root: type, numbers_only: bool = True) -> Ref:
         if typing.get_origin(inner) is not tuple:
             raise RefError(f"{text}: {head_text} is not a monthly series{_suggest(text, root)}")
         row = typing.get_args(inner)[0]
-        if not is_dataclass_type(row) or "month" not in {f.name for f in fields_of(row)}:
+        if not is_dataclass_type(row) or not _period_field(row):
             raise RefError(f"{text}: {head_text} rows have no month")
         tail_keys = [k for k in tail_text.split(".") if k]
         tail, hint, unit = _walk_types(tail_keys, row, unit, text)
@@ -106,7 +110,13 @@ def _walk_types(
     steps: list[Step] = []
     for key in keys:
         inner, _, _ = split_optional(hint)
-        if is_dataclass_type(inner) and not is_estimate_type(inner):
+        if is_estimate_type(inner):
+            # an estimate's own typed numbers (e.g. a lead-lag's best_lag_days)
+            numbers = {f.key: f for f in estimate_extra_fields(inner) if f.hint in (int, float)}
+            if key not in numbers:
+                raise RefError(f"{text}: {inner.__name__} has no number {key!r}")
+            step, hint, unit = Step(numbers[key].name), numbers[key].hint, None
+        elif is_dataclass_type(inner):
             step, hint, field_unit = _field_step(inner, key, text)
             unit = field_unit or unit
         elif typing.get_origin(inner) in (dict, Mapping):
@@ -129,7 +139,7 @@ def _field_step(cls: type, key: str, text: str) -> tuple[Step, Any, Unit | None]
                 return Step(f.name, int(middle)), typing.get_args(f.hint)[1], f.unit
     for name, hint in derived_of(cls):
         if name == key:
-            return Step(name), hint, None
+            return Step(name), hint, derived_unit(cls, name)
     known = ", ".join(_keys_of(cls))
     raise RefError(f"{text}: {cls.__name__} has no {key!r} (it has {known})")
 
@@ -159,7 +169,7 @@ def resolve_series(ref: Ref, root: object) -> tuple[list[tuple[str, Resolved]], 
     out: list[tuple[str, Resolved]] = []
     for row in rows:
         node, reason = _walk(row, ref.tail)
-        month = str(row.month)
+        month = str(getattr(row, _period_field(type(row))))
         value = Resolved(None, reason) if reason else _number(node, ref.bound)
         out.append((month, Resolved(value.value, value.reason, month)))
     out.sort(key=lambda r: r[0])
@@ -169,6 +179,11 @@ def resolve_series(ref: Ref, root: object) -> tuple[list[tuple[str, Resolved]], 
 def resolve_node(ref: Ref, root: object) -> tuple[Any, str]:
     """The object a reference names (any kind), or ``(None, reason)``."""
     return _walk(root, ref.head)
+
+
+def _period_field(row: type) -> str:
+    names = {f.name for f in fields_of(row)}
+    return next((p for p in PERIOD_FIELDS if p in names), "")
 
 
 def _walk(node: Any, steps: tuple[Step, ...]) -> tuple[Any, str]:
@@ -225,7 +240,8 @@ def _entries(hint: Any, prefix: str, unit: Unit | None, in_series: bool) -> Iter
         for f in fields_of(inner):
             yield from _field_entries(f, prefix, unit, in_series)
         for name, derived_hint in derived_of(inner):
-            yield from _entries(derived_hint, _join(prefix, name), unit, in_series)
+            d_unit = derived_unit(inner, name) or unit
+            yield from _entries(derived_hint, _join(prefix, name), d_unit, in_series)
         return
     origin = typing.get_origin(inner)
     if origin in (dict, Mapping):
@@ -233,7 +249,7 @@ def _entries(hint: Any, prefix: str, unit: Unit | None, in_series: bool) -> Iter
         yield from _entries(item, _join(prefix, _ANY_KEY), unit, in_series)
     elif origin is tuple and not in_series:
         row = typing.get_args(inner)[0]
-        if is_dataclass_type(row) and "month" in {f.name for f in fields_of(row)}:
+        if is_dataclass_type(row) and _period_field(row):
             yield from _entries(row, prefix + SERIES, unit, True)
 
 

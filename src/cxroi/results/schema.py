@@ -11,6 +11,7 @@ import enum
 import json
 import typing
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, Literal
 
 from cxroi.results.codec import (
@@ -31,9 +32,13 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 class _Builder:
     def __init__(self) -> None:
         self.defs: dict[str, Any] = {}
+        self.classes: dict[str, type] = {}
 
     def ref(self, cls: type) -> dict[str, Any]:
-        name = cls.__name__
+        # qualified by module: two sections may each have, say, an ``Overlap``
+        name = f"{cls.__module__.rsplit('.', 1)[-1]}.{cls.__name__}"
+        if self.classes.setdefault(name, cls) is not cls:
+            raise TypeError(f"two result classes would share the schema name {name}")
         if name not in self.defs:
             self.defs[name] = {}  # reserve first: recursive types end here
             self.defs[name] = (
@@ -187,7 +192,7 @@ class _Builder:
             "type": "object",
             "properties": dict(sorted(props.items())),
             "required": sorted(required),
-            "additionalProperties": cls is Estimate,  # untyped extras are being retired
+            "additionalProperties": False,
         }
         return out
 
@@ -207,3 +212,17 @@ def generate_schema(root: type, version: str, title: str) -> dict[str, Any]:
 
 def schema_text(schema: Mapping[str, Any]) -> str:
     return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+SCHEMA_PATH = Path(__file__).with_name("schema.json")
+
+
+def results_schema() -> dict[str, Any]:
+    """The schema of the current results.json (:class:`cxroi.results.tree.Results`)."""
+    from cxroi.results.tree import SCHEMA_VERSION, Results
+
+    return generate_schema(Results, SCHEMA_VERSION, "cxroi results.json")
+
+
+if __name__ == "__main__":  # python -m cxroi.results.schema: rewrite the committed schema.json
+    SCHEMA_PATH.write_text(schema_text(results_schema()), encoding="utf-8")

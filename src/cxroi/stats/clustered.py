@@ -85,12 +85,6 @@ class ClusteredEstimate(Estimate):
     customers: int
     design_effect: float | None = None
 
-    def as_dict(self) -> dict[str, Any]:
-        out = super().as_dict()
-        out["customers"] = self.customers
-        if self.design_effect is not None:
-            out["design_effect"] = self.design_effect
-        return out
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -104,18 +98,6 @@ class ClusteredDifference(Estimate):
     customers_b: int
     correlation: float | None = None
 
-    def as_dict(self) -> dict[str, Any]:
-        out = super().as_dict()
-        out.update(
-            n_a=self.n_a,
-            n_b=self.n_b,
-            customers=self.customers,
-            customers_a=self.customers_a,
-            customers_b=self.customers_b,
-        )
-        if self.correlation is not None:
-            out["correlation"] = self.correlation
-        return out
 
 
 @dataclass(frozen=True)

@@ -65,11 +65,14 @@ class Estimate:
     unit: Unit | None = None
     # True when the estimate rests on fewer observations than the privacy threshold
     small_cell: bool | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not math.isfinite(self.estimate):
             raise ValueError(f"an Estimate must be finite, got {self.estimate!r}; use CannotCompute")
+
+    def base(self) -> Estimate:
+        """The plain estimate, without a subclass' extra fields (where a row only compares)."""
+        return Estimate(**{name: getattr(self, name) for name in _BASE_NAMES})
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -90,7 +93,6 @@ class Estimate:
         for f in fields(self):  # a subclass' typed fields
             if f.name not in _BASE_FIELDS:
                 out[f.name] = getattr(self, f.name)
-        out.update(self.extra)
         return out
 
 
@@ -105,6 +107,7 @@ class CannotCompute:
 
 
 _BASE_FIELDS = frozenset(f.name for f in fields(Estimate))
+_BASE_NAMES = tuple(f.name for f in fields(Estimate))
 
 
 @dataclass(frozen=True, kw_only=True)

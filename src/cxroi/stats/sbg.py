@@ -297,7 +297,6 @@ class ShiftedBetaGeometric:
             method="sBG DERL (Fader-Hardie 2010); delta-method interval on log scale",
             n=round(self.n_customers_),
             se=point * se_log,
-            extra={"renewals": n, "discount_rate": self.discount_rate},
         )
 
     def expected_clv(self, margin: float, revenue_per_period: float, renewals: int = 0) -> float:
@@ -318,7 +317,6 @@ class ShiftedBetaGeometric:
             method=d.method.replace("DERL", "CLV = margin x revenue x DERL"),
             n=d.n,
             se=k * d.se,
-            extra={**d.extra, "margin": margin, "revenue_per_period": revenue_per_period},
         )
 
     @property

@@ -214,7 +214,6 @@ def _move(
         method=MOVE_METHOD,
         n=round(n_month + total),
         se=se,
-        extra={"n_a": round(n_month), "n_b": round(total)},
         p_value=p,
         minimum=minimum,
         beyond_minimum=toward >= minimum,

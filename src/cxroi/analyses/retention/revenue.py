@@ -46,6 +46,7 @@ import numpy.typing as npt
 
 from cxroi.stats.result import CannotCompute, Estimate
 from cxroi.stats.summary import Z95
+from cxroi.results.model.money import Basis, Evidence, RevenueProtected
 
 Array = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
@@ -82,33 +83,6 @@ class RestrictedMeanScores:
     @property
     def horizon_months(self) -> float:
         return months_in(self.horizon_days)
-
-
-@dataclass(frozen=True)
-class RevenueProtected(Estimate):
-    """Revenue kept by AI-assisted customers over the horizon, with AI minus without."""
-
-    basis: str = field(default="att", kw_only=True)
-    horizon_months: float = field(default=12.0, kw_only=True)
-    margin_applied: bool = field(default=False, kw_only=True)
-    customers: int = field(default=0, kw_only=True)  # AI-assisted customers summed over
-    trimmed_customers: int = field(default=0, kw_only=True)  # AI-assisted, left out
-    trimmed_weight_share: float = field(default=0.0, kw_only=True)  # their share of Σ w
-    # share of the variance carried by the 10 customers that move the total most
-    top10_variance_share: float = field(default=0.0, kw_only=True)
-
-    def as_dict(self) -> dict[str, Any]:
-        out = super().as_dict()
-        out.update(
-            basis=self.basis,
-            horizon_months=self.horizon_months,
-            margin_applied=self.margin_applied,
-            customers=self.customers,
-            trimmed_customers=self.trimmed_customers,
-            trimmed_weight_share=self.trimmed_weight_share,
-            top10_variance_share=self.top10_variance_share,
-        )
-        return out
 
 
 def align_weights(
@@ -169,7 +143,10 @@ def weighted_restricted_mean_att(
         ),
         n=int(k.sum()),
         se=se,
-        horizon_months=months,
+        evidence=Evidence.ADJUSTED,
+        population="customers whose index contact was AI-assisted",
+        horizon_months=round(months),
+        basis=Basis.ATT,
         margin_applied=margin_applied,
         customers=int((a & k).sum()),
         trimmed_customers=int(trimmed.sum()),

@@ -198,7 +198,9 @@ def _robustness(
     )
     rows = {
         estimand: RobustnessRow(
-            doubly_robust=dr,
+            # the DR estimate itself, apart from its overlap and arm details (those live once, in
+            # delta_12m_adjusted / att_12m): this row only compares estimators
+            doubly_robust=dr if isinstance(dr, CannotCompute) else dr.base(),
             ipw=_ipw(model, propensity, a, estimand),
             g_formula=_g_formula(model, arms, x, a, estimand),
         )

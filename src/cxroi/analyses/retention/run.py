@@ -153,7 +153,7 @@ def _fit_adjusted(
     h = settings.horizon_days
     robustness = robustness_table(model, x, exposed, duration, event)
     if isinstance(robustness, Robustness):  # the DR row carries the overlap note too
-        robustness = replace(robustness, ate=replace(robustness.ate, doubly_robust=ate))
+        robustness = replace(robustness, ate=replace(robustness.ate, overlap_note=ate.overlap_note))
     sensitivity = Sensitivity(
         ate=e_values(model.contrasts_.ate, h, "all analysed customers"),
         att=e_values(model.contrasts_.att, h, "customers whose index contact was AI-assisted"),

@@ -1,7 +1,7 @@
-"""Evaluate the stack against results.json: each metric's current value, each trigger's state.
+"""Evaluate the stack on the typed results: each metric's current value, each trigger's state.
 
-A trigger is ``fired``, ``not_fired`` or ``cannot_evaluate`` (a value it needs is null or absent:
-the reason says why, from the ``<key>_note`` beside it when results has one). On a monthly series
+A trigger is ``fired``, ``not_fired`` or ``cannot_evaluate`` (a value it needs cannot be
+computed: the reason says why, from the :class:`CannotCompute` in the tree). On a monthly series
 "for N months" means the condition held in N consecutive calendar months; the trigger's state is
 its state at the latest month, and every earlier run of firing months (an episode) is kept too.
 """
@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cxroi.analyses.panel import months_between
+from cxroi.analyses.stack import catalogue as cat
+from cxroi.analyses.stack.scope import TriggerScope
 from cxroi.analyses.stack.spec import Condition, MetricSpec, Operand, Stack, Trigger
+from cxroi.results import refs
 from cxroi.results.model.governance import Episode, MetricState, TriggerState
 
 Series = list[tuple[str, float | None, str]]  # (month, value or None, reason when None)
@@ -26,82 +29,16 @@ class Value:
     month: str | None = None  # for a series: the month the value is from
 
 
-def _step(node: Any, key: str) -> tuple[Any, str]:
-    if not isinstance(node, dict):
-        return None, f"no {key}"
-    if key not in node:
-        return None, f"results has no {key!r}"
-    value = node[key]
-    if value is None:
-        return None, str(node.get(f"{key}_note") or f"{key} is null")
-    return value, ""
+def resolve(scope: TriggerScope, path: str, fld: str = "estimate") -> Value:
+    """A single value's number, or the reason it has none (from the typed tree)."""
+    got = refs.resolve(cat.reference(path, fld), scope)
+    return Value(got.value, got.reason)
 
 
-def _walk(node: Any, keys: list[str]) -> tuple[Any, str]:
-    for k in keys:
-        node, why = _step(node, k)
-        if node is None:
-            return None, why
-    return node, ""
-
-
-def _field(node: Any, fld: str) -> tuple[float | None, str]:
-    if isinstance(node, bool):
-        return None, "not a number"
-    if isinstance(node, (int, float)):
-        if fld != "estimate":
-            return None, f"the value has no {fld} (no interval)"
-        return float(node), ""
-    if isinstance(node, dict) and "estimate" in node:
-        v = node.get(fld)
-        if v is None:
-            return None, str(node.get("note") or f"{fld} is null")
-        if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
-            return float(v), ""
-    return None, "not a number or an estimate object"
-
-
-def resolve(results: dict[str, Any], path: str, fld: str = "estimate") -> Value:
-    """A scalar path's value (``metrics.<m>.<g>`` reads the interval object when one exists)."""
-    keys = path.split(".")
-    if keys[0] == "metrics" and len(keys) >= 2 and fld != "estimate":
-        node, _ = _walk(results, ["metrics", "intervals", *keys[1:]])
-        if node is not None:
-            v, why = _field(node, fld)
-            return Value(v, why)
-    node, why = _walk(results, keys)
-    if node is None:
-        return Value(None, why)
-    v, why = _field(node, fld)
-    return Value(v, why)
-
-
-def resolve_series(results: dict[str, Any], path: str, fld: str = "estimate") -> tuple[Series, str]:
+def resolve_series(scope: TriggerScope, path: str, fld: str = "estimate") -> tuple[Series, str]:
     """Rows of a ``[*]`` path as (month, value, reason); ([], reason) when there is no series."""
-    head, _, tail = path.partition("[*]")
-    rows, why = _walk(results, head.split("."))
-    if rows is None:
-        return [], why
-    if not isinstance(rows, list):
-        return [], f"{head} is not a list"
-    out: Series = []
-    for row in rows:
-        if not isinstance(row, dict):
-            continue
-        month = row.get("month") or row.get("period")
-        if not isinstance(month, str):
-            continue
-        node: Any = row
-        reason = ""
-        if tail:
-            node, reason = _walk(row, tail.lstrip(".").split("."))
-        if node is None:
-            out.append((month, None, reason))
-            continue
-        v, reason = _field(node, fld)
-        out.append((month, v, reason))
-    out.sort(key=lambda r: r[0])
-    return out, "" if out else f"{head} is empty"
+    rows, why = refs.resolve_series(cat.reference(path, fld), scope)
+    return [(m, r.value, r.reason) for m, r in rows], why
 
 
 @dataclass(frozen=True)
@@ -134,25 +71,25 @@ class EvaluatedTrigger:
 
 
 def _operand_series(
-    results: dict[str, Any], op: Operand
+    scope: TriggerScope, op: Operand
 ) -> tuple[dict[str, tuple[float | None, str]], str]:
     assert op.path is not None
     if op.series:
-        rows, why = resolve_series(results, op.path, op.field)
+        rows, why = resolve_series(scope, op.path, op.field)
         return {m: (None if v is None else v + op.offset, r) for m, v, r in rows}, why
-    v = resolve(results, op.path, op.field)
+    v = resolve(scope, op.path, op.field)
     return {"*": (None if v.value is None else v.value + op.offset, v.reason)}, ""
 
 
-def evaluate_trigger(results: dict[str, Any], trigger: Trigger, owner: str) -> EvaluatedTrigger:
+def evaluate_trigger(scope: TriggerScope, trigger: Trigger, owner: str) -> EvaluatedTrigger:
     c: Condition = trigger.condition
     assert c.left.path is not None
     if not c.series:
-        left = resolve(results, c.left.path, c.left.field)
+        left = resolve(scope, c.left.path, c.left.field)
         right = (
             Value(c.right.offset)
             if c.right.path is None
-            else _shift(resolve(results, c.right.path, c.right.field), c.right.offset)
+            else _shift(resolve(scope, c.right.path, c.right.field), c.right.offset)
         )
         missing = [
             f"{o.text()}: {v.reason}"
@@ -171,13 +108,13 @@ def evaluate_trigger(results: dict[str, Any], trigger: Trigger, owner: str) -> E
         state = "fired" if c.holds(left.value, right.value) else "not_fired"
         return EvaluatedTrigger(trigger, owner, state, "", left, right)
 
-    lrows, why = _operand_series(results, c.left)
+    lrows, why = _operand_series(scope, c.left)
     if not lrows:
         return EvaluatedTrigger(trigger, owner, "cannot_evaluate", f"cannot evaluate: {why}")
     if c.right.path is None:
         rrows: dict[str, tuple[float | None, str]] = {"*": (c.right.offset, "")}
     else:
-        rrows, why = _operand_series(results, c.right)
+        rrows, why = _operand_series(scope, c.right)
         if not rrows:
             return EvaluatedTrigger(trigger, owner, "cannot_evaluate", f"cannot evaluate: {why}")
     months = months_between(lrows)
@@ -267,25 +204,23 @@ def _worst(states: Any) -> str:
     return "not_fired"
 
 
-def current_value(results: dict[str, Any], path: str) -> Value:
-    from cxroi.analyses.stack.catalogue import split_field
-
-    base, fld = split_field(path)
+def current_value(scope: TriggerScope, path: str) -> Value:
+    base, fld = cat.split_field(path)
     if "[*]" not in base:
-        return resolve(results, base, fld)
-    rows, why = resolve_series(results, base, fld)
+        return resolve(scope, base, fld)
+    rows, why = resolve_series(scope, base, fld)
     if not rows:
         return Value(None, why)
     month, v, reason = rows[-1]
     return Value(v, reason, month)
 
 
-def evaluate_stack(stack: Stack, results: dict[str, Any]) -> tuple[EvaluatedMetric, ...]:
+def evaluate_stack(stack: Stack, scope: TriggerScope) -> tuple[EvaluatedMetric, ...]:
     return tuple(
         EvaluatedMetric(
             m,
-            current_value(results, m.path),
-            tuple(evaluate_trigger(results, t, t.owner or m.owner) for t in m.triggers),
+            current_value(scope, m.path),
+            tuple(evaluate_trigger(scope, t, t.owner or m.owner) for t in m.triggers),
         )
         for m in stack.metrics
     )

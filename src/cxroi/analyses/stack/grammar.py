@@ -30,21 +30,25 @@ def _bad(problems: list[Problem], where: str, rule: str, message: str) -> None:
     problems.append(Problem(where, rule, message))
 
 
-def _number(text: str, unit: str, where: str, problems: list[Problem]) -> float | None:
+def _number(
+    text: str, info: cat.PathInfo, where: str, problems: list[Problem]
+) -> float | None:
     if text.endswith("%"):
-        if unit not in cat.PERCENT_UNITS:
+        if info.unit not in cat.PERCENT_UNITS:
             _bad(
                 problems,
                 where,
                 "percent_not_allowed",
-                f"a % threshold needs a share; this path is in {unit}",
+                f"a % threshold needs a share; this path is in {info.unit_name}",
             )
             return None
         return float(text[:-1]) / 100.0
     return float(text)
 
 
-def _operand(path: str, where: str, problems: list[Problem]) -> tuple[Operand, str] | None:
+def _operand(
+    path: str, where: str, problems: list[Problem]
+) -> tuple[Operand, cat.PathInfo] | None:
     base, field = cat.split_field(path)
     info = cat.lookup(base)
     if info is None:
@@ -56,7 +60,10 @@ def _operand(path: str, where: str, problems: list[Problem]) -> tuple[Operand, s
             "(see docs/metric-stack.md, 'Paths')",
         )
         return None
-    return Operand(base, field), info.unit
+    if field != "estimate" and cat.lookup(path) is None:
+        _bad(problems, where, "unknown_path", f"{base!r} has no interval to take {field} of")
+        return None
+    return Operand(base, field), info
 
 
 def parse_condition(text: str, where: str, problems: list[Problem]) -> Condition | None:
@@ -66,13 +73,13 @@ def parse_condition(text: str, where: str, problems: list[Problem]) -> Condition
         _bad(problems, where, "trigger_syntax", f"cannot read {text!r}; write {GRAMMAR}")
         return None
     left = _operand(m["left"], where, problems)
-    right: tuple[Operand, str] | None = None
+    right: tuple[Operand, cat.PathInfo] | None = None
     if m["right"] is not None:
         right = _operand(m["right"], where, problems)
     months = int(m["months"]) if m["months"] else 1
     if left is None or (m["right"] is not None and right is None):
         return None
-    lop, unit = left
+    lop, info = left
     if months < 1 or months > 24:
         _bad(problems, where, "out_of_range", "'for N months' takes N from 1 to 24")
         return None
@@ -86,31 +93,34 @@ def parse_condition(text: str, where: str, problems: list[Problem]) -> Condition
         )
         return None
     if m["num"] is not None:
-        value = _number(m["num"], unit, where, problems)
+        value = _number(m["num"], info, where, problems)
         if value is None:
             return None
-        lo, hi = cat.UNITS[unit]
+        lo, hi = info.bounds
         if (lo is not None and value < lo) or (hi is not None and value > hi):
             span = f"[{'-inf' if lo is None else f'{lo:g}'}, {'inf' if hi is None else f'{hi:g}'}]"
             hint = (
-                " (shares are fractions: write 0.70, or 70%)" if unit in cat.PERCENT_UNITS else ""
+                " (shares are fractions: write 0.70, or 70%)"
+                if info.unit in cat.PERCENT_UNITS
+                else ""
             )
             _bad(
                 problems,
                 where,
                 "threshold_out_of_range",
-                f"{value:g} is outside {span}, the range of {unit} values of {lop.path}{hint}",
+                f"{value:g} is outside {span}, the range of {info.unit_name} values of "
+                f"{lop.path}{hint}",
             )
             return None
         return Condition(lop, m["op"], Operand(None, "estimate", value), months)
     assert right is not None
-    rop, runit = right
-    if runit != unit:
+    rop, rinfo = right
+    if rinfo.unit != info.unit:
         _bad(
             problems,
             where,
             "unit_mismatch",
-            f"compares {lop.path} ({unit}) with {rop.path} ({runit})",
+            f"compares {lop.path} ({info.unit_name}) with {rop.path} ({rinfo.unit_name})",
         )
         return None
     if rop.series and not lop.series:
@@ -123,7 +133,7 @@ def parse_condition(text: str, where: str, problems: list[Problem]) -> Condition
         return None
     offset = 0.0
     if m["off"] is not None:
-        off = _number(m["off"], unit, where, problems)
+        off = _number(m["off"], info, where, problems)
         if off is None:
             return None
         offset = off if m["sign"] == "+" else -off

@@ -1,10 +1,10 @@
-"""Entry point: the metric stack, masking, escalation quality, the chain map, the audit, alerts."""
+"""The loyalty analyses the stack draws on (masking, escalation quality, the chain map), then the
+stack's verdicts on the measured results: trigger states, the measurement audit, the alerts."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from zoneinfo import ZoneInfo
 
 from cxroi.analyses.alerts import sort_alerts, trigger_alerts
@@ -13,6 +13,7 @@ from cxroi.analyses.chain import ChainSettings, map_chain
 from cxroi.analyses.escalation import EscalationSettings, measure_escalation_quality
 from cxroi.analyses.loyalty_stats import with_small_cell
 from cxroi.analyses.masking.detector import detect_masking
+from cxroi.analyses.masking.result import MaskingResult
 from cxroi.analyses.masking.settings import MaskingSettings
 from cxroi.analyses.panel import (
     CellKey,
@@ -24,10 +25,11 @@ from cxroi.analyses.panel import (
     where,
 )
 from cxroi.analyses.stack.evaluate import evaluate_stack
+from cxroi.analyses.stack.scope import StackPanel, TriggerScope
 from cxroi.analyses.stack.settings import StackSettings
 from cxroi.io.dataset import Dataset
 from cxroi.metrics.exact import ExactMetrics
-from cxroi.results.codec import encode
+from cxroi.results import refs
 from cxroi.results.model.governance import (
     Alert,
     AuditSection,
@@ -36,7 +38,7 @@ from cxroi.results.model.governance import (
     StackSection,
 )
 from cxroi.results.model.loyalty import ChainSection, EscalationSection
-from cxroi.results.model.masking import MaskingSection
+from cxroi.results.tree import Measured, Results
 from cxroi.stats.result import Estimate, Result
 
 GROUPS: dict[str, Callable[[CellKey], bool]] = {
@@ -78,105 +80,73 @@ def stack_monthly(panel: Panel, min_cell: int) -> tuple[StackMonth, ...]:
 
 
 @dataclass(frozen=True)
-class StackReport:
-    """The sections this package fills: stack, masking, escalation, chain, audit, alerts."""
+class Loyalty:
+    """The loyalty analyses the stack draws on, from one panel of the contacts."""
 
-    stack: StackSection
-    masking: MaskingSection
+    panel: Panel
+    masking: MaskingResult
     escalation_quality: EscalationSection
     chain: ChainSection
-    audit: AuditSection
-    alerts: tuple[Alert, ...]
-
-    def summary_lines(self, max_alerts: int = 10) -> list[str]:
-        """Plain-text lines for the terminal summary (no customer data, aggregates only)."""
-        flagged = self.masking.flagged_months
-        lines = [
-            "Containment masking: "
-            + (
-                ", ".join(flagged) + " (containment up while bot-entry FCR or CES fell)"
-                if flagged
-                else "no month flagged"
-            )
-        ]
-        state = {"fired": "FIRED", "not_fired": "ok", "cannot_evaluate": "cannot evaluate"}
-        parts = []
-        for m in self.stack.metrics:
-            v = "n/a" if m.value is None else f"{m.value:.3g}"
-            parts.append(f"{m.id} {v} ({state[m.state]})")
-        lines.append(f"Metric stack ({len(self.stack.metrics)}): " + " · ".join(parts))
-        q = self.escalation_quality.score
-        if isinstance(q, Estimate) and q.ci_low is not None and q.ci_high is not None:
-            lines.append(
-                f"Escalation quality {q.estimate:.2f} [{q.ci_low:.2f}, {q.ci_high:.2f}] "
-                f"from {', '.join(self.escalation_quality.components_used)}"
-            )
-        counts = self.chain.status_counts
-        line = "Loyalty chain links: " + ", ".join(
-            f"{getattr(counts, k)} {k}" for k in ("positive", "negative", "inconclusive", "unknown")
-        )
-        gaps: dict[str, list[str]] = {}
-        for p in self.chain.priorities:
-            gaps.setdefault(p.touchpoint, []).append(p.link)
-        if gaps:
-            line += "; to measure: " + "; ".join(
-                f"{tp} ({', '.join(ls)})" for tp, ls in gaps.items()
-            )
-        lines.append(line)
-        no_path = self.audit.outcomes_without_measurement_path
-        lines.append(
-            "Outcomes without a measurement path: " + (", ".join(no_path) if no_path else "none")
-        )
-        active = sum(1 for a in self.alerts if a.active)
-        lines.append(f"Alerts: {len(self.alerts)} ({active} active)")
-        for a in self.alerts[:max_alerts]:
-            lines.append(f"  {a.period} {a.kind} {a.metric} -> {a.owner}: {a.action}")
-        if len(self.alerts) > max_alerts:
-            lines.append(f"  ... {len(self.alerts) - max_alerts} more in results.json (alerts)")
-        return lines
+    monthly: tuple[StackMonth, ...]
 
 
-def run_stack(
+def measure_loyalty(
     ds: Dataset,
     exact: ExactMetrics | None,
-    results: Mapping[str, Any],
-    settings: StackSettings | None = None,
-    agent_alerts: tuple[Alert, ...] = (),
-    *,
+    min_cell: int,
     masking: MaskingSettings | None = None,
     escalation: EscalationSettings | None = None,
     chain: ChainSettings | None = None,
-    audit: AuditSettings | None = None,
-) -> StackReport:
-    """Everything in this package for one dataset; ``results`` is read, never changed.
+) -> Loyalty:
+    """Masking, escalation quality, the chain map and the monthly panel the triggers watch.
 
-    Run it after the retention, value and agents sections are in ``results``: triggers read them.
     ``exact`` lends its repeat-flagged contacts; the panel query breaks them out by bot-entry
-    population and touchpoint, which ExactMetrics does not.
+    population and touchpoint, which the exact metrics do not.
     """
-    settings = settings or StackSettings()
-    min_cell = ds.config.min_cell
     enriched = enriched_contacts(ds, exact)
     panel = build_panel(ds, enriched)
-    masked = detect_masking(panel, masking or MaskingSettings(), min_cell)
-    quality = measure_escalation_quality(ds, escalation or EscalationSettings(), enriched)
-    links = map_chain(ds, panel, chain or ChainSettings())
-    monthly = stack_monthly(panel, min_cell)
-    masking_section = masked.section()
-    view: dict[str, Any] = {
-        **results,
-        "masking": encode(masking_section),
-        "escalation_quality": encode(quality),
-        "chain": encode(links),
-        "stack": {"monthly": [encode(m) for m in monthly]},
-    }
-    states = evaluate_stack(settings.stack, view)
-    measured = audit_measurement(
-        ds, panel, links, lambda path: _computed(view, path), audit or AuditSettings()
+    return Loyalty(
+        panel=panel,
+        masking=detect_masking(panel, masking or MaskingSettings(), min_cell),
+        escalation_quality=measure_escalation_quality(
+            ds, escalation or EscalationSettings(), enriched
+        ),
+        chain=map_chain(ds, panel, chain or ChainSettings()),
+        monthly=stack_monthly(panel, min_cell),
     )
-    as_of_month = ds.as_of.astimezone(ZoneInfo(ds.config.timezone)).strftime("%Y-%m")
+
+
+@dataclass(frozen=True)
+class Verdicts:
+    """What the stack decides about the measured results: states, the audit, the alerts."""
+
+    stack: StackSection
+    audit: AuditSection
+    alerts: tuple[Alert, ...]
+
+
+def judge(
+    ds: Dataset,
+    loyalty: Loyalty,
+    measured: Measured,
+    settings: StackSettings | None = None,
+    audit: AuditSettings | None = None,
+    agent_alerts: tuple[Alert, ...] = (),
+) -> Verdicts:
+    """Evaluate the stack's triggers on the measured results; audit them; gather the alerts."""
+    settings = settings or StackSettings()
+    scope = TriggerScope(
+        **{f.name: getattr(measured, f.name) for f in fields(measured)},
+        stack=StackPanel(loyalty.monthly),
+    )
+    states = evaluate_stack(settings.stack, scope)
+    measurement = audit_measurement(
+        ds, loyalty.panel, loyalty.chain, lambda path: _computed(scope, path),
+        audit or AuditSettings(),
+    )
+    as_of_month = ds.as_of.astimezone(ZoneInfo(ds.timezone)).strftime("%Y-%m")
     alerts = sort_alerts(
-        [*masked.alerts(), *trigger_alerts(states, as_of_month), *agent_alerts]
+        [*loyalty.masking.alerts(), *trigger_alerts(states, as_of_month), *agent_alerts]
     )
     metric_states = tuple(s.section() for s in states)
     stack = StackSection(
@@ -186,19 +156,61 @@ def run_stack(
         metrics=metric_states,
         fired=tuple(m.id for m in metric_states if m.state == "fired"),
         cannot_evaluate=tuple(m.id for m in metric_states if m.state == "cannot_evaluate"),
-        monthly=monthly,
+        monthly=loyalty.monthly,
     )
-    return StackReport(stack, masking_section, quality, links, measured, alerts)
+    return Verdicts(stack, measurement, alerts)
 
 
-def _computed(results: Mapping[str, Any], path: str) -> tuple[bool, str]:
-    node: Any = results
-    parent: Any = None
-    key = ""
-    for key in path.split("."):
-        parent = node
-        node = node.get(key) if isinstance(node, Mapping) else None
-    if node is not None:
-        return True, ""
-    note = parent.get(f"{key}_note") if isinstance(parent, Mapping) else None
-    return False, str(note or "not in results")
+def _computed(scope: TriggerScope, path: str) -> tuple[bool, str]:
+    """Did this run compute the value at ``path`` (any kind of node), else why not?"""
+    try:
+        node, why = refs.resolve_node(refs.parse(path, TriggerScope, numbers_only=False), scope)
+    except refs.RefError as exc:
+        return False, str(exc)
+    return (True, "") if node is not None else (False, why)
+
+
+def summary_lines(r: Results, max_alerts: int = 10) -> list[str]:
+    """Plain-text lines for the terminal summary (no customer data, aggregates only)."""
+    flagged = r.masking.flagged_months
+    lines = [
+        "Containment masking: "
+        + (
+            ", ".join(flagged) + " (containment up while bot-entry FCR or CES fell)"
+            if flagged
+            else "no month flagged"
+        )
+    ]
+    state = {"fired": "FIRED", "not_fired": "ok", "cannot_evaluate": "cannot evaluate"}
+    parts = []
+    for m in r.stack.metrics:
+        v = "n/a" if m.value is None else f"{m.value:.3g}"
+        parts.append(f"{m.id} {v} ({state[m.state]})")
+    lines.append(f"Metric stack ({len(r.stack.metrics)}): " + " · ".join(parts))
+    q = r.escalation_quality.score
+    if isinstance(q, Estimate) and q.ci_low is not None and q.ci_high is not None:
+        lines.append(
+            f"Escalation quality {q.estimate:.2f} [{q.ci_low:.2f}, {q.ci_high:.2f}] "
+            f"from {', '.join(r.escalation_quality.components_used)}"
+        )
+    counts = r.chain.status_counts
+    line = "Loyalty chain links: " + ", ".join(
+        f"{getattr(counts, k)} {k}" for k in ("positive", "negative", "inconclusive", "unknown")
+    )
+    gaps: dict[str, list[str]] = {}
+    for p in r.chain.priorities:
+        gaps.setdefault(p.touchpoint, []).append(p.link)
+    if gaps:
+        line += "; to measure: " + "; ".join(f"{tp} ({', '.join(ls)})" for tp, ls in gaps.items())
+    lines.append(line)
+    no_path = r.audit.outcomes_without_measurement_path
+    lines.append(
+        "Outcomes without a measurement path: " + (", ".join(no_path) if no_path else "none")
+    )
+    active = sum(1 for a in r.alerts if a.active)
+    lines.append(f"Alerts: {len(r.alerts)} ({active} active)")
+    for a in r.alerts[:max_alerts]:
+        lines.append(f"  {a.period} {a.kind} {a.metric} -> {a.owner}: {a.action}")
+    if len(r.alerts) > max_alerts:
+        lines.append(f"  ... {len(r.alerts) - max_alerts} more in results.json (alerts)")
+    return lines

@@ -16,31 +16,31 @@ from typing import Any, Literal
 from cxroi.analyses.value.roi import WINDOW, tco_source
 from cxroi.analyses.value.roi_inputs import BenefitInput
 from cxroi.analyses.value.settings import Triangular, ValueSettings, assumptions_table
-
-Source = Literal["default", "configured", "structural"]
-
-
-@dataclass(frozen=True)
-class AssumptionRow:
-    key: str
-    value: float | int | str | Triangular | None
-    source: Source
-    meaning: str
+from cxroi.results.model.scenario import AssumptionRow, Range, Source
 
 
-def _typed(value: Any) -> float | int | str | Triangular | None:
+def _typed(value: Any) -> dict[str, Any]:
+    """The row's value field: a number, a text or a range."""
     if isinstance(value, dict) and set(value) == {"low", "mode", "high"}:
-        return Triangular(float(value["low"]), float(value["mode"]), float(value["high"]))
-    if value is None or isinstance(value, (bool, int, float, str, Triangular)):
-        return value if not isinstance(value, bool) else str(value).lower()
-    return str(value)
+        return {"range": Range(float(value["low"]), float(value["mode"]), float(value["high"]))}
+    if isinstance(value, Triangular):
+        return {"range": Range(value.low, value.mode, value.high)}
+    if isinstance(value, bool):
+        return {"text": str(value).lower()}
+    if isinstance(value, (int, float)):
+        return {"number": float(value)}
+    return {} if value is None else {"text": str(value)}
 
 
 def _setting_rows(s: ValueSettings, currency: str) -> list[AssumptionRow]:
     rows = []
     for key, entry in sorted(assumptions_table(s, currency).items()):
         source: Source = "configured" if entry["source"] == "configured" else "default"
-        rows.append(AssumptionRow(key, _typed(entry["value"]), source, str(entry["meaning"])))
+        rows.append(
+            AssumptionRow(
+                key=key, source=source, meaning=str(entry["meaning"]), **_typed(entry["value"])
+            )
+        )
     return rows
 
 
@@ -122,7 +122,7 @@ def _structural(s: ValueSettings, benefits: Sequence[BenefitInput]) -> list[Assu
         rows.append(
             (f"roi.benefit.{b.name}", b.evidence, f"{b.description or b.name} ({margin})")
         )
-    return [AssumptionRow(k, v, "structural", m) for k, v, m in rows]
+    return [AssumptionRow(key=k, source="structural", meaning=m, **_typed(v)) for k, v, m in rows]
 
 
 def value_assumptions(

@@ -1,15 +1,22 @@
-"""Customer lifetime value (sBG, monthly periods) and revenue per retained customer by exposure.
+"""Customer lifetime value per active customer, with the share of it the data cannot see.
 
 CLV per customer = mean over customers active at ``as_of`` of
 ``margin x monthly_revenue_i x DERL(renewals_i)``: the margin on each active customer's remaining
-discounted lifetime, given the months they have already stayed (Fader & Hardie 2010). The sBG is
-fitted on monthly contractual survival from acquisition, left-truncated at the first contact in
-the data (see :mod:`sbg_truncated`) and right-censored at ``as_of``, separately within quartiles
-of monthly revenue (spend and lifetime are correlated; on the demo one pooled fit undervalues the
-base by a third, the banded fit lands within its interval of the planted value). The interval carries the
-uncertainty of (alpha, beta) only, by parametric draws from the fit's normal approximation on the
-log scale; monthly revenue of the active base is observed, not sampled. Customers without a
-monthly revenue are left out of both the fit and the mean.
+discounted lifetime, given the months they have already stayed (Fader & Hardie 2010). The
+lifetime model is fitted on monthly contractual survival from acquisition, left-truncated at the
+first contact in the data (:mod:`sbg_truncated`) and right-censored at ``as_of``, separately
+within quartiles of monthly revenue (spend and lifetime are correlated; on the demo one pooled
+fit undervalues the base by a third). Customers without a monthly revenue are left out.
+
+Honesty about extrapolation (metrics.md: "the share of it that lies beyond the observed data is
+reported"). The data follow customers for ``observed_months`` (first contact to ``as_of``); any
+value further ahead is the model's projection. Reported per band and overall: the share of the
+CLV beyond the observed span and beyond 3 and 5 years, and the CLV within and beyond the span.
+Two lifetime models are fitted to every band (:mod:`clv_bands`): the sBG (churn falls with
+tenure) and a constant monthly churn. They agree where the data are and part ways in the tail, so
+the CLV's interval is the union of their 95% parametric intervals (a structural range, wider
+where more value lies beyond the data), not the sBG's parametric interval alone, which is kept
+beside it as ``parametric`` and assumes the sBG is right for decades.
 """
 
 from __future__ import annotations
@@ -22,48 +29,37 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from cxroi.analyses.value.sbg_truncated import TruncatedShiftedBetaGeometric, derl_by_renewals
+from cxroi.analyses.value.clv_bands import MONTH_DAYS, BandFit, fit_band, survival_rows
+from cxroi.results.model.money import Basis, Evidence, Money
 from cxroi.stats.result import CannotCompute, Estimate, Result
 from cxroi.stats.summary import Moments
+from cxroi.results.model.value import ClvBandSummary, ClvHonesty, RetainedRevenue
+from cxroi.results.model.money import Effect
+from cxroi.results.model.value import ClvEstimate
 
 FloatArray = npt.NDArray[np.float64]
-MONTH_DAYS = 365.25 / 12.0
 NO_REVENUE = "customers.monthly_revenue is absent, so no revenue per period is known"
+LONG_HORIZONS = (36, 60)
+HONESTY_DRAWS = 2000
+__all__ = ["MONTH_DAYS", "survival_rows"]
 
 
 @dataclass(frozen=True)
 class ClvFit:
-    """CLV per active customer with its parametric draws (reused by the pillars' Monte Carlo)."""
+    """CLV per active customer, its parametric draws, and the band fits behind it."""
 
-    estimate: Estimate
-    draws: FloatArray
+    estimate: ClvEstimate  # interval: union of the sBG and constant-churn intervals
+    parametric: Estimate  # the band models' own parametric interval
+    draws: FloatArray  # parametric draws of CLV per customer (reused by other Monte Carlos)
+    honesty: ClvHonesty
+    bands: tuple[BandFit, ...]
+    margin: float
+    monthly_discount: float
 
 
-def _months(delta: pd.Series) -> FloatArray:
-    return np.asarray(delta.dt.total_seconds() / (86400.0 * MONTH_DAYS), dtype=np.float64)
-
-
-def survival_rows(
-    frame: pd.DataFrame, obs_start: datetime, as_of: datetime
-) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]:
-    """(entry, periods, churned) per customer, in whole months since acquisition.
-
-    Lost in period ``ceil(months to churn)``; still active after ``floor(months to as_of)``
-    renewals. Entry = renewals completed before the first contact in the data. Customers who
-    churned before that are dropped: under truncation they were never at risk in the data.
-    """
-    acq = frame["acquired_at"]
-    churn = frame["churned_at"]
-    keep = (acq <= as_of) & ~(churn.notna() & (churn < obs_start))
-    acq, churn = acq[keep], churn[keep]
-    lost = (churn.notna() & (churn <= as_of)).to_numpy()
-    to_churn = _months(churn.where(pd.Series(lost, index=churn.index)) - acq)
-    to_end = _months(pd.Series(as_of, index=acq.index) - acq)
-    entry = np.floor(np.maximum(_months(pd.Series(obs_start, index=acq.index) - acq), 0.0))
-    periods = np.where(lost, np.maximum(np.ceil(np.nan_to_num(to_churn)), 1.0), np.floor(to_end))
-    # rounding can put a loss on its entry month; it was observed after entry
-    periods = np.where(lost, np.maximum(periods, entry + 1), np.maximum(periods, entry))
-    return entry, periods, lost
+def observed_months(obs_start: datetime, as_of: datetime) -> int:
+    """Whole months between the first contact in the data and ``as_of`` (at least 1)."""
+    return max(1, math.floor((as_of - obs_start).total_seconds() / 86400.0 / MONTH_DAYS))
 
 
 def fit_clv(
@@ -76,72 +72,181 @@ def fit_clv(
     rng: np.random.Generator,
     strata: int = 4,
 ) -> ClvFit | CannotCompute:
-    """CLV per active customer, the lifetime model fitted within ``strata`` monthly-revenue bands.
-
-    Spend and churn are correlated (big accounts stay longer), and a single sBG has one lifetime
-    for every revenue level: revenue-weighting it undervalues the base. Fitting within revenue
-    quantile bands lets each band keep its own lifetime. A band whose losses show no
-    heterogeneity uses a constant monthly churn (geometric) instead.
-    """
+    """CLV per active customer, the lifetime models fitted within ``strata`` revenue bands."""
     if frame["monthly_revenue"].notna().sum() == 0:
         return CannotCompute(NO_REVENUE)
     f = frame[frame["monthly_revenue"].notna()]
     band, edges = _revenue_bands(f["monthly_revenue"], strata)
-    totals = np.zeros(draws)
-    point_total = 0.0
-    n_active = 0
-    rev_total = 0.0
-    fitted = 0
-    bands: list[dict[str, object]] = []
+    fits: list[BandFit] = []
     for b in sorted(band.unique()):
-        part = f[band == b]
-        res = _fit_band(part, obs_start, as_of, monthly_discount, draws, rng)
+        cuts = (edges[b] if b > 0 else None, edges[b + 1] if b + 1 < len(edges) - 1 else None)
+        res = fit_band(f[band == b], obs_start, as_of, monthly_discount, draws, rng, cuts)
         if isinstance(res, CannotCompute):
             return CannotCompute(f"monthly-revenue band {b + 1} of {band.nunique()}: {res.reason}")
-        point_total += margin * res.point
-        totals += margin * res.draws
-        n_active += res.n_active
-        rev_total += res.revenue
-        fitted += res.fitted
-        bands.append(
-            {
-                # interior quantile cut points only: the outer ends would be one customer's revenue
-                "monthly_revenue_from": edges[b] if b > 0 else None,
-                "monthly_revenue_to": edges[b + 1] if b + 1 < len(edges) - 1 else None,
-                "model": res.model,
-                "alpha": res.alpha,
-                "beta": res.beta,
-                "monthly_churn": res.theta,
-                "active_customers": res.n_active,
-            }
-        )
+        fits.append(res)
+    n_active = sum(b.n_active for b in fits)
     if n_active == 0:
         return CannotCompute("no customer with a monthly_revenue is active at as_of")
-    boot = totals / n_active
-    point = point_total / n_active
-    low, high = (float(v) for v in np.quantile(boot, [0.025, 0.975]))
-    est = Estimate(
+    return _assemble(tuple(fits), obs_start, as_of, margin, monthly_discount, draws, n_active)
+
+
+def _per_customer(
+    fits: tuple[BandFit, ...],
+    d: float,
+    margin: float,
+    n: int,
+    horizon: int | None,
+    geometric: bool,
+    draws: int | None = None,
+) -> tuple[float, FloatArray]:
+    """CLV per customer and its draws (the first ``draws`` of them; all when None)."""
+    point = sum(b.value(d, horizon, geometric) for b in fits)
+    sims = np.sum([b.value_draws(d, horizon, geometric, draws) for b in fits], axis=0)
+    return margin * point / n, margin * np.asarray(sims, dtype=np.float64) / n
+
+
+def _union(a: FloatArray, b: FloatArray) -> tuple[float, float]:
+    qa, qb = np.quantile(a, [0.025, 0.975]), np.quantile(b, [0.025, 0.975])
+    return float(min(qa[0], qb[0])), float(max(qa[1], qb[1]))
+
+
+def _assemble(
+    fits: tuple[BandFit, ...],
+    obs_start: datetime,
+    as_of: datetime,
+    margin: float,
+    d: float,
+    draws: int,
+    n: int,
+) -> ClvFit:
+    span = observed_months(obs_start, as_of)
+    point, sims = _per_customer(fits, d, margin, n, None, False)
+    alt_point, alt_sims = _per_customer(fits, d, margin, n, None, True)
+    low, high = _union(sims, alt_sims)
+    # the split within / beyond the observed span needs interval ends, not the full Monte Carlo
+    k = min(draws, HONESTY_DRAWS)
+    in_point, in_sims = _per_customer(fits, d, margin, n, span, False, k)
+    _, in_alt = _per_customer(fits, d, margin, n, span, True, k)
+    p_low, p_high = (float(v) for v in np.quantile(sims, [0.025, 0.975]))
+    summaries = tuple(_band_summary(b, d, margin, span) for b in fits)
+    method = (
+        f"sBG on monthly survival within {len(fits)} monthly-revenue bands (left-truncated at the "
+        "first contact, right-censored at as_of); CLV = margin x monthly_revenue x DERL(tenure), "
+        "mean over active customers; 95% interval = union of the sBG's and a constant-churn "
+        f"model's parametric intervals ({draws} draws each): the spread of lifetime models the "
+        f"data cannot tell apart beyond their {span} months"
+    )
+    estimate = ClvEstimate(
         point,
         low,
         high,
-        method=(
-            f"sBG on monthly survival within {len(bands)} monthly-revenue bands (left-truncated "
-            "at the first contact, right-censored at as_of); CLV = margin x monthly_revenue x "
-            "DERL(tenure), mean over active customers; 95% interval from "
-            f"{draws} parametric draws of each band's parameters"
-        ),
-        n=n_active,
-        se=float(np.std(boot, ddof=1)),
-        extra={
-            "bands": bands,
-            "customers_fitted": fitted,
-            "margin": margin,
-            "monthly_discount_rate": monthly_discount,
-            "mean_monthly_revenue_active": rev_total / n_active,
-            "period": "month",
-        },
+        method=method,
+        n=n,
+        se=float(np.std(sims, ddof=1)),
+        horizon_months=None,
+        basis=Basis.LIFETIME_VALUE,
+        margin_applied=True,
+        evidence=Evidence.EXTRAPOLATION,
+        population="customers active at as_of (per customer)",
+        customers_fitted=sum(b.fitted for b in fits),
+        margin=margin,
+        monthly_discount_rate=d,
+        mean_monthly_revenue_active=sum(b.rev_total for b in fits) / n,
+        observed_months=span,
+        share_beyond_observed=1.0 - in_point / point if point else 0.0,
+        parametric_ci_low=p_low,
+        parametric_ci_high=p_high,
     )
-    return ClvFit(est, boot)
+    parametric = Estimate(
+        point, p_low, p_high, method="sBG parametric draws (assumes the model holds)", n=n,
+        se=float(np.std(sims, ddof=1)),
+    )
+    honesty = _honesty(fits, summaries, d, margin, n, span, (in_point, in_sims, in_alt),
+                       (point, sims, alt_sims))
+    return ClvFit(estimate, parametric, sims, honesty, fits, margin, d)
+
+
+def _lifetime_money(
+    point: float,
+    low: float,
+    high: float,
+    n: int,
+    horizon: int | None,
+    evidence: Evidence,
+    population: str,
+    method: str,
+) -> Money:
+    return Money(
+        point, low, high, method=method, n=n, horizon_months=horizon,
+        basis=Basis.LIFETIME_VALUE, margin_applied=True, evidence=evidence, population=population,
+    )
+
+
+def _honesty(
+    fits: tuple[BandFit, ...],
+    summaries: tuple[ClvBandSummary, ...],
+    d: float,
+    margin: float,
+    n: int,
+    span: int,
+    within: tuple[float, FloatArray, FloatArray],
+    total: tuple[float, FloatArray, FloatArray],
+) -> ClvHonesty:
+    in_point, in_sims, in_alt = within
+    point, sims, alt = total
+    k = in_sims.size
+    out_sims, out_alt = sims[:k] - in_sims, alt[:k] - in_alt
+    per = "customers active at as_of (per customer)"
+    lo, hi = _union(in_sims, in_alt)
+    within_m = _lifetime_money(
+        in_point, lo, hi, n, span, Evidence.DESCRIPTIVE, per,
+        f"CLV from the next {span} months only (the span the data observe); interval: union of "
+        "the two lifetime models",
+    )
+    lo, hi = _union(out_sims, out_alt)
+    beyond_m = _lifetime_money(
+        point - in_point, lo, hi, n, None, Evidence.EXTRAPOLATION, per,
+        f"CLV from beyond the next {span} months: the lifetime model's projection; interval: "
+        "union of the two models",
+    )
+
+    def share(h: int) -> float:
+        part = sum(b.value(d, h) for b in fits)
+        whole = sum(b.value(d) for b in fits)
+        return 1.0 - part / whole if whole else 0.0
+
+    return ClvHonesty(
+        observed_months=span,
+        within_observed=within_m,
+        beyond_observed=beyond_m,
+        share_beyond_observed=share(span),
+        share_beyond_36m=share(LONG_HORIZONS[0]),
+        share_beyond_60m=share(LONG_HORIZONS[1]),
+        bands=summaries,
+    )
+
+
+def _band_summary(b: BandFit, d: float, margin: float, span: int) -> ClvBandSummary:
+    whole = b.value(d)
+
+    def beyond(h: int) -> float:
+        return 1.0 - b.value(d, h) / whole if whole else 0.0
+
+    n = max(b.n_active, 1)
+    return ClvBandSummary(
+        monthly_revenue_from=b.lower,
+        monthly_revenue_to=b.upper,
+        model=b.model,
+        alpha=b.alpha,
+        beta=b.beta,
+        monthly_churn_constant=b.theta,
+        active_customers=b.n_active,
+        clv_per_customer=margin * whole / n,
+        clv_per_customer_constant_churn=margin * b.value(d, geometric=True) / n,
+        share_beyond_observed=beyond(span),
+        share_beyond_36m=beyond(LONG_HORIZONS[0]),
+        share_beyond_60m=beyond(LONG_HORIZONS[1]),
+    )
 
 
 def _revenue_bands(revenue: pd.Series, strata: int) -> tuple[pd.Series, list[float]]:
@@ -154,113 +259,6 @@ def _revenue_bands(revenue: pd.Series, strata: int) -> tuple[pd.Series, list[flo
         pd.Series(np.asarray(codes, dtype=np.int64), index=revenue.index),
         [float(e) for e in edges],
     )
-
-
-@dataclass(frozen=True)
-class _Band:
-    point: float  # sum over active customers of revenue x DERL
-    draws: FloatArray
-    n_active: int
-    revenue: float
-    fitted: int
-    model: str
-    alpha: float | None
-    beta: float | None
-    theta: float | None
-
-
-def _fit_band(
-    frame: pd.DataFrame,
-    obs_start: datetime,
-    as_of: datetime,
-    monthly_discount: float,
-    draws: int,
-    rng: np.random.Generator,
-) -> _Band | CannotCompute:
-    entry, periods, lost = survival_rows(frame, obs_start, as_of)
-    rows = pd.DataFrame({"e": entry, "t": periods, "lost": lost})
-    grouped = rows.groupby(["e", "t", "lost"], sort=True).size().reset_index(name="w")
-    active = frame[
-        (frame["acquired_at"] <= as_of)
-        & (frame["churned_at"].isna() | (frame["churned_at"] > as_of))
-    ]
-    renewals = np.floor(_months(pd.Series(as_of, index=active.index) - active["acquired_at"]))
-    renewals = np.maximum(renewals, 0).astype(np.int64)
-    # revenue summed per tenure: the value of any parameter draw is then one dot product
-    rev_by_n = np.bincount(
-        renewals, weights=active["monthly_revenue"].to_numpy(dtype=float), minlength=1
-    ).astype(np.float64)
-    model = TruncatedShiftedBetaGeometric(discount_rate=monthly_discount)
-    try:
-        model.fit_truncated(grouped["e"], grouped["t"], grouped["lost"], grouped["w"])
-    except ValueError as exc:
-        if "heterogeneity" not in str(exc):
-            return CannotCompute(f"the sBG retention model cannot be fitted: {exc}")
-        return _geometric_band(grouped, rev_by_n, len(active), monthly_discount, draws, rng)
-
-    def value(alpha: FloatArray, beta: FloatArray) -> FloatArray:
-        table = derl_by_renewals(alpha, beta, monthly_discount, rev_by_n.size - 1)
-        return np.asarray(table @ rev_by_n, dtype=np.float64)
-
-    point = float(value(np.array([model.alpha_]), np.array([model.beta_]))[0])
-    mean_log = np.log([model.alpha_, model.beta_])
-    sample = rng.multivariate_normal(mean_log, model.log_covariance_, size=draws, method="cholesky")
-    return _Band(
-        point,
-        value(np.exp(sample[:, 0]), np.exp(sample[:, 1])),
-        len(active),
-        float(rev_by_n.sum()),
-        round(model.n_customers_),
-        "sbg",
-        model.alpha_,
-        model.beta_,
-        None,
-    )
-
-
-def _geometric_band(
-    grouped: pd.DataFrame,
-    rev_by_n: FloatArray,
-    n_active: int,
-    monthly_discount: float,
-    draws: int,
-    rng: np.random.Generator,
-) -> _Band | CannotCompute:
-    lost = grouped["lost"].to_numpy(dtype=bool)
-    w = grouped["w"].to_numpy(dtype=float)
-    e, t = grouped["e"].to_numpy(dtype=float), grouped["t"].to_numpy(dtype=float)
-    n_lost = float(w[lost].sum())
-    renew = float(np.sum(w * np.where(lost, t - e - 1, np.maximum(t - e, 0))))
-    if n_lost == 0 or renew == 0:
-        return CannotCompute("no loss (or no renewal) observed: monthly churn is not identified")
-    theta = n_lost / (n_lost + renew)
-    se = math.sqrt(1.0 / (n_lost / theta**2 + renew / (1 - theta) ** 2))
-    z = 1.0 / (1.0 + monthly_discount)
-
-    def derl(th: FloatArray) -> FloatArray:
-        keep = (1.0 - th) * z
-        return np.asarray(keep / (1.0 - keep), dtype=np.float64)
-
-    sample = np.clip(rng.normal(theta, se, draws), 1e-9, 1 - 1e-9)
-    total_rev = float(rev_by_n.sum())
-    return _Band(
-        total_rev * float(derl(np.array([theta]))[0]),
-        total_rev * derl(sample),
-        n_active,
-        total_rev,
-        int(w[lost | (t > e)].sum()),
-        "geometric",
-        None,
-        None,
-        theta,
-    )
-
-
-@dataclass(frozen=True)
-class RetainedRevenue:
-    ai_assisted: Result
-    human_only: Result
-    difference: Result
 
 
 def revenue_per_retained_customer(
@@ -304,33 +302,37 @@ def revenue_per_retained_customer(
     values = total.to_numpy(dtype=float)
     method = f"t interval; revenue = {' + '.join(parts)} over 365 days from the index contact"
 
-    def group(sel: npt.NDArray[np.bool_], name: str) -> Result:
+    def group(sel: npt.NDArray[np.bool_], name: str) -> Effect | CannotCompute:
         x = values[sel]
         m = Moments(len(x), float(x.sum()), float((x * x).sum()))
         res = m.mean(f"no retained {name} customer with 12 months of follow-up")
-        if isinstance(res, Estimate):
-            res = Estimate(
-                res.estimate,
-                res.ci_low,
-                res.ci_high,
-                method=method,
-                n=res.n,
-                se=res.se,
-                extra={"small_cell": len(x) < min_cell, "descriptive": True},
-            )
-        return res
+        if isinstance(res, CannotCompute):
+            return res
+        return Effect(
+            res.estimate,
+            res.ci_low,
+            res.ci_high,
+            method=method,
+            n=res.n,
+            se=res.se,
+            small_cell=len(x) < min_cell,
+            evidence=Evidence.DESCRIPTIVE,
+            population=f"{name} customers still active 12 months after the index contact",
+        )
 
     ai, human = group(exposed, "AI-assisted"), group(~exposed, "human-only")
-    diff: Result = CannotCompute("needs retained customers in both exposure groups")
+    diff: Effect | CannotCompute = CannotCompute("needs retained customers in both exposure groups")
     if isinstance(ai, Estimate) and isinstance(human, Estimate) and ai.se and human.se:
         d = ai.estimate - human.estimate
         se = math.sqrt(ai.se**2 + human.se**2)
-        diff = Estimate(
+        diff = Effect(
             d,
             d - 1.959963984540054 * se,
             d + 1.959963984540054 * se,
             method="difference of means, Welch normal interval (descriptive, not adjusted)",
             n=(ai.n or 0) + (human.n or 0),
             se=se,
+            evidence=Evidence.DESCRIPTIVE,
+            population="retained customers, AI-assisted minus human-only index contact",
         )
     return RetainedRevenue(ai, human, diff)

@@ -117,10 +117,10 @@ def has_recurring_rows(ds: Dataset) -> bool:
     return bool(rev.filter(rev.kind == "recurring").count().execute() > 0)
 
 
-def attributed_sales(ds: Dataset) -> pd.DataFrame:
-    """Upsell and cross-sell events attributed (contact_id) to a contact, by month and mode.
+def upsell_cross_sell_rows(ds: Dataset) -> ir.Table:
+    """Upsell and cross-sell revenue rows attributed (contact_id) to a contact.
 
-    A sale that books a won opportunity (same contact and amount) is left out here: it is counted
+    A sale that books a won opportunity (same contact and amount) is left out: it is counted
     once, under won pipeline, when the dataset has opportunities.
     """
     rev = ds.tables["revenue"]
@@ -132,40 +132,7 @@ def attributed_sales(ds: Dataset) -> pd.DataFrame:
         sales = sales.anti_join(
             won, [sales.contact_id == won.w_contact, sales.amount == won.w_amount]
         )
-    c = ds.tables["contacts"].select("contact_id", "ai_mode")
-    j = sales.join(c, "contact_id")
-    j = j.mutate(month=j.occurred_at.strftime("%Y-%m"))
-    out = (
-        j.group_by(["month", "ai_mode"])
-        .aggregate(n=j.count(), amount=_sum(j.amount), amount_sq=_sum_sq(j.amount))
-        .order_by(["month", "ai_mode"])
-        .execute()
-    )
-    return _floats(out, ["amount", "amount_sq"])
-
-
-def opportunity_sums(ds: Dataset) -> pd.DataFrame:
-    """Closed and won service-sourced opportunities by the sourcing contact's mode and close month.
-
-    An opportunity with ``won`` set is closed; its month is ``closed_at`` (else ``created_at``).
-    """
-    opp = ds.tables["opportunities"]
-    o = opp.filter(opp.contact_id.notnull() & opp.won.notnull())
-    c = ds.tables["contacts"].select("contact_id", "ai_mode")
-    j = o.join(c, "contact_id")
-    j = j.mutate(month=j.closed_at.fill_null(j.created_at).strftime("%Y-%m"))
-    out = (
-        j.group_by(["month", "ai_mode"])
-        .aggregate(
-            closed=j.count(),
-            won=j.won.sum(),
-            won_amount=_sum(j.amount, where=j.won),
-            won_amount_sq=_sum_sq(j.amount, where=j.won),
-        )
-        .order_by(["month", "ai_mode"])
-        .execute()
-    )
-    return _floats(out, ["won_amount", "won_amount_sq"])
+    return sales
 
 
 def experience_features(
@@ -173,6 +140,7 @@ def experience_features(
 ) -> pd.DataFrame:
     """Per customer, from contacts in (landmark - lookback, landmark]: the loyalty-chain links.
 
+    ``ai_contact``: an AI-assisted contact in the window (whether or not it resolved).
     ``unresolved_ai``: an AI-assisted contact with a repeat within 7 days, among contacts at least
     7 days before the landmark (so the repeat, if any, happened before it: no look-ahead).
     ``high_effort``: a CES answer <= ``ces_max`` on a contact in the window, answered by then.
@@ -188,6 +156,7 @@ def experience_features(
     unresolved = e.ai_mode.isin(list(AI_MODES)) & e.eligible_7 & e.repeat_7
     aggs: dict[str, ir.Value] = {
         "contacts": e.count(),
+        "ai_contact": e.ai_mode.isin(list(AI_MODES)).any(),
         "unresolved_ai": unresolved.any(),
     }
     if ds.has("contacts", "sentiment_start") and ds.has("contacts", "sentiment_end"):
@@ -208,6 +177,7 @@ def experience_features(
         feats = feats.outer_join(effort, "customer_id").select(
             customer_id=ibis.coalesce(feats.customer_id, effort.customer_id),
             contacts=feats.contacts.fill_null(0),
+            ai_contact=feats.ai_contact.fill_null(False),
             unresolved_ai=feats.unresolved_ai.fill_null(False),
             **(
                 {"shift_sum": feats.shift_sum, "shift_n": feats.shift_n.fill_null(0)}

@@ -33,74 +33,13 @@ import numpy.typing as npt
 
 from cxroi.analyses.value.roi_inputs import BenefitSeries
 from cxroi.analyses.value.settings import COST_KEYS, SECTION, RoiSettings
-from cxroi.analyses.value.uncertainty import (
-    Evidence,
-    LabelledEstimate,
-    UnitName,
-    from_draws,
-    significant_figures,
-)
-from cxroi.analyses.value.what_if_result import Period
+from cxroi.analyses.value.uncertainty import UnitName, from_draws, significant_figures
+from cxroi.results.model.money import Evidence, Figure
 from cxroi.stats.result import CannotCompute, Unit
+from cxroi.results.model.scenario import BenefitLine, Period, RoiMonth, RoiWorksheet, Tco, TrailingWindow
 
 FloatArray = npt.NDArray[np.float64]
 WINDOW = 12
-
-
-@dataclass(frozen=True)
-class BenefitLine:
-    name: str
-    value_12m: LabelledEstimate
-    margin_factor: float
-    spread_evenly: bool
-    """No monthly values were given: the 12-month figure was spread over the window's months."""
-
-
-@dataclass(frozen=True)
-class Tco:
-    licences_and_run_12m: LabelledEstimate
-    amortised_implementation_12m: LabelledEstimate
-    implementation_one_off: LabelledEstimate
-    total_12m: LabelledEstimate
-
-
-@dataclass(frozen=True)
-class TrailingWindow:
-    """The 12 months ending at a month: each benefit, their total, the TCO and the ROI."""
-
-    benefits: tuple[tuple[str, LabelledEstimate], ...]
-    total_benefit: LabelledEstimate
-    tco: LabelledEstimate
-    roi: LabelledEstimate
-    p_roi_positive: float
-
-
-@dataclass(frozen=True)
-class RoiMonth:
-    month: str
-    benefits: tuple[tuple[str, float | None], ...]
-    """Central value of each benefit in this month (None = unknown)."""
-    licences_and_run_cost: float
-    amortised_implementation: float
-    net: float | None
-    trailing_12m: TrailingWindow | CannotCompute
-
-
-@dataclass(frozen=True)
-class RoiResult:
-    roi: LabelledEstimate | CannotCompute
-    """(12-month benefits - TCO) / TCO over the latest window; 1.0 = 100%."""
-    p_roi_positive: float | None
-    payback_months: LabelledEstimate | CannotCompute
-    p_never_pays_back: float | None
-    benefits: tuple[BenefitLine, ...]
-    excluded_benefits: tuple[tuple[str, str], ...]
-    total_benefit: LabelledEstimate | CannotCompute
-    tco: Tco
-    tco_source: Literal["default", "configured"]
-    illustrative: bool
-    window: Period | None
-    monthly: tuple[RoiMonth, ...]
 
 
 def tco_source(configured: tuple[str, ...]) -> Literal["default", "configured"]:
@@ -134,7 +73,7 @@ def _costs(r: RoiSettings, rng: np.random.Generator, draws: int) -> _Costs:
 
 def _figure(
     values: FloatArray, what: str, unit: UnitName, evidence: Evidence, draws: int
-) -> LabelledEstimate:
+) -> Figure:
     return from_draws(
         values[0],
         values[1:],
@@ -165,13 +104,13 @@ def _window(
     tco = costs.tco_12m
     roi = (total - tco) / tco
     return TrailingWindow(
-        benefits=tuple(
-            (b.name, _figure(per[b.name], f"{b.name} over 12 months", "money", b.evidence, draws))
+        benefits={
+            b.name: _figure(per[b.name], f"{b.name} over 12 months", "money", b.evidence, draws)
             for b in used
-        ),
-        total_benefit=_figure(total, "benefits over 12 months", "money", "assumption", draws),
-        tco=_figure(tco, "total cost of ownership over 12 months", "money", "assumption", draws),
-        roi=_figure(roi, "(benefits - TCO) / TCO over 12 months", "ratio", "assumption", draws),
+        },
+        total_benefit=_figure(total, "benefits over 12 months", "money", Evidence.ASSUMPTION, draws),
+        tco=_figure(tco, "total cost of ownership over 12 months", "money", Evidence.ASSUMPTION, draws),
+        roi=_figure(roi, "(benefits - TCO) / TCO over 12 months", "ratio", Evidence.ASSUMPTION, draws),
         p_roi_positive=float(np.mean(roi[1:] > 0)),
     )
 
@@ -185,7 +124,7 @@ def _trailing(
 
 def _payback(
     total: FloatArray, costs: _Costs, draws: int
-) -> tuple[LabelledEstimate | CannotCompute, float]:
+) -> tuple[Figure | CannotCompute, float]:
     """Implementation / monthly net run-rate benefit; +inf in draws that never pay back."""
     net = total / WINDOW - costs.running
     months = np.where(net > 0, costs.implementation / np.where(net > 0, net, 1.0), np.inf)
@@ -197,7 +136,7 @@ def _payback(
         )
         return CannotCompute(reason), never
     lo, hi = (float(v) for v in np.quantile(months[1:], [0.025, 0.975], method="inverted_cdf"))
-    return LabelledEstimate(
+    return Figure(
         float(months[0]),
         lo,
         hi if np.isfinite(hi) else None,
@@ -207,7 +146,7 @@ def _payback(
         ),
         unit=Unit.MONTHS,
         horizon_months=None,
-        evidence="assumption",
+        evidence=Evidence.ASSUMPTION,
         significant_figures=significant_figures(float(months[0]), lo, hi) if np.isfinite(hi) else 1,
     ), never
 
@@ -216,31 +155,31 @@ def _tco(costs: _Costs, draws: int) -> Tco:
     amort = costs.amortisation_months
     return Tco(
         licences_and_run_12m=_figure(
-            WINDOW * costs.running, "licences and run cost", "money", "assumption", draws
+            WINDOW * costs.running, "licences and run cost", "money", Evidence.ASSUMPTION, draws
         ),
         amortised_implementation_12m=_figure(
             WINDOW * costs.implementation / amort,
             f"implementation amortised over {amort} months",
             "money",
-            "assumption",
+            Evidence.ASSUMPTION,
             draws,
         ),
         implementation_one_off=_figure(
-            costs.implementation, "one-off implementation", "money", "assumption", draws
+            costs.implementation, "one-off implementation", "money", Evidence.ASSUMPTION, draws
         ),
-        total_12m=_figure(costs.tco_12m, "total cost of ownership", "money", "assumption", draws),
+        total_12m=_figure(costs.tco_12m, "total cost of ownership", "money", Evidence.ASSUMPTION, draws),
     )
 
 
 def roi_worksheet(
     months: tuple[str, ...],
     benefits: list[BenefitSeries],
-    excluded: tuple[tuple[str, str], ...],
+    excluded: dict[str, str],
     settings: RoiSettings,
     configured: tuple[str, ...],
     draws: int,
     rng: np.random.Generator,
-) -> RoiResult:
+) -> RoiWorksheet:
     """The worksheet over ``months`` (sorted calendar months); benefits share those columns."""
     source = tco_source(configured)
     costs = _costs(settings, rng, draws)
@@ -254,21 +193,21 @@ def roi_worksheet(
         else CannotCompute("no months of contacts")
     )
     if isinstance(per, CannotCompute):
-        return RoiResult(
+        return RoiWorksheet(
             per, None, per, None, (), excluded, per, _tco(costs, draws), source,
             source == "default", period, rows,
         )
     latest = _window(benefits, per, costs, draws)
     total = np.sum(list(per.values()), axis=0) if per else np.zeros(draws + 1)
     payback, never = _payback(total, costs, draws)
-    return RoiResult(
+    return RoiWorksheet(
         roi=latest.roi,
         p_roi_positive=latest.p_roi_positive,
         payback_months=payback,
         p_never_pays_back=never,
         benefits=tuple(
             BenefitLine(b.name, fig, b.margin_factor, b.spread_evenly)
-            for b, (_, fig) in zip(benefits, latest.benefits, strict=True)
+            for b, fig in zip(benefits, latest.benefits.values(), strict=True)
         ),
         excluded_benefits=excluded,
         total_benefit=latest.total_benefit,
@@ -297,7 +236,7 @@ def _rows(
         out.append(
             RoiMonth(
                 month=month,
-                benefits=tuple((n, v if np.isfinite(v) else None) for n, v in central),
+                benefits={n: v if np.isfinite(v) else None for n, v in central},
                 licences_and_run_cost=running,
                 amortised_implementation=amort,
                 net=float(sum(v for _, v in central) - running - amort) if known else None,
@@ -310,7 +249,7 @@ def _rows(
 __all__ = [
     "BenefitLine",
     "RoiMonth",
-    "RoiResult",
+    "RoiWorksheet",
     "Tco",
     "TrailingWindow",
     "roi_worksheet",

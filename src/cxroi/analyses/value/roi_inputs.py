@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from cxroi.analyses.value.settings import RoiSettings
-from cxroi.analyses.value.uncertainty import Evidence
+from cxroi.results.model.money import Evidence
 from cxroi.analyses.value.what_if_result import CostSeries
 from cxroi.stats.result import Estimate
 
@@ -44,7 +44,7 @@ class BenefitInput:
     """(calendar month, central value); empty when the analysis has no monthly view."""
     is_revenue: bool = True
     margin_applied: bool = False
-    evidence: Evidence = "adjusted_estimate"
+    evidence: Evidence = Evidence.ADJUSTED
     description: str = ""
     """What the figure estimates (population, horizon, basis), for the assumptions table."""
 
@@ -75,7 +75,7 @@ def cost_savings_series(cost: CostSeries, months: tuple[str, ...]) -> BenefitSer
     for j, month in enumerate(months):
         if month in cost.months:
             values[:, j] = cost.values[:, cost.months.index(month)]
-    return BenefitSeries("cost_savings", values, "assumption", 1.0, False)
+    return BenefitSeries("cost_savings", values, Evidence.ASSUMPTION, 1.0, False)
 
 
 def input_series(
@@ -119,7 +119,7 @@ def risk_savings_series(
         sims += tri.draw(rng, draws) / 12.0
     per_month = np.concatenate([[central], sims])
     values = np.repeat(per_month[:, None], len(months), axis=1)
-    return BenefitSeries("risk_savings", values, "assumption", 1.0, False)
+    return BenefitSeries("risk_savings", values, Evidence.ASSUMPTION, 1.0, False)
 
 
 __all__ = [

@@ -1,34 +1,30 @@
 """Runner of the value analyses: CLV, the three pillars, what-if-we-stopped-AI, ROI/TCO.
 
-Entry point :func:`run_value`; :meth:`ValueResult.to_results` is the ``value`` section of
-results.json. Every random draw comes from one ``SeedSequence(settings.seed)`` split into a stream
-per analysis, so the output is identical run to run and one analysis' draws never shift another's.
+Entry point :func:`run_value`; it returns the typed ``value`` section. The three pillars share one
+horizon, 12 months, so they can stand side by side (docs/metrics.md, Value): revenue protected is
+the revenue-weighted ATT of the retention analysis, revenue generated the incremental (adjusted)
+figure, revenue at risk the revenue expected to be lost in the next 12 months. Lifetime figures
+are shown apart, labelled extrapolation. Every random draw comes from one
+``SeedSequence(settings.seed)`` split into a stream per analysis, so the output is identical run
+to run and one analysis' draws never shift another's.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
+from cxroi.analyses.retention.result import RetentionResult
+from cxroi.analyses.retention.revenue import revenue_protected_12m
 from cxroi.analyses.value import queries as q
-from cxroi.analyses.value.churn_risk import RiskResult, revenue_at_risk
-from cxroi.analyses.value.clv import ClvFit, RetainedRevenue, fit_clv, revenue_per_retained_customer
-from cxroi.analyses.value.pillars import (
-    Generated,
-    exposed_by_month,
-    opportunity_input,
-    read_delta,
-    revenue_generated,
-    revenue_protected,
-    sales_input,
-)
-from cxroi.analyses.value.assumptions import AssumptionRow, value_assumptions
-from cxroi.analyses.value.roi import RoiResult, roi_worksheet
+from cxroi.analyses.value.assumptions import value_assumptions
+from cxroi.analyses.value.churn_risk import revenue_at_risk
+from cxroi.analyses.value.clv import ClvFit, fit_clv, revenue_per_retained_customer
+from cxroi.analyses.value.generated import revenue_generated
+from cxroi.analyses.value.lifetime import ai_assisted_customers, lifetime_sensitivity
+from cxroi.analyses.value.pillars import exposed_by_month
+from cxroi.analyses.value.recurring_revenue import monthly_recurring_revenue
+from cxroi.analyses.value.roi import roi_worksheet
 from cxroi.analyses.value.roi_inputs import (
     BenefitInput,
     BenefitSeries,
@@ -36,91 +32,35 @@ from cxroi.analyses.value.roi_inputs import (
     input_series,
     risk_savings_series,
 )
-from cxroi.analyses.value.settings import (
-    RoiSettings,
-    Triangular,
-    ValueSettings,
-    WhatIfSettings,
-    assumptions_table,
-    parse_value_settings,
-)
+from cxroi.analyses.value.sales_units import revenue_band_edges
+from cxroi.analyses.value.settings import ValueSettings
 from cxroi.analyses.value.what_if import what_if_stopped
 from cxroi.analyses.value.what_if_data import load_what_if_data
-from cxroi.analyses.value.what_if_json import plain, roi_block, what_if_block
-from cxroi.analyses.value.what_if_result import WhatIfResult
+from cxroi.analyses.value.what_if_result import CostSeries
 from cxroi.io.dataset import Dataset
 from cxroi.metrics.exact import ExactMetrics
 from cxroi.metrics.queries import enrich
-from cxroi.stats.result import CannotCompute, Estimate, Result
+from cxroi.results.model.money import Evidence, RevenueProtected
+from cxroi.results.model.value import GeneratedRevenue, ValueSection
+from cxroi.stats.result import CannotCompute, Estimate
 
 # the what-if draws from the stream the old per-mode rates used: other streams stay as they were
 _STREAMS = ("clv", "protected", "risk", "what_if", "roi", "generated")
-
-
-@dataclass(frozen=True)
-class ValueResult:
-    clv: Result
-    revenue_per_retained_customer: RetainedRevenue | CannotCompute
-    revenue_protected: Result
-    revenue_generated: Generated
-    revenue_at_risk: RiskResult | CannotCompute
-    what_if_stopped: WhatIfResult | CannotCompute
-    roi: RoiResult
-    assumptions: dict[str, Any]
-    assumption_rows: tuple[AssumptionRow, ...] = ()
-
-    def to_results(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        _put(out, "clv", self.clv)
-        rr = self.revenue_per_retained_customer
-        if isinstance(rr, CannotCompute):
-            _put(out, "revenue_per_retained_customer", rr)
-        else:
-            block: dict[str, Any] = {}
-            for key in ("ai_assisted", "human_only", "difference"):
-                _put(block, key, getattr(rr, key))
-            out["revenue_per_retained_customer"] = block
-        _put(out, "revenue_protected", self.revenue_protected)
-        gen = self.revenue_generated
-        _put(out, "revenue_generated", gen.total)
-        if out["revenue_generated"] is not None:
-            for key, res in gen.components.items():
-                _put(out["revenue_generated"], key, res)
-        risk = self.revenue_at_risk
-        if isinstance(risk, CannotCompute):
-            _put(out, "revenue_at_risk", risk)
-        else:
-            _put(out, "revenue_at_risk", risk.total)
-            by_link: dict[str, Any] = {}
-            for key, res in risk.by_link.items():
-                _put(by_link, key, res)
-            out["revenue_at_risk"]["by_link"] = by_link
-            out["revenue_at_risk"]["model"] = dict(risk.diagnostics)
-        wi = self.what_if_stopped
-        if isinstance(wi, CannotCompute):
-            _put(out, "what_if_stopped", wi)
-        else:
-            out["what_if_stopped"] = what_if_block(wi)
-        out.update(roi_block(self.roi))
-        out["assumptions"] = self.assumptions
-        out["assumption_rows"] = plain(self.assumption_rows)
-        cleaned: dict[str, Any] = _clean(out)
-        return cleaned
+NO_MONTHLY_REVENUE = "customers.monthly_revenue is absent, so no revenue per period is known"
 
 
 def run_value(
-    ds: Dataset, exact: ExactMetrics, results: Mapping[str, Any], settings: ValueSettings
-) -> ValueResult:
+    ds: Dataset,
+    exact: ExactMetrics,
+    retention: RetentionResult,
+    settings: ValueSettings,
+    covariates: tuple[str, ...] = (),
+) -> ValueSection:
     s = settings
-    rngs = dict(
-        zip(
-            _STREAMS,
-            (np.random.default_rng(c) for c in np.random.SeedSequence(s.seed).spawn(len(_STREAMS))),
-        )
-    )
-    frame = q.customer_frame(ds, ds.config.covariates)
+    seeds = np.random.SeedSequence(s.seed).spawn(len(_STREAMS))
+    rngs = {name: np.random.default_rng(c) for name, c in zip(_STREAMS, seeds, strict=True)}
+    frame = q.customer_frame(ds, covariates)
     obs_start = q.observation_start(ds)
-
     clv_fit: ClvFit | CannotCompute = (
         fit_clv(
             frame,
@@ -132,10 +72,8 @@ def run_value(
             rngs["clv"],
         )
         if ds.has("customers", "monthly_revenue")
-        else CannotCompute("customers.monthly_revenue is absent, so no revenue per period is known")
+        else CannotCompute(NO_MONTHLY_REVENUE)
     )
-    clv = clv_fit.estimate if isinstance(clv_fit, ClvFit) else clv_fit
-
     events = q.revenue_after_index(ds, 365) if ds.has("revenue") else None
     recurring_table = ds.has("revenue") and q.has_recurring_rows(ds)
     if not ds.has("customers", "monthly_revenue"):
@@ -144,18 +82,33 @@ def run_value(
         frame, events, recurring_table, ds.as_of, ds.config.min_cell
     )
 
-    delta = read_delta(results.get("retention"))
-    exposed_months = exposed_by_month(frame)
-    protected, per_customer = revenue_protected(
-        delta,
-        clv,
-        clv_fit.draws if isinstance(clv_fit, ClvFit) else None,
-        int(exposed_months.sum()),
-        rngs["protected"],
+    mrr = monthly_recurring_revenue(ds)
+    protected = _protected(retention, mrr.by_customer, margin=None)
+    at_margin = _protected(retention, mrr.by_customer, margin=s.margin)
+    protected_margin = (
+        at_margin
+        if "value.margin" in s.configured and isinstance(at_margin, RevenueProtected)
+        else None
     )
-
+    lifetime = (
+        lifetime_sensitivity(
+            protected,
+            ai_assisted_customers(frame, mrr),
+            clv_fit,
+            _observed_months(obs_start, ds),
+            rngs["protected"],
+        )
+        if isinstance(protected, Estimate) and isinstance(clv_fit, ClvFit)
+        else CannotCompute(
+            protected.reason if isinstance(protected, CannotCompute) else _reason(clv_fit)
+        )
+    )
     generated = revenue_generated(
-        sales_input(ds), opportunity_input(ds), s.acquisition_cost, s.acquisition_cost_share
+        ds,
+        revenue_band_edges(frame["monthly_revenue"]),
+        s.acquisition_cost,
+        s.acquisition_cost_share,
+        "value.acquisition_cost" in s.configured,
     )
     risk = revenue_at_risk(
         ds,
@@ -166,7 +119,6 @@ def run_value(
         s.monte_carlo_draws,
         rngs["risk"],
     )
-
     enriched = exact.enriched
     if enriched is None:
         cfg = ds.config
@@ -175,27 +127,54 @@ def run_value(
     what_if, cost = what_if_stopped(
         data, s.what_if, protected, s.monte_carlo_draws, rngs["what_if"]
     )
-
     monthly = q.monthly_mode_counts(ds.tables["contacts"])
     months = tuple(sorted(monthly["month"].astype(str).unique()))
-    inputs = _benefit_inputs(months, protected, per_customer, exposed_months, generated)
+    inputs = _benefit_inputs(months, protected, exposed_by_month(frame), generated)
     series, excluded = _benefit_series(months, cost, inputs, s, rngs["generated"])
-    roi = roi_worksheet(
+    worksheet = roi_worksheet(
         months, series, excluded, s.roi, s.configured, s.monte_carlo_draws, rngs["roi"]
     )
-    return ValueResult(
-        clv=clv,
+    return ValueSection(
+        clv=clv_fit.estimate if isinstance(clv_fit, ClvFit) else clv_fit,
+        clv_honesty=clv_fit.honesty if isinstance(clv_fit, ClvFit) else clv_fit,
         revenue_per_retained_customer=retained,
-        revenue_protected=protected,
-        revenue_generated=generated,
-        revenue_at_risk=risk,
+        revenue_protected_12m=protected,
+        revenue_protected_12m_margin=protected_margin,
+        revenue_protected_lifetime=lifetime,
+        generated=generated,
+        risk=risk,
         what_if_stopped=what_if,
-        roi=roi,
-        assumptions=assumptions_table(s, ds.config.currency),
-        assumption_rows=value_assumptions(
+        roi_worksheet=worksheet,
+        assumptions=value_assumptions(
             s, ds.config.currency, [i for i in inputs if isinstance(i, BenefitInput)]
         ),
     )
+
+
+def _protected(
+    retention: RetentionResult, revenue: pd.Series, margin: float | None
+) -> RevenueProtected | CannotCompute:
+    """Revenue protected over 12 months (before margin, or at ``margin``)."""
+    scores = retention.restricted_mean
+    if isinstance(scores, CannotCompute):
+        return scores
+    if scores.customer_ids is None:
+        return CannotCompute("the retention analysis did not keep its customers' ids")
+    weights = revenue.reindex([str(c) for c in scores.customer_ids])
+    if margin is not None:
+        weights = weights * margin
+    mapping = {str(k): float(v) for k, v in weights.items() if v == v}
+    return revenue_protected_12m(scores, mapping, margin_applied=margin is not None)
+
+
+def _observed_months(obs_start: object, ds: Dataset) -> int:
+    start = pd.Timestamp(obs_start)  # type: ignore[arg-type]
+    end = pd.Timestamp(ds.as_of)
+    return max(1, int(round((end - start).days / 30.4375)))
+
+
+def _reason(result: object) -> str:
+    return result.reason if isinstance(result, CannotCompute) else "not computed"
 
 
 def _window_total(point: float, se: float) -> Estimate:
@@ -204,79 +183,95 @@ def _window_total(point: float, se: float) -> Estimate:
 
 def _benefit_inputs(
     months: tuple[str, ...],
-    protected: Result,
-    per_customer: np.ndarray[Any, np.dtype[np.float64]] | None,
+    protected: RevenueProtected | CannotCompute,
     exposed_months: pd.Series,
-    generated: Generated,
+    generated: GeneratedRevenue,
 ) -> list[BenefitInput | tuple[str, str]]:
-    """TRANSITIONAL stand-ins until the pillars deliver ``revenue_protected_12m`` and
-    ``revenue_generated_incremental`` as BenefitInputs (the lead rewires this)."""
+    """The pillars as ROI benefits over the worksheet's months (the latest 12 are the window).
+
+    Revenue protected accrues to each AI-assisted customer in the 12 months after the index
+    contact: a month's share is the customers indexed that month, times the average per customer.
+    """
     window = list(months[-12:])
     out: list[BenefitInput | tuple[str, str]] = []
-    if isinstance(protected, CannotCompute) or per_customer is None or not protected.n:
-        reason = protected.reason if isinstance(protected, CannotCompute) else "no draws"
-        out.append(("revenue_protected", reason))
+    if isinstance(protected, CannotCompute) or not protected.customers:
+        reason = protected.reason if isinstance(protected, CannotCompute) else "no customers"
+        out.append(("revenue_protected_12m", reason))
     else:
-        per = protected.estimate / protected.n
-        units = exposed_months.reindex(list(months), fill_value=0).astype(float)
+        per = protected.estimate / protected.customers
+        per_se = (protected.se or 0.0) / protected.customers
+        units = _aligned(exposed_months, months)
         n_window = float(units[window].sum())
         out.append(
             BenefitInput(
-                "revenue_protected",
-                _window_total(per * n_window, float(np.std(per_customer)) * n_window),
+                "revenue_protected_12m",
+                _window_total(per * n_window, per_se * n_window),
                 tuple((m, per * float(units[m])) for m in months),
                 is_revenue=True,
-                margin_applied=True,
-                description="retention delta x CLV of each month's newly AI-assisted customers "
-                "(lifetime, margin-adjusted; stand-in for revenue_protected_12m)",
+                margin_applied=False,
+                evidence=Evidence.ADJUSTED,
+                description="recurring revenue kept in the 12 months after an AI-assisted index "
+                "contact, with AI minus without (revenue-weighted ATT), for the customers indexed "
+                "in each month",
             )
         )
-    total = generated.total
+    total = generated.incremental
     if isinstance(total, CannotCompute):
-        out.append(("revenue_generated_margin", total.reason))
+        out.append(("revenue_generated_incremental", total.reason))
     else:
-        series = generated.monthly.reindex(list(months), fill_value=0.0).astype(float)
-        in_window = float(series[window].sum())
-        rel = generated.se / total.estimate if total.estimate else 0.0
         out.append(
             BenefitInput(
-                "revenue_generated_margin",
-                _window_total(in_window, abs(rel * in_window)),
-                tuple((m, float(series[m])) for m in months),
-                description="revenue attributed to AI-assisted contacts (gross; stand-in for "
-                "revenue_generated_incremental)",
-                evidence="descriptive_comparison",
+                "revenue_generated_incremental",
+                total,
+                _amounts(generated.monthly, months),
+                is_revenue=True,
+                margin_applied=False,
+                evidence=Evidence.ADJUSTED,
+                description="upsell, cross-sell and won pipeline AI-assisted contacts produced "
+                "beyond human handling of the same contacts",
             )
         )
-    cac = generated.components.get("cac_offset")
-    if cac is None or isinstance(cac, CannotCompute):
-        out.append(("cac_offset", cac.reason if cac else "no acquisition cost configured"))
+    cac = generated.cac_offset
+    if isinstance(cac, CannotCompute):
+        out.append(("cac_offset", cac.reason))
     else:
-        series = generated.cac_monthly.reindex(list(months), fill_value=0.0).astype(float)
         out.append(
             BenefitInput(
                 "cac_offset",
-                _window_total(float(series[window].sum()), 0.0),
-                tuple((m, float(series[m])) for m in months),
+                cac,
+                _amounts(generated.cac_offset_monthly, months),
                 is_revenue=False,
-                description="acquisition cost avoided by service-sourced won deals",
-                evidence="assumption",
+                evidence=Evidence.ASSUMPTION,
+                description="acquisition cost avoided by the incremental won deals",
             )
         )
     return out
 
 
+def _aligned(exposed: pd.Series, months: tuple[str, ...]) -> pd.Series:
+    return exposed.reindex(list(months), fill_value=0).astype(float)
+
+
+def _amounts(series: tuple[object, ...], months: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
+    by_month: dict[str, float] = {}
+    for p in series:
+        amount = getattr(p, "amount", None)
+        if isinstance(amount, Estimate):
+            by_month[str(getattr(p, "period"))] = amount.estimate
+    return tuple((m, by_month[m]) for m in months if m in by_month)
+
+
 def _benefit_series(
     months: tuple[str, ...],
-    cost: Any,
+    cost: CostSeries | CannotCompute,
     inputs: list[BenefitInput | tuple[str, str]],
     s: ValueSettings,
     rng: np.random.Generator,
-) -> tuple[list[BenefitSeries], tuple[tuple[str, str], ...]]:
+) -> tuple[list[BenefitSeries], dict[str, str]]:
     series: list[BenefitSeries] = []
-    excluded: list[tuple[str, str]] = []
+    excluded: dict[str, str] = {}
     if isinstance(cost, CannotCompute):
-        excluded.append(("cost_savings", cost.reason))
+        excluded["cost_savings"] = cost.reason
     else:
         series.append(cost_savings_series(cost, months))
     window = months[-12:]
@@ -284,33 +279,9 @@ def _benefit_series(
         if isinstance(item, BenefitInput):
             series.append(input_series(item, months, window, s.margin, s.monte_carlo_draws, rng))
         else:
-            excluded.append(item)
+            excluded[item[0]] = item[1]
     series.append(risk_savings_series(s.roi, months, s.monte_carlo_draws, rng))
-    return series, tuple(sorted(excluded))
+    return series, dict(sorted(excluded.items()))
 
 
-def _put(target: dict[str, Any], key: str, result: Result) -> None:
-    if isinstance(result, CannotCompute):
-        target[key] = None
-        target[f"{key}_note"] = result.reason
-    else:
-        target[key] = result.as_dict()
-
-
-def _clean(value: Any) -> Any:
-    """Plain JSON values: numpy scalars to Python, non-finite floats to None."""
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        f = float(value)
-        return f if math.isfinite(f) else None
-    return value
-
-
-__all__ = ["ValueResult", "run_value"]
+__all__ = ["run_value"]

@@ -23,10 +23,10 @@ import numpy as np
 import numpy.typing as npt
 
 from cxroi.analyses.value.settings import Triangular
-from cxroi.stats.result import Estimate, Unit
+from cxroi.results.model.money import Evidence, Figure
+from cxroi.stats.result import Unit
 
 FloatArray = npt.NDArray[np.float64]
-Evidence = Literal["adjusted_estimate", "descriptive_comparison", "assumption"]
 UnitName = Literal["money", "hours", "fte", "contacts", "ratio", "share", "ces_points", "months"]
 UNITS: dict[str, Unit] = {
     "money": Unit.MONEY,
@@ -40,23 +40,6 @@ UNITS: dict[str, Unit] = {
 }
 # Shown when an interval has no width (e.g. every input fixed by the user): three figures.
 DEFAULT_FIGURES = 3
-
-
-@dataclass(frozen=True, kw_only=True)
-class LabelledEstimate(Estimate):
-    """An :class:`Estimate` that also says what it is: horizon, evidence class, precision."""
-
-    horizon_months: int | None
-    """The period the figure covers (12 for "a year"); None for a rate or a level."""
-    evidence: Evidence
-    significant_figures: int
-    """How many significant figures of ``estimate`` the interval justifies (at least 1)."""
-
-    def as_dict(self) -> dict[str, Any]:
-        out = super().as_dict()
-        base = {f.name for f in fields(Estimate)}
-        out.update({k: v for k, v in asdict(self).items() if k not in base})
-        return out
 
 
 def significant_figures(estimate: float, ci_low: float, ci_high: float) -> int:
@@ -92,13 +75,13 @@ def from_draws(
     horizon_months: int | None,
     evidence: Evidence,
     n: int | None = None,
-) -> LabelledEstimate:
+) -> Figure:
     """The central value (inputs at their central values) with the draws' 2.5-97.5% interval."""
     finite = draws[np.isfinite(draws)]
     if finite.size == 0:
         raise ValueError(f"no finite Monte Carlo draws for: {method}")
     lo, hi = (float(v) for v in np.quantile(finite, [0.025, 0.975]))
-    return LabelledEstimate(
+    return Figure(
         float(central),
         lo,
         hi,
@@ -126,8 +109,6 @@ def normal_draws(
 
 
 __all__ = [
-    "Evidence",
-    "LabelledEstimate",
     "UnitName",
     "draw_prior",
     "from_draws",

@@ -24,7 +24,7 @@ Steps (each in its own module):
    hour by hour, so it uses the first ``staffing_draws`` draws.
 
 Money is cost, not revenue: no margin applies. Effort is a descriptive comparison; everything
-else is a scenario under stated assumptions (evidence class "assumption").
+else is a scenario under stated assumptions (evidence class Evidence.ASSUMPTION).
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ import numpy as np
 import numpy.typing as npt
 
 from cxroi.analyses.value.settings import WhatIfSettings
-from cxroi.analyses.value.uncertainty import LabelledEstimate, UnitName, from_draws, normal_draws
+from cxroi.analyses.value.uncertainty import UnitName, from_draws, normal_draws
+from cxroi.results.model.money import Evidence, Figure, RevenueProtected
 from cxroi.analyses.value.what_if_cells import LEVELS, References, clustered_ratio, human_references
 from cxroi.analyses.value.what_if_cost import (
     Consequences,
@@ -44,17 +45,11 @@ from cxroi.analyses.value.what_if_cost import (
 )
 from cxroi.analyses.value.what_if_data import WhatIfData
 from cxroi.analyses.value.what_if_priors import draw_priors
-from cxroi.analyses.value.what_if_result import (
-    CostSeries,
-    Effort,
-    MonthlyCost,
-    Period,
-    PricingShare,
-    Volume,
-    WhatIfResult,
-)
+from cxroi.analyses.value.what_if_result import CostSeries
 from cxroi.analyses.value.what_if_staffing_summary import summarise_staffing
 from cxroi.stats.result import CannotCompute, Result
+from cxroi.results.model.money import Money
+from cxroi.results.model.scenario import Effort, MonthlyCost, Period, PricingShare, Staffing, Volume, WhatIfResult
 
 FloatArray = npt.NDArray[np.float64]
 YEAR = 12
@@ -101,10 +96,10 @@ def _effort(
     today = np.concatenate(
         [[observed.mean[0]], observed.mean[0] + se_obs * rng.standard_normal(draws)]
     )
-    def ces(values: FloatArray, method: str) -> LabelledEstimate:
+    def ces(values: FloatArray, method: str) -> Figure:
         return from_draws(
             values[0], values[1:], method=method, unit="ces_points", horizon_months=None,
-            evidence="descriptive_comparison",
+            evidence=Evidence.DESCRIPTIVE,
         )
 
     base = "CES (1-7, higher = easier) of inbound contacts in the latest 12 months"
@@ -130,7 +125,7 @@ def _monthly(vol: Volumes, cons: Consequences) -> tuple[MonthlyCost, ...]:
                 method="extra cost of that month's AI volume moved to humans",
                 unit="money",
                 horizon_months=1,
-                evidence="assumption",
+                evidence=Evidence.ASSUMPTION,
             ),
         )
         for j, month in enumerate(vol.months)
@@ -140,7 +135,7 @@ def _monthly(vol: Volumes, cons: Consequences) -> tuple[MonthlyCost, ...]:
 def what_if_stopped(
     data: WhatIfData | CannotCompute,
     settings: WhatIfSettings,
-    revenue_protected: Result,
+    revenue_protected: RevenueProtected | CannotCompute,
     draws: int,
     rng: np.random.Generator,
 ) -> tuple[WhatIfResult | CannotCompute, CostSeries | CannotCompute]:
@@ -168,11 +163,11 @@ def what_if_stopped(
     scale = YEAR / len(cols)
     mc = f"Monte Carlo over cell means and assumption priors ({draws} draws)"
 
-    def total(values: FloatArray, what: str, unit: UnitName) -> LabelledEstimate:
+    def total(values: FloatArray, what: str, unit: UnitName) -> Figure:
         t = scale * values[:, cols].sum(axis=1)
         return from_draws(
             t[0], t[1:], method=f"{what}; {mc}", unit=unit, horizon_months=YEAR,
-            evidence="assumption",
+            evidence=Evidence.ASSUMPTION,
         )
 
     weights = vol.n_ai[:, cols].sum(axis=1) + vol.n_hybrid[:, cols].sum(axis=1)

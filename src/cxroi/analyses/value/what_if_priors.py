@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from cxroi.analyses.value.settings import WhatIfSettings
 from cxroi.analyses.value.what_if_data import WhatIfData
-from cxroi.analyses.value.what_if_result import Patience
+from cxroi.results.model.scenario import Patience
 
 FloatArray = npt.NDArray[np.float64]
 

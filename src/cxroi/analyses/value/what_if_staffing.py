@@ -35,6 +35,7 @@ import pandas as pd
 
 from cxroi.analyses.value.settings import WhatIfSettings
 from cxroi.stats import erlang, erlang_a
+from cxroi.results.model.scenario import QueueDetail, WorkloadDetail
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -68,32 +69,6 @@ class ChannelDraws:
 
     moved_contacts: FloatArray
     extra_hours: FloatArray
-
-
-@dataclass(frozen=True)
-class QueueDetail:
-    """A live channel in the central case: arrivals, handle time and agents at the peak hour."""
-
-    channel: str
-    contacts_today: float
-    contacts_without_ai: float
-    aht_seconds_today: float | None
-    aht_seconds_without_ai: float | None
-    peak_agents_today_erlang_c: int
-    peak_agents_without_ai_erlang_c: int
-    peak_agents_today_erlang_a: int
-    peak_agents_without_ai_erlang_a: int
-    agent_hours_today_erlang_a: float
-    agent_hours_without_ai_erlang_a: float
-
-
-@dataclass(frozen=True)
-class WorkloadDetail:
-    """An asynchronous channel (or outbound work) in the central case: hours of work."""
-
-    channel: str
-    handle_hours_today: float
-    handle_hours_without_ai: float
 
 
 @dataclass(frozen=True)

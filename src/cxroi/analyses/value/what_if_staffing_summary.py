@@ -15,11 +15,11 @@ import numpy as np
 import numpy.typing as npt
 
 from cxroi.analyses.value.settings import WhatIfSettings
-from cxroi.analyses.value.uncertainty import LabelledEstimate, UnitName, from_draws
+from cxroi.analyses.value.uncertainty import UnitName, from_draws
+from cxroi.results.model.money import Evidence, Figure
 from cxroi.analyses.value.what_if_cost import RateDraws, Volumes, consequences
 from cxroi.analyses.value.what_if_data import WhatIfData
 from cxroi.analyses.value.what_if_priors import Priors
-from cxroi.analyses.value.what_if_result import Staffing, StaffingModel
 from cxroi.analyses.value.what_if_staffing import (
     ChannelDraws,
     ChannelLoad,
@@ -28,6 +28,7 @@ from cxroi.analyses.value.what_if_staffing import (
     staffing_draws,
 )
 from cxroi.stats.result import CannotCompute
+from cxroi.results.model.scenario import Staffing, StaffingModel
 
 FloatArray = npt.NDArray[np.float64]
 HUMAN_MODES = ("human_only", "hybrid")
@@ -75,14 +76,14 @@ def _channel_draws(
     return out
 
 
-def _figure(values: FloatArray, what: str, unit: UnitName, n_draws: int) -> LabelledEstimate:
+def _figure(values: FloatArray, what: str, unit: UnitName, n_draws: int) -> Figure:
     return from_draws(
         values[0],
         values[1:],
         method=f"{what}; Monte Carlo over cell means and assumption priors ({n_draws} draws)",
         unit=unit,
         horizon_months=None,
-        evidence="assumption",
+        evidence=Evidence.ASSUMPTION,
     )
 
 
@@ -95,9 +96,9 @@ def _model(
     name = "Erlang C" if model == "erlang_c" else "Erlang A"
     what = f"FTE in the design month by {name} (live queues) and workload (async)"
     no_staff = CannotCompute("no staffed headcount from the agents table to compare with")
-    ratio: LabelledEstimate | CannotCompute = no_staff
-    share: LabelledEstimate | CannotCompute = no_staff
-    headcount: LabelledEstimate | CannotCompute = no_staff
+    ratio: Figure | CannotCompute = no_staff
+    share: Figure | CannotCompute = no_staff
+    headcount: Figure | CannotCompute = no_staff
     if staffed is not None and staffed > 0 and today[0] <= 0:
         ratio = CannotCompute("the model needs nobody today: no staffed-per-modelled ratio")
         share = _figure(extra / staffed, "extra FTE / average staffed headcount", "share", n)
@@ -120,7 +121,7 @@ def _model(
 
 def _explain(st: WhatIfSettings, staffing: Staffing, shrinkage: float) -> str:
     a = staffing.erlang_a
-    today = a.fte_today.estimate if isinstance(a.fte_today, LabelledEstimate) else float("nan")
+    today = a.fte_today.estimate if isinstance(a.fte_today, Figure) else float("nan")
     live = ", ".join(q.channel for q in staffing.queues) or "none"
     other = ", ".join(w.channel for w in staffing.workloads) or "none"
     text = (

@@ -170,7 +170,7 @@ class MetricsSection:
     outbound: ContactsApart
     proactive: ContactsApart
 
-    @derived
+    @derived(unit=Unit.CES)
     def ces_by_channel(self) -> dict[str, float]:
         """Mean CES per channel (results contract): a view of ``by_channel``."""
         return {

@@ -113,6 +113,8 @@ class RobustnessRow:
     doubly_robust: Result = spec(unit=Unit.DIFFERENCE)
     ipw: Result = spec(unit=Unit.DIFFERENCE)
     g_formula: Result = spec(unit=Unit.DIFFERENCE)
+    # the fitted model's overlap warning, repeated so the table is not read without it
+    overlap_note: str | None = omitted_when_none()
 
 
 @dataclass(frozen=True)
