@@ -27,7 +27,6 @@ from cxroi.io.dataset import load_dataset
 from cxroi.pipeline import Analysis
 from cxroi.pipeline import analyze as run_analysis
 from cxroi.report import write_report
-from cxroi.results.codec import encode
 from cxroi.summary import print_summary, print_validation
 
 app = typer.Typer(
@@ -163,12 +162,12 @@ def _analyse_and_write(
             written = analysis.write(outputs)
             if with_report:
                 say("writing the board report")
-                files = write_report(encode(analysis.results), outputs.folder, min_cell=cfg.min_cell)
+                files = write_report(analysis.results, outputs.folder, min_cell=cfg.min_cell)
                 report_files = {"report": files.html, "pdf": files.pdf, "slides": files.pptx}
                 for name, path in report_files.items():
                     written[name] = outputs.final(path)
     print_validation(console, analysis.dataset.report, brief=True)
-    print_summary(console, encode(analysis.results), cfg.min_cell)
+    print_summary(console, analysis.results, cfg.min_cell)
     for note in analysis.summary_lines():
         console.print(note, highlight=False)
     for name, path in written.items():

@@ -1,20 +1,28 @@
-"""Terminal rendering of a validation report and of results.json (Rich).
+"""Terminal rendering of a validation report and of the typed results tree (Rich).
 
-Reads only the assembled results, so what the terminal shows is what results.json says. Cells
-resting on fewer than ``min_cell`` answers or contacts are suppressed (privacy).
+Reads only the typed results (:class:`cxroi.results.tree.Results`), so what the terminal shows is
+what results.json says, formatted by the report's own rules (:mod:`cxroi.report.figures`): money
+with its horizon, basis and interval at the precision the interval allows. A cell resting on
+fewer than ``min_cell`` contacts or answers is suppressed (privacy) and reads ``n<10`` — a count
+of rows, explained once under the table — never ``<10``, which in the handle-time row would read
+as "under 10 seconds".
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
 from cxroi.io.dataset import ValidationReport
 from cxroi.io.validate import Severity
-
-MODES_SHOWN = ("ai_only", "hybrid", "human_only", "all")
+from cxroi.report import figures as F
+from cxroi.report.read import MODES, Shown, Suppressed, per_mode, shown
+from cxroi.results.model.metrics import MetricsSection, PerMode
+from cxroi.results.model.money import LinkVerdict, Money, verdict
+from cxroi.results.model.scenario import WhatIfResult
+from cxroi.results.model.value import ValueSection
+from cxroi.results.tree import Results
+from cxroi.stats.result import CannotCompute, Estimate
 
 
 def print_validation(console: Console, report: ValidationReport, brief: bool = False) -> None:
@@ -41,101 +49,121 @@ def print_validation(console: Console, report: ValidationReport, brief: bool = F
     console.print(faults)
 
 
-def _cell(block: dict[str, Any], detail: dict[str, Any], mode: str, fmt: str, min_cell: int) -> str:
-    value = block.get(mode)
-    if value is None:
-        return "—"
-    n = (detail.get(mode) or {}).get("n")
-    if n is not None and n < min_cell:
-        return f"<{min_cell}"
-    return format(value, fmt)
+def cell_text(v: Shown, spec: str, min_cell: int) -> str:
+    """A mode cell: the value, ``n<10`` when suppressed (a count, not a value), ``—`` when absent."""
+    if isinstance(v, Estimate):
+        return format(v.estimate, spec)
+    if isinstance(v, Suppressed):
+        return f"n<{min_cell}"
+    return "—"
 
 
-def print_summary(console: Console, results: dict[str, Any], min_cell: int) -> None:
-    m = results["metrics"]
-    detail = m["intervals"]
-    cur = results.get("currency", "")
-    table = Table(
-        title=f"Resolution, cost and loyalty by AI mode (as of {results['as_of']})",
-        title_justify="left",
-    )
+def _rows(m: MetricsSection, cur: str) -> list[tuple[str, PerMode, str]]:
+    windows = sorted(m.fcr)
+    rows = [(f"true FCR, {w} days", m.fcr[w], ".1%") for w in windows]
+    rows.append((f"cost per contact ({cur})", m.cost_per_contact, ",.2f"))
+    rows += [(f"cost per resolution, {w}d ({cur})", m.cost_per_resolution[w], ",.2f")
+             for w in windows[:1] if w in m.cost_per_resolution]
+    rows += [("handle time (s)", m.aht_seconds, ",.0f"), ("CSAT (4–5)", m.csat, ".1%"), ("NPS", m.nps, "+.0f"),
+             ("CES (1–7, higher easier)", m.ces, ".2f")]
+    return rows
+
+
+def mode_table(results: Results, min_cell: int) -> tuple[Table, bool]:
+    """The per-mode table and whether any cell in it is suppressed."""
+    m = results.metrics
+    table = Table(title=f"Resolution, cost and loyalty by AI mode (as of {results.as_of})", title_justify="left")
     table.add_column("metric")
-    for mode in MODES_SHOWN:
+    for mode in MODES:
         table.add_column(mode, justify="right")
-    rows = [
-        ("contacts", None, ","),
-        ("fcr_7d", "true FCR, 7 days", ".1%"),
-        ("fcr_14d", "true FCR, 14 days", ".1%"),
-        ("cost_per_contact", f"cost per contact ({cur})", ",.2f"),
-        ("cost_per_resolution_7d", f"cost per resolution, 7d ({cur})", ",.2f"),
-        ("aht_seconds", "handle time (s)", ",.0f"),
-        ("csat", "CSAT (4–5)", ".1%"),
-        ("nps", "NPS", "+.0f"),
-        ("ces", "CES (1–7, higher easier)", ".2f"),
-    ]
-    for key, label, fmt in rows:
-        if key == "contacts":
-            counts = m["counts"]["contacts"]
-            table.add_row("contacts", *[f"{counts[mode]:,}" for mode in MODES_SHOWN])
-            continue
-        block = m.get(key) or {}
-        table.add_row(label or key, *[_cell(block, detail.get(key, {}), mode, fmt, min_cell) for mode in MODES_SHOWN])
+    counts = [m.counts.contacts.get(mode) for mode in MODES]
+    table.add_row("contacts", *[f"{n:,}" if n >= min_cell else f"n<{min_cell}" for n in counts])
+    hidden = any(n < min_cell for n in counts)
+    for name, values, spec in _rows(m, results.currency):
+        cells = per_mode(values, m.counts, min_cell)
+        hidden = hidden or any(isinstance(v, Suppressed) for v in cells.values())
+        table.add_row(name, *[cell_text(cells[mode], spec, min_cell) for mode in MODES])
+    return table, hidden
+
+
+def print_summary(console: Console, results: Results, min_cell: int) -> None:
+    table, hidden = mode_table(results, min_cell)
     console.print(table)
+    if hidden:
+        console.print(f"n<{min_cell}: fewer than {min_cell} contacts or answers behind the cell; suppressed for "
+                      "privacy (a count of rows, not a value)", highlight=False, markup=False)
+    for line in metric_lines(results.metrics, min_cell):
+        console.print(line, highlight=False, markup=False)
+    for line in value_lines(results.value, results.currency, min_cell):
+        console.print(line, highlight=False, markup=False)
 
+
+def metric_lines(m: MetricsSection, min_cell: int) -> list[str]:
     lines = []
-    if m.get("containment_rate") is not None:
-        lines.append(f"containment rate {m['containment_rate']:.1%}")
-    if m.get("false_containment_7d") is not None:
-        lines.append(f"false containment (ai_only back within 7 days) {m['false_containment_7d']:.1%}")
-    if lines:
-        console.print("  ·  ".join(lines))
-    months = [r for r in m.get("csat_delta_hybrid_vs_human_monthly", []) if r["estimate"] is not None]
+    parts = []
+    cont, false_c = shown(m.containment_rate, min_cell), shown(m.false_containment_7d, min_cell)
+    if isinstance(cont, Estimate):
+        parts.append(f"containment rate {cont.estimate:.1%}")
+    if isinstance(false_c, Estimate):
+        parts.append(f"false containment (ai_only back within 7 days) {false_c.estimate:.1%}")
+    if parts:
+        lines.append("  ·  ".join(parts))
+    months = [r for r in m.csat_delta_hybrid_vs_human_monthly if r.estimate is not None and r.ci_low is not None
+              and r.ci_high is not None and min(r.n_hybrid or 0, r.n_human_only or 0) >= min_cell]
     if months:
-        last = months[-3:]
-        shown = ", ".join(
-            f"{r['month']}: {r['estimate']:+.1%} [{r['ci_low']:+.1%}, {r['ci_high']:+.1%}]" for r in last
-        )
-        console.print(f"CSAT hybrid − human-only, latest months: {shown}")
-    for line in value_lines(results.get("value") or {}, cur):
-        console.print(line, highlight=False)
+        shown_months = ", ".join(f"{r.month}: {100 * (r.estimate or 0):+.1f} pp ({100 * (r.ci_low or 0):+.1f} to "
+                                 f"{100 * (r.ci_high or 0):+.1f})" for r in months[-3:])
+        lines.append(f"CSAT hybrid − human-only, latest months: {shown_months}")
+    return lines
 
 
-def _money(x: float, cur: str) -> str:
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(x) >= size:
-            return f"{cur} {x / size:,.2f}{suffix}"
-    return f"{cur} {x:,.0f}"
+def _money(label: str, v: Money | CannotCompute, cur: str, min_cell: int) -> str:
+    got = shown(v, min_cell)
+    if isinstance(got, Money):
+        return f"{label} ({F.horizon(got.horizon_months)}, {F.tags(got)}): {F.amount(got, cur)} ({F.interval(got, cur)})"
+    if isinstance(got, Suppressed):
+        return f"{label}: suppressed (n<{min_cell})"
+    return f"{label}: not available — {got.reason if isinstance(got, CannotCompute) else 'not computed'}"
 
 
-def _est_money(obj: Any, cur: str) -> str | None:
-    if not isinstance(obj, dict) or obj.get("estimate") is None:
-        return None
-    text = _money(obj["estimate"], cur)
-    if obj.get("ci_low") is not None and obj.get("ci_high") is not None:
-        text += f" [{_money(obj['ci_low'], cur)} – {_money(obj['ci_high'], cur)}]"
-    return text
+def _what_if(w: WhatIfResult, cur: str) -> str:
+    parts = []
+    if not isinstance(w.extra_cost, CannotCompute):
+        parts.append(f"extra cost {F.amount(w.extra_cost, cur)} over {F.horizon(w.extra_cost.horizon_months)} "
+                     f"({F.interval(w.extra_cost, cur)})")
+    if not isinstance(w.staffing, CannotCompute):
+        s = w.staffing
+        for name, model in (("Erlang A", s.erlang_a), ("Erlang C", s.erlang_c)):
+            if not isinstance(model.extra_fte, CannotCompute):
+                parts.append(f"{F.amount(model.extra_fte, '')} more by {name} ({F.interval(model.extra_fte, '')})")
+        if isinstance(s.staffed_headcount, int):
+            parts.append(f"{s.staffed_headcount} agents staffed in {s.design_month}")
+    return "If AI stopped (a scenario under assumptions): " + "; ".join(parts) if parts else ""
 
 
-def value_lines(value: dict[str, Any], cur: str) -> list[str]:
-    """The board's three pillars and the what-if, one line each, from results.json."""
-    lines = []
-    labels = (
-        ("revenue_protected", "Revenue protected by AI (12 months)"),
-        ("revenue_generated", "Revenue generated through AI-assisted contacts"),
-        ("revenue_at_risk", "Revenue at risk (active customers, next 12 months)"),
-        ("clv", "Lifetime value per active customer"),
-    )
-    for key, label in labels:
-        text = _est_money(value.get(key), cur)
-        if text is not None:
-            lines.append(f"{label}: {text}")
-        elif value.get(f"{key}_note"):
-            lines.append(f"[dim]{label}: not available — {value[f'{key}_note']}[/]")
-    what_if = value.get("what_if_stopped") or {}
-    cost = _est_money(what_if.get("extra_cost"), cur)
-    agents = what_if.get("extra_agents") or {}
-    if cost is not None and isinstance(agents, dict) and agents.get("estimate") is not None:
-        lines.append(
-            f"If AI stopped: extra cost {cost} a year, {agents['estimate']:.0f} more agents"
-        )
+def value_lines(v: ValueSection, cur: str, min_cell: int) -> list[str]:
+    """The board's three pillars, the what-if and the ROI, one line each, with horizon and interval."""
+    lines = [
+        _money("Revenue protected by AI", v.revenue_protected, cur, min_cell),
+        _money("Revenue generated by AI, incremental", v.revenue_generated, cur, min_cell),
+        _money("Revenue at risk, active customers", v.revenue_at_risk, cur, min_cell),
+    ]
+    if not isinstance(v.risk, CannotCompute):
+        chain = v.risk.chain_weakness
+        word = "no clear link effect" if verdict(chain) == LinkVerdict.NO_CLEAR_LINK_EFFECT else "adjusted estimate"
+        lines.append(f"  of which ordinary churn exposure {F.amount(v.risk.ordinary, cur)}; chain weakness "
+                     f"{F.amount(chain, cur, plus=True)} ({F.interval(chain, cur)}): {word}")
+    if not isinstance(v.what_if_stopped, CannotCompute):
+        line = _what_if(v.what_if_stopped, cur)
+        if line:
+            lines.append(line)
+    roi = v.roi
+    if isinstance(roi, CannotCompute):
+        lines.append(f"ROI: not available — {roi.reason}")
+    else:
+        pay = roi.payback_months
+        pay_text = (f"payback {F.amount(pay, '')} ({F.interval(pay, '')})" if not isinstance(pay, CannotCompute)
+                    else f"payback: {pay.reason}")
+        flag = "ILLUSTRATIVE (default costs; set [value.roi] costs to make it yours): " if roi.illustrative else ""
+        lines.append(f"{flag}ROI over the latest 12 months {F.roi_pct(roi)} ({F.roi_interval(roi)}); {pay_text}")
     return lines

@@ -1,10 +1,12 @@
-"""The board report: report.html, report.pdf and board.pptx from a results.json dict.
+"""The board report: report.html, report.pdf and board.pptx from the typed results tree.
 
-Everything renders from ``results`` alone (the stable contract), never from raw data, so any
-dataset works and sections fill in as analyses land; a section whose numbers are missing says
-what data or analysis would unlock it. Outputs hold aggregates only: any number resting on fewer
-than ``min_cell`` rows is shown as ``<min_cell>``, every label passes through redaction, and the
-visible text of each file is checked for identifier-like strings before it is kept.
+Everything renders from :class:`cxroi.results.tree.Results` alone (what results.json holds, read
+back with :func:`cxroi.results.files.load_results` or passed straight from an analysis), never
+from raw data, so any dataset works and a section whose numbers cannot be computed says why and
+what data would unlock it. Outputs hold aggregates only: any number resting on fewer than
+``min_cell`` rows is shown as ``n<min_cell``, every label from data passes through redaction, and
+the visible text of each file is checked for identifier-like strings before it is kept.
+docs/report.md describes the story, its wording rules and the deck.
 
 >>> files = write_report(results, Path("out"), min_cell=10)   # doctest: +SKIP
 >>> files.html, files.pdf, files.pptx                          # doctest: +SKIP
@@ -12,14 +14,17 @@ visible text of each file is checked for identifier-like strings before it is ke
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from cxroi.report import charts
+from cxroi.report.html import render_html
 from cxroi.report.model import Report
-from cxroi.report.privacy import PrivacyError
+from cxroi.report.pdf import render_pdf
+from cxroi.report.pptx import render_pptx
+from cxroi.report.privacy import PrivacyError, assert_clean
 from cxroi.report.sections import build_report, report_text
+from cxroi.results.tree import Results
 
 __all__ = ["PrivacyError", "Report", "ReportFiles", "build_report", "report_text", "write_report"]
 
@@ -31,18 +36,12 @@ class ReportFiles:
     pptx: Path
 
 
-def write_report(results: Mapping[str, Any], out_dir: Path, min_cell: int = 10) -> ReportFiles:
+def write_report(results: Results, out_dir: Path, min_cell: int = 10) -> ReportFiles:
     """Write report.html, report.pdf and board.pptx into ``out_dir``; return their paths.
 
     Raises :class:`PrivacyError` (and writes nothing) if rendered text would show an
     identifier-like string; that would be a bug upstream, never expected in normal use.
     """
-    from cxroi.report import charts
-    from cxroi.report.html import render_html
-    from cxroi.report.pdf import render_pdf
-    from cxroi.report.pptx import render_pptx
-    from cxroi.report.privacy import assert_clean
-
     if min_cell < 1:
         raise ValueError("min_cell must be at least 1")
     report = build_report(results, min_cell)

@@ -160,12 +160,13 @@ def _forest(ax: Axes, c: Chart, currency: str) -> None:
     s = c.series[0]
     ys = list(range(len(c.categories)))[::-1]
     vals, lo, hi = _nums(s.values), _nums(s.lows), _nums(s.highs)
-    for y, v, a, b in zip(ys, vals, lo, hi):
+    texts = list(s.labels) if len(s.labels) == len(vals) else [label_value(v, c.unit, currency) for v in vals]
+    for y, v, a, b, text in zip(ys, vals, lo, hi, texts):
         col = ACCENT if math.isnan(a) or a > 0 or b < 0 else MUTED
         if not (math.isnan(a) or math.isnan(b)):
             ax.plot([a, b], [y, y], color=col, lw=3, solid_capstyle="round", alpha=0.6)
         ax.plot([v], [y], "o", color=col, ms=8)
-        ax.annotate(label_value(v, c.unit, currency), (v, y), xytext=(0, 8), textcoords="offset points",
+        ax.annotate(text, (v, y), xytext=(0, 8), textcoords="offset points",
                     ha="center", va="bottom", fontsize=8.5, color=INK)
     if c.reference is not None:
         ax.axvline(c.reference, color=INK, lw=1, ls="--")

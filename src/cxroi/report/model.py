@@ -1,7 +1,7 @@
 """The report as data: sections of sentences, tables and chart specifications.
 
-``build_report`` (in ``sections``) turns a results.json dict into a :class:`Report`; the HTML, PDF
-and deck writers only lay it out. So the three files tell the same story with the same numbers,
+``build_report`` (in ``sections``) turns the typed results tree into a :class:`Report`; the HTML,
+PDF and deck writers only lay it out. So the three files tell the same story with the same numbers,
 and a test can read the story without parsing any of them.
 """
 
@@ -38,6 +38,7 @@ class Series:
     x: tuple[float, ...] = ()  # numeric x for curves; empty = use the chart's categories
     color: str = ""
     point_colors: tuple[str, ...] = ()  # one colour per category (bars of a single series)
+    labels: tuple[str, ...] = ()  # the text beside each point (a figure at its own precision)
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,14 @@ class Tile:
 
 
 @dataclass(frozen=True)
+class Banner:
+    """A warning that frames everything in its section (e.g. an ROI on default costs)."""
+
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Section:
     key: str
     title: str
@@ -86,6 +95,7 @@ class Section:
     tables: tuple[Table, ...] = ()
     bullets: tuple[str, ...] = ()
     unlock: tuple[str, ...] = ()  # what data or analysis would fill the missing parts
+    banner: Banner | None = None  # shown above everything else in the section
 
 
 @dataclass(frozen=True)

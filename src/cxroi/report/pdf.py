@@ -13,6 +13,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 import matplotlib
+from PIL import Image as PILImage
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
@@ -36,7 +37,7 @@ from reportlab.platypus import (
 )
 
 from cxroi.report import style
-from cxroi.report.model import Report, Section
+from cxroi.report.model import Banner, Report, Section
 from cxroi.report.model import Table as RTable
 
 FONT, BOLD = "CxDejaVu", "CxDejaVu-Bold"
@@ -151,9 +152,19 @@ def _unlock(lines: tuple[str, ...], st: dict[str, ParagraphStyle]) -> Flowable:
     return box
 
 
-def _image(png: bytes, width: float) -> Image:
-    from PIL import Image as PILImage
+def _banner(banner: Banner, st: dict[str, ParagraphStyle]) -> Flowable:
+    body = [_p(banner.title, ParagraphStyle("bt", parent=st["base"], fontName=BOLD, spaceAfter=2)),
+            _p(banner.text, st["cell"])]
+    box = Table([[body]], colWidths=[FRAME_W])
+    box.setStyle(TableStyle([
+        ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#fef3c7")),
+        ("BOX", (0, 0), (-1, -1), 1.2, colors.HexColor("#d97706")),
+        ("LEFTPADDING", (0, 0), (-1, -1), 8), ("TOPPADDING", (0, 0), (-1, -1), 6), ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+    ]))
+    return box
 
+
+def _image(png: bytes, width: float) -> Image:
     with PILImage.open(io.BytesIO(png)) as im:
         w, h = im.size
     return Image(io.BytesIO(png), width=width, height=width * h / w)
@@ -184,8 +195,10 @@ def _charts(sec: Section, pngs: dict[str, bytes], st: dict[str, ParagraphStyle])
 
 def _section(sec: Section, pngs: dict[str, bytes], st: dict[str, ParagraphStyle]) -> list[Flowable]:
     badge = {"partial": "  · partly measured", "missing": "  · not yet measured"}.get(sec.status, "")
-    head = [Paragraph(escape(sec.title) + (f'<font size="9" color="{style.MUTED}">{badge}</font>' if badge else ""), st["h2"]),
+    head: list[Flowable] = [Paragraph(escape(sec.title) + (f'<font size="9" color="{style.MUTED}">{badge}</font>' if badge else ""), st["h2"]),
             _p(sec.lead, st["lead"])]
+    if sec.banner is not None:
+        head.insert(1, _banner(sec.banner, st))
     out: list[Flowable] = [CondPageBreak(70 * mm), KeepTogether(head)]
     if sec.tiles:
         out += [_tiles(sec, st), Spacer(1, 6)]

@@ -1,8 +1,10 @@
-"""board.pptx: a twelve-slide board deck with native, editable charts and tables.
+"""board.pptx: the board deck, one slide per part of the story, with native charts and tables.
 
-Bars, lines and survival curves become PowerPoint charts (their data sits in the embedded
-workbook, so a reader can restyle or re-plot them); 95% intervals ride along as custom error bars.
-Forest plots have no native equivalent and go in as pictures. The zip is rewritten with fixed
+The money comes first (the pillars, what if we stopped AI, ROI and payback, the rolling 12-month
+trend, the assumptions), then loyalty (retention, the signal chain, the monthly CSAT gap,
+containment masking), the people (agents, the workforce), efficiency and governance. A section
+with a banner (an ROI on default costs) shows it under the title, above everything else. A long
+table continues on further slides rather than being cut. The zip is rewritten with fixed
 timestamps (and the embedded workbooks' dates pinned) so equal results give equal bytes.
 """
 
@@ -15,36 +17,30 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from lxml import etree
 from pptx import Presentation
-from pptx.chart.data import CategoryChartData, XyChartData
-from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_TICK_LABEL_POSITION
 from pptx.enum.shapes import MSO_SHAPE
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
-from pptx.oxml.ns import qn
 from pptx.presentation import Presentation as Deck
 from pptx.slide import Slide
 from pptx.util import Emu, Inches, Pt
 
 from cxroi.report import style
-from cxroi.report.model import Chart, Report, Section, Table, Tile
-from cxroi.report.pptx_parts import add_text, number_format, rgb
-
-# Positions are plain EMU ints here and wrapped in Emu() only at python-pptx calls.
-W, H = int(Inches(13.333)), int(Inches(7.5))
-LEFT = int(Inches(0.6))
-CONTENT_W = W - 2 * LEFT
-ROW_H = int(Inches(0.36))
-
-
-def inch(x: float) -> int:
-    return int(Inches(x))
-
+from cxroi.report.model import Banner, Report, Section, Tile
+from cxroi.report.pptx_charts import draw_chart
+from cxroi.report.pptx_parts import CONTENT_W, H, LEFT, W, add_text, draw_table, inch, rgb, rows_that_fit
 
 _FIXED_ZIP_TIME = (2000, 1, 1, 0, 0, 0)
+BOTTOM = H - inch(0.6)  # above the footer
 
 
-def _slide(prs: Deck, title: str, lead: str = "") -> Slide:
+def _text_height(text: str, size: float, width: int) -> int:
+    chars_per_line = max(int(width / (Pt(size) * 0.5)), 10)
+    lines = -(-len(text) // chars_per_line)
+    return int(Pt(size) * 1.25 * lines + inch(0.12))
+
+
+def _slide(prs: Deck, title: str, lead: str = "") -> tuple[Slide, int]:
+    """A titled slide with its lead sentence; returns the slide and where content may start."""
     slide: Slide = prs.slides.add_slide(prs.slide_layouts[5])  # "Title Only": a real title placeholder
     bar = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, Emu(0), Emu(0), Inches(0.18), Inches(1.2))
     bar.fill.solid()
@@ -56,13 +52,17 @@ def _slide(prs: Deck, title: str, lead: str = "") -> Slide:
     t.text = title
     para = t.text_frame.paragraphs[0]
     para.alignment = PP_ALIGN.LEFT
-    para.runs[0].font.size = Pt(28)
+    para.runs[0].font.size = Pt(26 if len(title) < 60 else 20)
     para.runs[0].font.bold = True
     para.runs[0].font.color.rgb = rgb(style.ACCENT)
     t.text_frame.vertical_anchor = MSO_ANCHOR.MIDDLE
+    top = inch(1.15)
     if lead:
-        add_text(slide, LEFT, inch(1.1), CONTENT_W, inch(0.85), [lead], size=16, color=style.INK)
-    return slide
+        size = 16 if len(lead) < 220 else 13
+        height = _text_height(lead, size, CONTENT_W)
+        add_text(slide, LEFT, top, CONTENT_W, height, [lead], size=size, color=style.INK)
+        top += height
+    return slide, top + inch(0.1)
 
 
 def _title_slide(prs: Deck, report: Report) -> None:
@@ -92,11 +92,34 @@ def _footer(slide: Slide, report: Report, number: int) -> None:
              color=style.MUTED, align=PP_ALIGN.RIGHT)
 
 
+def _box(slide: Slide, top: int, lines: Sequence[tuple[str, bool]], fill: str, line: str, size: float) -> int:
+    height = sum(_text_height(t, size, CONTENT_W - inch(0.3)) for t, _ in lines) + inch(0.1)
+    box = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, Emu(LEFT), Emu(top), Emu(CONTENT_W), Emu(height))
+    box.fill.solid()
+    box.fill.fore_color.rgb = rgb(fill)
+    box.line.color.rgb = rgb(line)
+    box.shadow.inherit = False
+    tf = box.text_frame
+    tf.word_wrap = True
+    tf.vertical_anchor = MSO_ANCHOR.TOP
+    for j, (text, bold) in enumerate(lines):
+        p = tf.paragraphs[0] if j == 0 else tf.add_paragraph()
+        p.alignment = PP_ALIGN.LEFT
+        run = p.add_run()
+        run.text = text
+        run.font.size, run.font.bold, run.font.color.rgb = Pt(size), bold, rgb(style.INK)
+    return top + height + inch(0.15)
+
+
+def _banner(slide: Slide, banner: Banner, top: int) -> int:
+    return _box(slide, top, [(banner.title, True), (banner.text, False)], "#fef3c7", "#d97706", 12)
+
+
 def _tiles(slide: Slide, tiles: Sequence[Tile], top: int) -> int:
     tiles = list(tiles)[:4]
     gap = inch(0.2)
     width = int((CONTENT_W - gap * (len(tiles) - 1)) / len(tiles))
-    height = inch(1.25)
+    height = inch(1.3)
     for i, t in enumerate(tiles):
         left = LEFT + i * (width + gap)
         box = slide.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, Emu(left), Emu(top), Emu(width), Emu(height))
@@ -110,8 +133,8 @@ def _tiles(slide: Slide, tiles: Sequence[Tile], top: int) -> int:
         tf.vertical_anchor = MSO_ANCHOR.TOP
         fg = style.TONE_FG.get(t.tone, style.INK)
         for j, (text, size, bold, col) in enumerate(((t.label.upper(), 10, False, style.MUTED),
-                                                     (t.value, 24 if len(t.value) < 14 else 16, True, fg),
-                                                     (t.detail, 10, False, style.MUTED))):
+                                                     (t.value, 22 if len(t.value) < 14 else 15, True, fg),
+                                                     (t.detail, 9.5, False, style.MUTED))):
             p = tf.paragraphs[0] if j == 0 else tf.add_paragraph()
             p.alignment = PP_ALIGN.LEFT
             run = p.add_run()
@@ -120,229 +143,72 @@ def _tiles(slide: Slide, tiles: Sequence[Tile], top: int) -> int:
     return top + height + inch(0.2)
 
 
-def _error_bars(chart_xml: etree._Element, c: Chart) -> None:
-    """Add each series' 95% interval as custom error bars (PowerPoint and LibreOffice draw them)."""
-    for ser, s in zip(chart_xml.iter(qn("c:ser")), c.series):
-        if not (s.lows and s.highs):
-            continue
-        plus = [(h - v) if h is not None and v is not None else 0.0 for v, h in zip(s.values, s.highs)]
-        minus = [(v - lo) if lo is not None and v is not None else 0.0 for v, lo in zip(s.values, s.lows)]
-        err = etree.SubElement(ser, qn("c:errBars"))
-        etree.SubElement(err, qn("c:errDir")).set("val", "y")
-        etree.SubElement(err, qn("c:errBarType")).set("val", "both")
-        etree.SubElement(err, qn("c:errValType")).set("val", "cust")
-        etree.SubElement(err, qn("c:noEndCap")).set("val", "0")
-        for tag, vals in (("c:plus", plus), ("c:minus", minus)):
-            lit = etree.SubElement(etree.SubElement(err, qn(tag)), qn("c:numLit"))
-            etree.SubElement(lit, qn("c:ptCount")).set("val", str(len(vals)))
-            for i, v in enumerate(vals):
-                pt = etree.SubElement(lit, qn("c:pt"))
-                pt.set("idx", str(i))
-                etree.SubElement(pt, qn("c:v")).text = repr(max(float(v), 0.0))
-        cat = ser.find(qn("c:cat"))  # the schema wants errBars before cat/val
-        if cat is not None:
-            cat.addprevious(err)
-
-
-def _chart(slide: Slide, c: Chart, pngs: dict[str, bytes], cur: str, x: int, y: int, w: int, h: int) -> None:
-    if c.kind == "forest" or (c.kind == "lines" and len(c.series) == 1 and c.series[0].lows and c.unit == "pp"):
-        # Intervals are the message here, and a native chart cannot draw a band or a forest.
-        if c.key in pngs:
-            pic = slide.shapes.add_picture(io.BytesIO(pngs[c.key]), Emu(x), Emu(y), width=Emu(w))
-            if pic.height > h:
-                ratio = h / pic.height
-                pic.height, pic.width = Emu(h), Emu(int(pic.width * ratio))
-        return
-    if c.kind == "curves":
-        xy = XyChartData()  # type: ignore[no-untyped-call]
-        for s in c.series:
-            ser = xy.add_series(s.name, number_format=number_format(c.unit, cur))  # type: ignore[no-untyped-call]
-            prev: float | None = None
-            for xv, yv in zip(s.x, s.values):
-                if yv is None:
-                    continue
-                if prev is not None:  # a survival curve is a step function: hold, then drop
-                    ser.add_data_point(xv, prev)
-                ser.add_data_point(xv, yv)
-                prev = yv
-        data: Any = xy
-        kind = XL_CHART_TYPE.XY_SCATTER_LINES_NO_MARKERS
-    else:
-        data = CategoryChartData(number_format=number_format(c.unit, cur))  # type: ignore[no-untyped-call]
-        data.categories = list(c.categories)
-        for s in c.series:
-            data.add_series(s.name, list(s.values))
-        kind = XL_CHART_TYPE.COLUMN_CLUSTERED if c.kind == "bars" else XL_CHART_TYPE.LINE_MARKERS
-    # python-pptx annotates add_chart as returning a Chart; it returns the GraphicFrame holding it.
-    frame: Any = slide.shapes.add_chart(kind, Emu(x), Emu(y), Emu(w), Emu(h), data)
-    chart: Any = frame.chart
-    chart.has_title = True
-    assert chart.chart_title is not None
-    chart.chart_title.text_frame.text = c.title
-    title_run = chart.chart_title.text_frame.paragraphs[0].runs[0]
-    title_run.font.size, title_run.font.bold = Pt(13), True
-    chart.font.size = Pt(11)
-    chart.has_legend = len(c.series) > 1
-    if chart.has_legend:
-        assert chart.legend is not None
-        chart.legend.position = XL_LEGEND_POSITION.BOTTOM
-        chart.legend.include_in_layout = False
-    value_axis = chart.value_axis
-    value_axis.has_major_gridlines = True
-    value_axis.tick_labels.number_format = number_format(c.unit, cur)
-    value_axis.tick_labels.number_format_is_linked = False
-    if c.kind == "bars" and all(v is None or v >= 0 for s in c.series for v in s.values):
-        value_axis.minimum_scale = 0.0  # bars that do not start at zero exaggerate differences
-    for i, s in enumerate(c.series):
-        plot_series = chart.plots[0].series[i]
-        colour = s.color or style.mode_color("", i)
-        if c.kind == "bars":
-            plot_series.format.fill.solid()
-            plot_series.format.fill.fore_color.rgb = rgb(colour)
-            for j, point_colour in enumerate(s.point_colors if len(s.point_colors) == len(s.values) else ()):
-                point = plot_series.points[j]
-                point.format.fill.solid()
-                point.format.fill.fore_color.rgb = rgb(point_colour)
-        else:
-            plot_series.format.line.color.rgb = rgb(colour)
-            plot_series.format.line.width = Pt(2.25)
-    if c.kind == "lines":
-        chart.category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW  # below negative values too
-        skip = -(-len(c.categories) // 8)
-        if skip > 1:  # at most eight labels, horizontal, like the report's charts
-            ax = chart.category_axis._element
-            skip_el = ax.makeelement(qn("c:tickLblSkip"), {"val": str(skip)})
-            # Schema order: ... lblOffset, tickLblSkip, tickMarkSkip, noMultiLvlLbl, extLst.
-            later = [ax.find(qn(tag)) for tag in ("c:tickMarkSkip", "c:noMultiLvlLbl", "c:extLst")]
-            anchor = next((el for el in later if el is not None), None)
-            if anchor is not None:
-                anchor.addprevious(skip_el)
-            else:
-                ax.append(skip_el)
-    if c.kind == "bars":
-        plot = chart.plots[0]
-        plot.has_data_labels = True
-        plot.data_labels.number_format = "0.0%" if c.unit == "pct" else number_format(c.unit, cur)
-        plot.data_labels.number_format_is_linked = False
-        plot.data_labels.font.size = Pt(10)
-        _error_bars(chart._chartSpace, c)
-
-
-CELL_PT = 10.5
-CELL_MAX_CHARS = 110  # a slide cell is a summary; the full text is in report.html
-
-
-def _widths(t: Table, w: int) -> list[int]:
-    first = 0.26 if len(t.header) >= 4 else 0.34
-    n = len(t.header)
-    return [int(w * first) if j == 0 else int(w * (1 - first) / max(n - 1, 1)) for j in range(n)]
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= CELL_MAX_CHARS else text[: CELL_MAX_CHARS - 1].rsplit(" ", 1)[0] + "…"
-
-
-def _row_height(cells: Sequence[str], widths: Sequence[int]) -> int:
-    """Estimated height of a table row once its text wraps (PowerPoint grows rows to fit)."""
-    lines = 1
-    for text, width in zip(cells, widths):
-        chars_per_line = max(int((width - inch(0.2)) / (Pt(CELL_PT) * 0.52)), 4)
-        lines = max(lines, -(-len(text) // chars_per_line))
-    return int(Pt(CELL_PT) * 1.22 * lines + inch(0.1))
-
-
-def _table(slide: Slide, t: Table, x: int, y: int, w: int, height: int) -> int:
-    """Draw as many rows as fit in ``height``; return the height used (0 if not even two rows fit)."""
-    widths = _widths(t, w)
-    head_h = _row_height(t.header, widths)
-    rows: list[tuple[str, ...]] = []
-    used = head_h
-    for row in t.rows:
-        texts = tuple(_short(c.text) for c in row)
-        h = _row_height(texts, widths)
-        if used + h > height - (inch(0.35) if len(rows) + 1 < len(t.rows) else 0):
+def _tables(slide: Slide, sec: Section, top: int, bottom: int) -> None:
+    y = top
+    for t in sec.tables:
+        if bottom - y < inch(1.0) or not t.rows:
             break
-        rows.append(texts)
-        used += h
-    if len(rows) < min(2, len(t.rows)):
-        return 0
-    shape = slide.shapes.add_table(len(rows) + 1, len(t.header), Emu(x), Emu(y), Emu(w), Emu(used))
-    table = shape.table
-    for j, width in enumerate(widths):
-        table.columns[j].width = Emu(width)
-    for j, head in enumerate(t.header):
-        _cell(table.cell(0, j), head, 11, True, "#ffffff", style.ACCENT)
-    for i, texts in enumerate(rows, start=1):
-        for j, (text, c) in enumerate(zip(texts, t.rows[i - 1])):
-            bg = style.TONE_BG.get(c.tone, "#ffffff" if i % 2 else "#f9fafb")
-            _cell(table.cell(i, j), text, CELL_PT, bool(c.tone), style.TONE_FG.get(c.tone, style.INK), bg)
-    if len(t.rows) > len(rows):
-        add_text(slide, x, y + used + inch(0.02), w, inch(0.3),
-                 [f"+ {len(t.rows) - len(rows)} more rows in report.html"], size=10, color=style.MUTED)
-        used += inch(0.3)
-    return used
-
-
-def _cell(cell: Any, text: str, size: float, bold: bool, fg: str, bg: str) -> None:
-    cell.text = text
-    cell.fill.solid()
-    cell.fill.fore_color.rgb = rgb(bg)
-    cell.margin_top = cell.margin_bottom = Inches(0.04)
-    for p in cell.text_frame.paragraphs:
-        for r in p.runs:
-            r.font.size, r.font.bold, r.font.color.rgb = Pt(size), bold, rgb(fg)
-
-
-def _unlock(slide: Slide, sec: Section, top: int, size: float = 12) -> None:
-    box = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, Emu(LEFT), Emu(top), Emu(CONTENT_W), Emu(int(Inches(1.3) * size / 12)))
-    box.fill.solid()
-    box.fill.fore_color.rgb = rgb("#fffbeb")
-    box.line.color.rgb = rgb("#f59e0b")
-    box.shadow.inherit = False
-    tf = box.text_frame
-    tf.word_wrap = True
-    lines = [("What would unlock this", True)] + [(u, False) for u in sec.unlock[:2]]
-    for j, (text, bold) in enumerate(lines):
-        p = tf.paragraphs[0] if j == 0 else tf.add_paragraph()
-        p.alignment = PP_ALIGN.LEFT
-        run = p.add_run()
-        run.text = text
-        run.font.size, run.font.bold, run.font.color.rgb = Pt(size), bold, rgb(style.INK)
+        n = rows_that_fit(t, 0, CONTENT_W, bottom - y - inch(0.35))
+        y += draw_table(slide, t, LEFT, y, CONTENT_W, range(n))
+        if n < len(t.rows):
+            add_text(slide, LEFT, y + inch(0.02), CONTENT_W, inch(0.3),
+                     [f"+ {len(t.rows) - n} more rows in report.html"], size=10, color=style.MUTED)
+            break
+        y += inch(0.25)
 
 
 def _section_slide(prs: Deck, report: Report, sec: Section, pngs: dict[str, bytes],
-                   chart_keys: Sequence[str] = (), text_lines: int = 3, table: bool = True) -> Slide:
-    slide = _slide(prs, sec.title, sec.lead)
-    top = inch(2.0)
+                   chart_keys: Sequence[str] = (), text_lines: int = 3, prefer_table: bool = False) -> Slide:
+    slide, top = _slide(prs, sec.title, sec.lead)
+    if sec.banner is not None:
+        top = _banner(slide, sec.banner, top)
     if sec.tiles:
         top = _tiles(slide, sec.tiles, top)
-    bottom = H - inch(0.6) - (inch(1.45) if sec.unlock else 0)
+    bottom = BOTTOM - (inch(1.45) if sec.unlock else 0)
     charts = [c for c in sec.charts if c.key in chart_keys] or ([] if chart_keys else list(sec.charts[:1]))
     avail = bottom - top
     text = [*sec.paragraphs, *sec.bullets][:text_lines]
-    if charts and avail > inch(1.5):
+    if prefer_table and sec.tables:
+        _tables(slide, sec, top, bottom)
+    elif charts and avail > inch(1.5):
         if len(charts) == 1 and text:
-            _chart(slide, charts[0], pngs, report.currency, LEFT, top, inch(7.4), avail)
-            add_text(slide, LEFT + inch(7.7), top, CONTENT_W - inch(7.7), avail, text, size=14, bullets=True)
+            draw_chart(slide, charts[0], pngs, report.currency, LEFT, top, inch(7.4), avail)
+            add_text(slide, LEFT + inch(7.7), top, CONTENT_W - inch(7.7), avail, text, size=13, bullets=True)
         else:
             width = int((CONTENT_W - inch(0.3) * (len(charts) - 1)) / len(charts))
             for i, c in enumerate(charts):
-                _chart(slide, c, pngs, report.currency, LEFT + i * (width + inch(0.3)), top, width, avail)
-    elif table and sec.tables and avail > inch(1.0):
-        y = top
-        for t in sec.tables:
-            used = _table(slide, t, LEFT, y, CONTENT_W, bottom - y)
-            if not used:
-                break
-            y = y + used + inch(0.25)
+                draw_chart(slide, c, pngs, report.currency, LEFT + i * (width + inch(0.3)), top, width, avail)
+    elif sec.tables and avail > inch(1.0):
+        _tables(slide, sec, top, bottom)
     elif text:
-        add_text(slide, LEFT, top, CONTENT_W, avail, text, size=15, bullets=True)
-    if sec.unlock and not (sec.tiles or charts or sec.tables or text):
-        # Nothing measured yet: the way to unlock it is the content of the slide.
-        _unlock(slide, sec, inch(2.2), size=16)
-    elif sec.unlock:
-        _unlock(slide, sec, H - inch(2.0))
+        add_text(slide, LEFT, top, CONTENT_W, avail, text, size=14, bullets=True)
+    if sec.unlock:
+        lines = [("What would unlock this", True)] + [(u, False) for u in sec.unlock[:2]]
+        _box(slide, max(top, BOTTOM - inch(1.35)), lines, "#fffbeb", "#f59e0b", 12)
     return slide
+
+
+def _table_slides(prs: Deck, sec: Section, size: float = 9.5, most: int = 5) -> None:
+    """A long table (the assumptions) over as many slides as it needs, up to ``most``."""
+    if not sec.tables:
+        _section_slide_text(prs, sec)
+        return
+    t = sec.tables[0]
+    start, page = 0, 0
+    while start < len(t.rows) and page < most:
+        title = sec.title + (" (continued)" if page else "")
+        slide, top = _slide(prs, title, sec.lead if page == 0 else "")
+        n = rows_that_fit(t, start, CONTENT_W, BOTTOM - top - inch(0.35), size)
+        used = draw_table(slide, t, LEFT, top, CONTENT_W, range(start, start + n), size)
+        start, page = start + n, page + 1
+        if start < len(t.rows) and page == most:
+            add_text(slide, LEFT, top + used, CONTENT_W, inch(0.3),
+                     [f"+ {len(t.rows) - start} more rows in report.html"], size=10, color=style.MUTED)
+
+
+def _section_slide_text(prs: Deck, sec: Section) -> None:
+    slide, top = _slide(prs, sec.title, sec.lead)
+    add_text(slide, LEFT, top, CONTENT_W, BOTTOM - top, list(sec.paragraphs[:5]), size=14, bullets=True)
 
 
 def render_pptx(report: Report, pngs: dict[str, bytes]) -> bytes:
@@ -350,14 +216,19 @@ def render_pptx(report: Report, pngs: dict[str, bytes]) -> bytes:
     prs.slide_width, prs.slide_height = Emu(W), Emu(H)
     s = {sec.key: sec for sec in report.sections}
     _title_slide(prs, report)
-    km = _slide(prs, "Key messages")
-    add_text(km, LEFT, inch(1.4), CONTENT_W, inch(5.4), list(report.key_messages), size=18, bullets=True)
-    _section_slide(prs, report, s["headline"], pngs, ("pillars",))
-    _section_slide(prs, report, s["what_if"], pngs)
+    km, top = _slide(prs, "Key messages")
+    add_text(km, LEFT, top + inch(0.1), CONTENT_W, BOTTOM - top, list(report.key_messages), size=15, bullets=True)
+    _section_slide(prs, report, s["headline"], pngs, prefer_table=True)
+    _section_slide(prs, report, s["what_if"], pngs, prefer_table=True)
+    _section_slide(prs, report, s["roi"], pngs, text_lines=4)
+    _section_slide(prs, report, s["trend"], pngs, ("trend_benefits", "trend_roi"))
+    _table_slides(prs, s["assumptions"])
     _section_slide(prs, report, s["retention"], pngs, ("retention_curves", "retention_delta"))
     _section_slide(prs, report, s["chain"], pngs)
-    _section_slide(prs, report, s["experience"], pngs, ("csat_by_mode",))
+    _section_slide(prs, report, s["experience"], pngs, ("csat_by_mode", "csat_delta_monthly"))
+    _section_slide(prs, report, s["masking"], pngs, ("masking_monthly",))
     _section_slide(prs, report, s["agents"], pngs, ("agent_index", "lead_lag"))
+    _section_slide(prs, report, s["workforce"], pngs, prefer_table=True)
     _section_slide(prs, report, s["efficiency"], pngs, ("resolution_by_mode", "cost_by_mode"))
     _section_slide(prs, report, s["stack"], pngs)
     _section_slide(prs, report, s["debt"], pngs)
