@@ -180,7 +180,10 @@ def score(s: Sums, weights: dict[str, float], missing: dict[str, str], min_cell:
 
 
 def measure_escalation_quality(
-    ds: Dataset, settings: EscalationSettings, enriched: ir.Table | None = None
+    ds: Dataset,
+    settings: EscalationSettings,
+    enriched: ir.Table | None = None,
+    min_cell: int = 10,
 ) -> EscalationSection:
     missing: dict[str, str] = {}
     if not ds.has("contacts", "handoff_context"):
@@ -201,7 +204,7 @@ def measure_escalation_quality(
                 acc = acc + cells[key]
         return acc
 
-    w, min_cell = settings.weights, ds.config.min_cell
+    w = settings.weights
     overall = score(total(lambda k: True), w, missing, min_cell)
     by_touchpoint = {
         tp: score(total(lambda k, tp=tp: k[1] == tp), w, missing, min_cell)

@@ -121,7 +121,7 @@ def enriched_contacts(ds: Dataset, exact: ExactMetrics | None = None) -> ir.Tabl
     """
     if exact is not None and exact.enriched is not None:
         return exact.enriched
-    return enrich(ds.tables["contacts"], ds.config.cost_model, ds.as_of, (WINDOW,)).cache()
+    return enrich(ds.tables["contacts"], None, ds.as_of, (WINDOW,)).cache()
 
 
 def build_panel(ds: Dataset, enriched: ir.Table | None = None) -> Panel:

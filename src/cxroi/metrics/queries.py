@@ -167,8 +167,13 @@ def effective_escalated(t: ir.Table) -> ir.BooleanValue:
     return t.escalated.fill_null(derived.fill_null(False))
 
 
-def enrich(contacts: ir.Table, model: CostModel, as_of: datetime, windows: tuple[int, ...]) -> ir.Table:
+def enrich(
+    contacts: ir.Table, model: CostModel | None, as_of: datetime, windows: tuple[int, ...]
+) -> ir.Table:
     """Contacts with the columns every resolution metric needs.
+
+    The cost columns come only with a cost ``model``: analyses that only look for repeats pass
+    None and do not price anything.
 
     ``inbound`` marks the contacts the resolution metrics are about; an outbound contact is
     never eligible (``eligible_<W>`` false) and never a repeat. ``proactive`` marks the
@@ -176,17 +181,18 @@ def enrich(contacts: ir.Table, model: CostModel, as_of: datetime, windows: tuple
     """
     t = next_compatible_contact(contacts)
     inbound = is_inbound(t)
-    means = mean_known_handle(contacts)
     cols: dict[str, ir.Value] = {
         "inbound": inbound,
         "proactive": (t.touchpoint == "proactive").fill_null(False),
-        "cost_value": effective_cost(t, model, means),
-        "cost_x60": cost_times_60(t, model, means),
-        "cost_modelled": t.cost.isnull(),
-        "handle_imputed": t.cost.isnull() & t.handle_seconds.isnull(),
         "escalated_value": effective_escalated(t),
         "month": t.started_at.strftime("%Y-%m"),
     }
+    if model is not None:
+        means = mean_known_handle(contacts)
+        cols["cost_value"] = effective_cost(t, model, means)
+        cols["cost_x60"] = cost_times_60(t, model, means)
+        cols["cost_modelled"] = t.cost.isnull()
+        cols["handle_imputed"] = t.cost.isnull() & t.handle_seconds.isnull()
     for w in windows:
         cutoff = ibis.literal(as_of - timedelta(days=w), type=dt.Timestamp(timezone="UTC"))
         limit = t.started_at + ibis.interval(seconds=w * 86400)

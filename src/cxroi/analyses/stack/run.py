@@ -109,9 +109,9 @@ def measure_loyalty(
         panel=panel,
         masking=detect_masking(panel, masking or MaskingSettings(), min_cell),
         escalation_quality=measure_escalation_quality(
-            ds, escalation or EscalationSettings(), enriched
+            ds, escalation or EscalationSettings(), enriched, min_cell
         ),
-        chain=map_chain(ds, panel, chain or ChainSettings()),
+        chain=map_chain(ds, panel, chain or ChainSettings(), min_cell),
         monthly=stack_monthly(panel, min_cell),
     )
 

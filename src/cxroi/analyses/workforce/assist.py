@@ -50,7 +50,7 @@ def _units(ds: Dataset, novice_months: int, window: int, eligible_only: bool) ->
     c = ds.tables["contacts"]
     c = c.filter(c.agent_id.notnull())
     agents = ds.tables["agents"].select(a_id="agent_id", hired="hired_at")
-    e = enrich(c, ds.config.cost_model, ds.as_of, (window,)) if eligible_only else c
+    e = enrich(c, None, ds.as_of, (window,)) if eligible_only else c
     if eligible_only:
         e = e.filter(e[f"eligible_{window}"])
     j = e.join(agents, e.agent_id == agents.a_id)
