@@ -18,7 +18,8 @@ from cxroi.io.dataset import Dataset
 from cxroi.metrics import resolution as R
 from cxroi.metrics.customer_sums import clustered_sums, contact_cells, count
 from cxroi.metrics.queries import enrich
-from cxroi.metrics.resolution import ALL, GROUPS, ContactsApart, PerMode
+from cxroi.io.contract import ALL, GROUPS
+from cxroi.metrics.resolution import ContactsApart, PerMode
 from cxroi.metrics.surveys import SurveyResults, no_surveys, survey_results
 from cxroi.metrics.settings import MetricSettings
 from cxroi.stats.result import CannotCompute, Estimate, Result

@@ -23,13 +23,11 @@ from typing import Any
 
 import ibis.expr.types as ir
 
-from cxroi.io.contract import MODES
+from cxroi.io.contract import ALL, GROUPS, MODES
 from cxroi.metrics.customer_sums import Ratio, Variables, count, ratio_sums
 from cxroi.stats.clustered import RATIO_METHOD
 from cxroi.stats.result import Result
 
-ALL = "all"
-GROUPS: tuple[str, ...] = (*MODES, ALL)
 PerMode = dict[str, Result]
 PER_60 = Fraction(1, 60)  # costs are summed as 60 × cost (cxroi.metrics.queries.cost_times_60)
 FALSE_CONTAINMENT_WINDOW = 7

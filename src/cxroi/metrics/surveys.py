@@ -21,9 +21,9 @@ from typing import Any
 import ibis.expr.types as ir
 import pandas as pd
 
-from cxroi.io.contract import MODES
 from cxroi.metrics.customer_sums import Pair, Ratio, clustered_sums, paired_sums, ratio_sums, survey_cells
-from cxroi.metrics.resolution import ALL, GROUPS, PerMode
+from cxroi.io.contract import ALL, GROUPS, MODES
+from cxroi.metrics.resolution import PerMode
 from cxroi.stats.clustered import NPS_METHOD
 from cxroi.stats.result import CannotCompute, Result
 

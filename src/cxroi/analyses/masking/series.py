@@ -29,6 +29,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from cxroi.io.contract import ALL
 from cxroi.stats.clustered_series import (
     ClusteredSeries,
     Rates,
@@ -39,7 +40,6 @@ from cxroi.stats.clustered_series import (
 
 WINDOW = 7
 UNKNOWN_INTENT = "unknown"
-ALL = "all"
 # exact sums whatever order threads add them in (results.json stays byte-identical)
 DEC = dt.Decimal(38, 6)
 RESIDUAL = dt.Decimal(38, 18)
