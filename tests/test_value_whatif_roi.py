@@ -22,9 +22,9 @@ from cxroi.analyses.value.settings import (
     Triangular,
     ValueSettings,
     WhatIfSettings,
-    assumptions_table,
     parse_value_settings,
 )
+from cxroi.analyses.value.assumptions import assumptions_table
 from cxroi.analyses.value.uncertainty import significant_figures
 from cxroi.results.model.money import Figure
 from cxroi.analyses.value.what_if_json import roi_block

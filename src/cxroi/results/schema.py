@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from cxroi.results.codec import (
+from cxroi.results.layout import (
     NOTE,
     FieldSpec,
     derived_of,

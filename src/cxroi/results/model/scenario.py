@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from cxroi.results.codec import omitted_when_none, spec
+from cxroi.results.layout import omitted_when_none, spec
 from cxroi.results.model.money import Figure, RevenueProtected
-from cxroi.stats.result import CannotCompute, Result, Unit
+from cxroi.stats.result import CannotCompute, Unit
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from cxroi.results.codec import derived, omitted_when_none, spec
+from cxroi.results.layout import derived, omitted_when_none, spec
 from cxroi.results.model.money import Effect, LinkVerdict, Money, RevenueProtected
 from cxroi.results.model.scenario import AssumptionRow, Roi, RoiWorksheet, WhatIfResult
-from cxroi.stats.result import CannotCompute, Estimate, Result, Unit
+from cxroi.stats.result import CannotCompute, Estimate, Unit
 
 
 @dataclass(frozen=True)
