@@ -1,4 +1,4 @@
-"""Every document the code and the docs point to is in the repository, and says what it is cited for.
+"""Every document the code and the docs point to is in the repository, with the section cited.
 
 A comment that cites ``docs/metrics.md "Retention"`` is only useful if docs/metrics.md exists and
 has a section called Retention. These tests read every text file of the package and README.md
@@ -23,7 +23,7 @@ DOCS = ROOT / "docs"
 TEXT_SUFFIXES = frozenset({".py", ".toml", ".j2", ".json", ".md", ".txt", ".html", ".css"})
 
 # docs/<path>.md, optionally #anchor, optionally followed by a quoted section name:
-# docs/metrics.md#value · docs/metrics.md "Retention" · (docs/methods.md, "Customer-clustered ...")
+# docs/metrics.md#value · docs/metrics.md "Retention" · (docs/methods.md, "Customer-clustered")
 DOC_REFERENCE = re.compile(
     r"docs/(?P<path>[\w./-]+?\.md)(?:#(?P<anchor>[\w-]+))?"
     r"(?:,?\s\(?(?P<quote>[\"'])(?P<section>[^\"'\n]+)(?P=quote))?"
