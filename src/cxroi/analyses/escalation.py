@@ -1,6 +1,6 @@
 """Escalation quality score: how well-prepared the agent is when the AI hands a contact over.
 
-For every escalated contact (metrics.md: ``escalated``, else a hybrid contact that began in a
+For every escalated contact (docs/metrics.md: ``escalated``, else a hybrid contact that began in a
 chatbot, voicebot or IVR) four components, each in [0, 1]:
 
 * ``context_passed`` – ``handoff_context`` is true (the agent received the bot's context);

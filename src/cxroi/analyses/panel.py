@@ -108,7 +108,7 @@ class Panel:
         return acc
 
     def containment(self, keep: Callable[[CellKey], bool]) -> Proportion:
-        """ai_only / (ai_only + escalated) as metrics.md defines it, over the kept cells."""
+        """ai_only / (ai_only + escalated) as docs/metrics.md defines it, over the kept cells."""
         ai = self.total(lambda k: keep(k) and k.mode == "ai_only").contacts
         esc = self.total(keep).escalated
         return Proportion(ai + esc, ai)

@@ -1,4 +1,4 @@
-"""Compute the exact metrics of metrics.md ("Resolution and effort", "Surveys") for a dataset.
+"""Compute the exact metrics of docs/metrics.md ("Resolution and effort", "Surveys") for a dataset.
 
 One pass over the contacts: they are enriched (repeats, eligibility, cost), summed per
 customer × month × mode × direction (``customer_sums.contact_cells``), and every figure comes

@@ -27,7 +27,7 @@ _EXACT = dt.Decimal(38, 12)
 
 
 def is_inbound(contacts: ir.Table) -> ir.BooleanValue:
-    """The customer reached out: ``direction`` absent, empty or ``inbound`` (data-contract.md)."""
+    """The customer reached out: ``direction`` absent, empty or ``inbound`` (docs/data-contract.md)."""
     if "direction" not in contacts.columns:
         return ibis.literal(True)
     direction = contacts.direction.cast("string")  # an all-empty extra column has no type
@@ -39,7 +39,7 @@ def next_compatible_contact(contacts: ir.Table) -> ir.Table:
 
     A later contact c' repeats c when it is the same customer, strictly later, and the intents
     match (a missing intent on either side matches any). Only inbound contacts take part, as c
-    and as c': a call-back or campaign is not the customer coming back (metrics.md), so an
+    and as c': a call-back or campaign is not the customer coming back (docs/metrics.md), so an
     outbound contact has no ``next_compatible_at`` and is never anyone's. Computed with windows
     over distinct instants (so every window has a full ordering and ties are never "later"),
     not a self-join: a customer with thousands of contacts costs O(n log n), not O(n²).

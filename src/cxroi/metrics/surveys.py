@@ -1,4 +1,4 @@
-"""Survey metrics (metrics.md, "Surveys") with customer-clustered intervals.
+"""Survey metrics (docs/metrics.md, "Surveys") with customer-clustered intervals.
 
 Transactional answers join their contact on ``contact_id`` and are clustered by that contact's
 customer; relationship answers (no contact) are clustered by the survey's own customer. Every

@@ -5,7 +5,7 @@ turns such a tree into JSON values and back, reading only the declared types, so
 ``results.json`` is written down once — in the dataclasses — and the JSON Schema
 (:mod:`cxroi.results.schema`) is derived from the same declarations.
 
-Layout rules (results-contract.md):
+Layout rules (docs/results.md):
 
 - a dataclass is an object keyed by its field names (``json_key`` renames a field whose name is a
   Python keyword);

@@ -3,7 +3,7 @@
 Three measures on the **bot-entry contacts** (ai_only or escalated: the population containment
 is a share of, see docs/metric-stack.md):
 
-* containment = ai_only / bot-entry contacts (metrics.md's definition);
+* containment = ai_only / bot-entry contacts (docs/metrics.md's definition);
 * 7-day FCR of the bot-entry contacts eligible for 7 days;
 * mean CES (1–7, higher = easier) of their transactional CES answers.
 

@@ -1,6 +1,6 @@
 """Revenue at risk over the next 12 months, with ordinary churn exposure apart from chain weakness.
 
-What it estimates (metrics.md "Value"): the recurring revenue that customers active at ``as_of``
+What it estimates (docs/metrics.md#value): the recurring revenue that customers active at ``as_of``
 are expected to lose in the next 12 months through churn — a churner mid-year loses only the
 months after churning (timing: :mod:`churn_model`) — and the part of it each weak loyalty-chain
 link explains, order-independent (Shapley over the links), with 95% intervals.

@@ -1,4 +1,4 @@
-"""``metrics``: resolution, effort, cost and surveys (metrics.md, exact definitions).
+"""``metrics``: resolution, effort, cost and surveys (docs/metrics.md, exact definitions).
 
 Per-mode metrics are written twice by the serialiser — plain numbers at ``metrics.<name>`` and the
 estimate objects under ``metrics.intervals.<name>`` (results contract) — but exist once here.
