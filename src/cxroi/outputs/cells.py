@@ -3,7 +3,7 @@
 The privacy rule is the report's: a number resting on fewer than ``min_cell`` observations is not
 shown. Here its estimate, interval, standard error and counts become null and ``suppressed`` is
 true; a number the analysis could not compute keeps its reason in ``note``. A count (contacts in
-a group) is a number resting on itself, so a count below ``min_cell`` is suppressed too.
+a group) is a number resting on itself, so a count from 1 to ``min_cell`` − 1 is suppressed too.
 """
 
 from __future__ import annotations
@@ -71,8 +71,9 @@ def number_cells(
 
 
 def count_cells(count: int, min_cell: int) -> Row:
-    """A count as a number row: suppressed below ``min_cell``."""
-    small = count < min_cell
+    """A count as a number row: suppressed below ``min_cell``, except zero, which describes
+    nobody (an AI-only contact is never escalated; no cost was modelled)."""
+    small = 0 < count < min_cell
     return {
         "estimate": None if small else float(count), "ci_low": None, "ci_high": None, "se": None,
         "n": None if small else count, "customers": None, "unit": Unit.COUNT.value,

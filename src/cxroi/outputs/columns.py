@@ -69,8 +69,9 @@ SUPPRESSED = _c("suppressed", "bool", False, "true when the number rests on fewe
                 "observations: estimate, interval and n are then null")
 NOTE = _c("note", "string", True, "why the estimate is null: the reason it cannot be computed, "
           "or the suppression")
-SOURCE = _c("source", "string", False, "where the number is in results.json, as a stack "
-            "reference ('[*]' = each month of a series)")
+SOURCE = _c("source", "string", False, "where the number is in results.json: a stack "
+            "reference ('[*]' = the row's month of a series), or a path ('[i]' = the i-th item "
+            "of a list, from 0)")
 
 _MEASURE = (
     PERIOD,
