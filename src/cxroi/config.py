@@ -191,7 +191,9 @@ def config_from_dict(raw: dict[str, Any], source: str = "config") -> Config:
         values["cost_model"] = _cost_model(raw["cost_model"], bad)
     found: list[Problem] = []
     for section, parse in _ANALYSIS_SECTIONS.items():
-        if section in raw:
+        if section in raw and not isinstance(raw[section], dict):  # not every parser checks
+            bad(section, "not_a_table", f"must be a [{section}] table")
+        elif section in raw:
             values[_FIELD.get(section, section)] = parse(raw[section], found)
     stack = raw.get("stack")
     for part, parse in _STACK_PARTS.items():
