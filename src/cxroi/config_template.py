@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from cxroi._version import __version__
-from cxroi.analyses.agents.index import COMPONENTS as AGENT_COMPONENTS
-from cxroi.analyses.escalation import COMPONENTS as ESCALATION_COMPONENTS
+from cxroi.analyses.agents.index import INDEX_COMPONENTS
+from cxroi.analyses.escalation import QUALITY_COMPONENTS
 from cxroi.analyses.value.settings import Triangular
 from cxroi.config import Config
 from cxroi.io.contract import MODES
@@ -201,7 +201,7 @@ def _agents() -> list[Section]:
         Section(f"{a}.weights", "Relative weights of the Agent Experience Index components "
                 "(>= 0; 0 leaves one out).", tuple(
             _k(name, f"weight of {name}", _at("agents", "weights", name))
-            for name in AGENT_COMPONENTS)),
+            for name in INDEX_COMPONENTS)),
     ]
 
 
@@ -294,7 +294,7 @@ def _stack_parts() -> list[Section]:
         Section("stack.escalation.weights", "Weights of the escalation quality score "
                 "components (>= 0, at least one above 0).", tuple(
             _k(name, f"weight of {name}", _at("escalation", "weights", name))
-            for name in ESCALATION_COMPONENTS)),
+            for name in QUALITY_COMPONENTS)),
         Section("stack.chain", "The loyalty chain per touchpoint.", (
             _k("followup_days", "days customers are followed for the behaviour link (30-1095)",
                lambda c: c.chain.followup_days),

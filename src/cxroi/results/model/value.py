@@ -172,7 +172,7 @@ class HorizonRow:
     margin: Money  # margin applied
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LifetimeSensitivity:
     # the input: revenue protected over 12 months (undiscounted)
     anchor_12m: RevenueProtected = spec(unit=Unit.MONEY)
