@@ -108,7 +108,7 @@ def _load(folder: Path) -> Dataset:
 
 def _run(source: Path | Dataset, settings: AgentsSettings | None = None) -> dict[str, Any]:
     ds = _load(source) if isinstance(source, Path) else source
-    out: dict[str, Any] = encode(agents_section(run_agents(ds, None, {}, settings or AgentsSettings())))
+    out: dict[str, Any] = encode(agents_section(run_agents(ds, None, settings or AgentsSettings())))
     return out
 
 

@@ -48,7 +48,7 @@ min_cell = 20
     assert cfg.windows_days == (3, 7, 14, 30)
     assert cfg.cost_model.by_mode["hybrid"].per_minute == 1.1
     assert cfg.cost_model.by_mode["hybrid"].per_contact == 0.20  # untouched default
-    assert cfg.covariates == ("tier",) and cfg.min_cell == 20
+    assert cfg.retention.covariates == ("tier",) and cfg.min_cell == 20
 
 
 def test_every_problem_is_collected() -> None:

@@ -7,7 +7,6 @@ when DuckDB may not spill, and finishes when it may.
 from __future__ import annotations
 
 import dataclasses
-from types import SimpleNamespace
 from pathlib import Path
 
 import duckdb
@@ -175,17 +174,17 @@ def test_load_options_and_an_immutable_dataset(tmp_path: Path) -> None:
         ds.tables["contacts"] = ds.tables["customers"]  # type: ignore[index]
     with pytest.raises(ContractError):
         load_dataset(folder, LoadOptions(strict=True))
-    # the transitional path: a Config still works and is kept for the analyses
-    cfg = cxroi.Config(min_cell=3)
-    assert load_dataset(folder, cfg).config is cfg
+    # a whole configuration works too: loading reads only its load options
+    cfg = cxroi.Config(timezone="Europe/Paris", min_cell=3)
+    assert load_dataset(folder, cfg).timezone == "Europe/Paris"
+    assert not hasattr(load_dataset(folder, cfg), "config")  # a dataset carries no settings
 
 
 def test_load_options_read_a_configuration_with_engine_settings() -> None:
     engine = EngineSettings(memory_limit="512MiB")
-    settings = SimpleNamespace(timezone="Asia/Tokyo", as_of=None, strict=True, engine=engine)
-    assert LoadOptions.from_settings(settings) == LoadOptions("Asia/Tokyo", None, True, engine)
-    # today's Config has no engine section yet: the default engine
-    assert LoadOptions.from_settings(cxroi.Config()).engine == EngineSettings()
+    cfg = cxroi.Config(timezone="Asia/Tokyo", strict=True, engine=engine)
+    assert cfg.load_options == LoadOptions("Asia/Tokyo", None, True, engine)
+    assert cxroi.Config().load_options.engine == EngineSettings()
 
 
 def test_memory_limit_reaches_the_loader(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ import pytest
 
 import cxroi
 from cxroi.analyses.escalation import (
-    COMPONENTS,
+    QUALITY_COMPONENTS,
     EscalationSettings,
     Sums,
     measure_escalation_quality,
@@ -87,13 +87,13 @@ def test_score_and_components_match_a_brute_force_computation(demo: Path) -> Non
     res = measure_escalation_quality(ds, EscalationSettings())
     ref = _brute(demo)
     assert res.escalated_contacts == ref["n"]
-    for name in COMPONENTS:
+    for name in QUALITY_COMPONENTS:
         got = getattr(res.components, name)
         assert isinstance(got, Estimate)
         assert got.estimate == pytest.approx(ref["means"][name], abs=1e-6)
     assert isinstance(res.score, Estimate)
     assert res.score.estimate == pytest.approx(ref["score"], abs=1e-6)
-    assert res.components_used == COMPONENTS
+    assert res.components_used == QUALITY_COMPONENTS
     # the monthly and touchpoint views add up to the whole
     assert sum(m.escalated_contacts for m in res.monthly) == ref["n"]
     assert set(res.by_touchpoint) == {"chatbot", "voicebot", "ivr"}
@@ -102,11 +102,11 @@ def test_score_and_components_match_a_brute_force_computation(demo: Path) -> Non
 def _sums(x: np.ndarray) -> Sums:
     """Sufficient statistics of a contacts x components array (NaN = missing), in numpy."""
     single = {}
-    for i, c in enumerate(COMPONENTS):
+    for i, c in enumerate(QUALITY_COMPONENTS):
         v = x[:, i][~np.isnan(x[:, i])]
         single[c] = Moments(v.size, float(v.sum()), float((v * v).sum()))
     pairs = {}
-    for (i, a), (j, b) in combinations(enumerate(COMPONENTS), 2):
+    for (i, a), (j, b) in combinations(enumerate(QUALITY_COMPONENTS), 2):
         both = ~np.isnan(x[:, i]) & ~np.isnan(x[:, j])
         xa, xb = x[both, i], x[both, j]
         pairs[(a, b)] = (int(both.sum()), float(xa.sum()), float(xb.sum()), float((xa * xb).sum()))
@@ -132,7 +132,7 @@ def test_interval_covers_the_planted_score_at_the_nominal_rate() -> None:
     rng = np.random.default_rng(20240601)
     big = _draw(rng, 2_000_000)
     truth = float(np.mean(np.nanmean(big, axis=0)))
-    weights = {c: 1.0 for c in COMPONENTS}
+    weights = {c: 1.0 for c in QUALITY_COMPONENTS}
     hits, estimates, ses = 0, [], []
     for _ in range(400):
         q = score(_sums(_draw(rng, 400)), weights, {}, 10)

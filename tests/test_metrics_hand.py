@@ -13,6 +13,7 @@ import cxroi
 from cxroi.metrics.cost_model import CostModel, ModeCost
 from cxroi.stats.clustered import ClusteredDifference, PairedRatioSums, RatioSums
 from cxroi.stats.result import CannotCompute, Estimate
+from cxroi.results.codec import encode
 from helpers import contact, customers_for, write_csv
 
 # Customer A: a1 (ai_only, billing) is repeated by a2 exactly 7 days later (boundary counts);
@@ -107,7 +108,7 @@ def test_full_results_views(tmp_path: Path) -> None:
     low, high = confint_proportions_2indep(0, 1, 1, 1, method="newcomb", compare="diff")
     assert (delta.estimate, delta.ci_low, delta.ci_high) == pytest.approx((-1.0, low, high))
     assert (delta.n_a, delta.n_b, delta.customers, delta.correlation) == (1, 1, 1, None)
-    fcr = analysis.results["metrics"]["intervals"]["fcr_7d"]["all"]
+    fcr = encode(analysis.results)["metrics"]["intervals"]["fcr_7d"]["all"]
     assert fcr["n"] == 6 and fcr["customers"] == 2 and "clustered by customer" in fcr["method"]
     assert fcr["ci_low"] < 5 / 6 < fcr["ci_high"]
 
@@ -123,8 +124,8 @@ def test_escalated_column_wins_over_the_derived_rule(tmp_path: Path) -> None:
 def test_cost_model_fills_missing_cost(tmp_path: Path) -> None:
     rows = [dict(c, cost=None) if c["ai_mode"] != "hybrid" else c for c in CONTACTS]
     model = CostModel({"ai_only": ModeCost(0.25, 0.0), "hybrid": ModeCost(9, 9), "human_only": ModeCost(1.0, 0.6)})
-    ds = cxroi.load_dataset(_write(tmp_path / "d", rows), cxroi.Config(cost_model=model))
-    m = cxroi.compute_exact_metrics(ds)
+    ds = cxroi.load_dataset(_write(tmp_path / "d", rows))
+    m = cxroi.compute_exact_metrics(ds, cxroi.Config(cost_model=model).metric_settings)
     # human_only: 1 + 0.6 × minutes (5, 5, 6.67) = 4, 4, 5; hybrid keeps its observed 4
     assert m.to_dict()["cost_per_contact"]["human_only"] == pytest.approx((4 + 4 + 5) / 3)
     assert m.to_dict()["cost_per_contact"]["hybrid"] == pytest.approx(4.0)
@@ -168,7 +169,7 @@ def test_no_surveys_gives_null_with_reason(tmp_path: Path) -> None:
     folder = _write(tmp_path / "d")
     (folder / "surveys.csv").unlink()
     analysis = cxroi.analyze(folder)
-    metrics = analysis.results["metrics"]
+    metrics = encode(analysis.results)["metrics"]
     assert metrics["csat"]["all"] is None and "no surveys" in metrics["csat"]["all_note"]
     assert isinstance(analysis.metrics.post_ai_nps, CannotCompute)
 
@@ -217,8 +218,8 @@ def test_modelled_costs_are_summed_without_rounding(tmp_path: Path) -> None:
     handles = [397, 401, 403, 409, 419, 421, 431]
     rows = [dict(c, cost=None, handle_seconds=h) for c, h in zip(CONTACTS, handles)]
     model = CostModel({m: ModeCost(0.2, 0.85) for m in ("ai_only", "hybrid", "human_only")})
-    ds = cxroi.load_dataset(_write(tmp_path / "d", rows), cxroi.Config(cost_model=model))
-    m = cxroi.compute_exact_metrics(ds)
+    ds = cxroi.load_dataset(_write(tmp_path / "d", rows))
+    m = cxroi.compute_exact_metrics(ds, cxroi.Config(cost_model=model).metric_settings)
     cost = {c["contact_id"]: Fraction("0.2") + Fraction("0.85") * h / 60 for c, h in zip(CONTACTS, handles)}
     per_contact = sum(cost.values()) / len(cost)
     eligible = ["a1", "a2", "a3", "a4", "b1", "b2"]  # 7d, of which a1 repeats: 5 resolved

@@ -13,7 +13,8 @@ import pytest
 
 import cxroi
 from cxroi.demo import generate_demo
-from cxroi.results.files import dumps, dumps_json, parse_results
+from cxroi.errors import ResultsFileError
+from cxroi.results.files import dumps, dumps_json, load_results, parse_results
 from cxroi.results.schema import SCHEMA_PATH, results_schema, schema_text
 
 
@@ -105,3 +106,26 @@ def test_masking_months_show_containment_up_and_false_containment_up(results: di
     pooled_p = (p1 * n1 + p0 * n0) / (n1 + n0)
     z = (p1 - p0) / (pooled_p * (1 - pooled_p) * (1 / n1 + 1 / n0)) ** 0.5
     assert z > 3
+
+
+def test_the_strict_loader_names_what_is_wrong(results: dict[str, Any], tmp_path: Path) -> None:
+    def refused(data: Any, text: str | None = None) -> str:
+        path = tmp_path / "results.json"
+        path.write_text(text if text is not None else json.dumps(data), encoding="utf-8")
+        with pytest.raises(ResultsFileError) as caught:
+            load_results(path)
+        return str(caught.value)
+
+    older = {**results, "schema_version": "1.4.0"}
+    assert "this cxroi reads version 2.x" in refused(older)
+    missing = json.loads(json.dumps(results))
+    del missing["retention"]["delta_12m_att"]
+    assert "retention.delta_12m_att" in refused(missing)
+    unknown = json.loads(json.dumps(results))
+    unknown["value"]["revenue_protected_total"] = 1.0
+    assert "revenue_protected_total" in refused(unknown)
+    wrong_type = json.loads(json.dumps(results))
+    wrong_type["metrics"]["counts"]["contacts"]["all"] = "many"
+    assert "metrics.counts.contacts.all" in refused(wrong_type)
+    assert "not a JSON file" in refused(None, text="{ truncated")
+    assert "no such results file" in str(pytest.raises(ResultsFileError, load_results, tmp_path / "nope.json").value)

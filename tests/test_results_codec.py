@@ -7,16 +7,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from cxroi.results.codec import (
-    ResultsFormatError,
-    canonical,
-    decode,
-    detail,
-    encode,
-    flatten,
-    omitted_when_none,
-    spec,
-)
+from cxroi.results.codec import ResultsFormatError, canonical, decode, encode
+from cxroi.results.layout import detail, flatten, omitted_when_none, spec
 from cxroi.results.refs import RefError, catalogue, parse, resolve, resolve_series
 from cxroi.results.schema import generate_schema
 from cxroi.stats.result import CannotCompute, Contrast, Estimate, Result, Unit

@@ -47,7 +47,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DemoTruths]:
 def demo_results(demo: tuple[Path, DemoTruths]) -> dict[str, Any]:
     path, _ = demo
     ds = cxroi.load_dataset(path, cxroi.Config())
-    out: dict[str, Any] = encode(run_retention(ds, None, {}, RetentionSettings()).section)
+    out: dict[str, Any] = encode(run_retention(ds, RetentionSettings()).section)
     return out
 
 
@@ -297,7 +297,7 @@ def test_demo_curves_descriptive_and_diagnostics(demo_results: dict[str, Any]) -
 
 def test_demo_is_deterministic(demo: tuple[Path, DemoTruths], demo_results: dict[str, Any]) -> None:
     ds = cxroi.load_dataset(demo[0], cxroi.Config())
-    again = encode(run_retention(ds, None, {}, RetentionSettings()).section)
+    again = encode(run_retention(ds, RetentionSettings()).section)
     assert json.dumps(again, sort_keys=True) == json.dumps(demo_results, sort_keys=True)
 
 
@@ -335,7 +335,7 @@ def test_without_churned_at_everything_is_null_with_reason(tmp_path: Path) -> No
     for c in customers:
         c.pop("churned_at")
     ds = cxroi.load_dataset(_write(tmp_path / "d", contacts, customers), cxroi.Config())
-    out = encode(run_retention(ds, None, {}, RetentionSettings()).section)
+    out = encode(run_retention(ds, RetentionSettings()).section)
     for key in (
         "retention_12m",
         "delta_12m_naive",
@@ -353,7 +353,7 @@ def test_no_human_only_index_contacts_gives_null_deltas(tmp_path: Path) -> None:
         if c["ai_mode"] == "human_only":
             c["ai_mode"] = "hybrid"
     ds = cxroi.load_dataset(_write(tmp_path / "d", contacts, customers), cxroi.Config())
-    out = encode(run_retention(ds, None, {}, RetentionSettings()).section)
+    out = encode(run_retention(ds, RetentionSettings()).section)
     assert out["retention_12m"] is None and "human-only" in out["retention_12m_note"]
     assert out["delta_12m_naive"] is None and "human-only" in out["delta_12m_naive_note"]
     assert out["delta_12m_adjusted"] is None and out["delta_12m_adjusted_note"]
@@ -371,7 +371,7 @@ def test_cohort_index_exclusions_and_missing_covariate(tmp_path: Path) -> None:
     cfg = cxroi.Config(min_cell=5)
     ds = cxroi.load_dataset(_write(tmp_path / "d", contacts, customers), cfg)
     result = run_retention(
-        ds, None, {}, RetentionSettings(covariates=("segment", "not_a_column"))
+        ds, RetentionSettings(covariates=("segment", "not_a_column")), cfg.min_cell
     )
     out = encode(result.section)
     assert out["excluded"] == {"churned_before_index": 1, "no_index_contact": 1}

@@ -31,7 +31,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[cxroi.Dataset, DemoT
 
 @pytest.fixture(scope="module")
 def result(demo: tuple[cxroi.Dataset, DemoTruths]) -> RetentionResult:
-    return run_retention(demo[0], None, {}, RetentionSettings())
+    return run_retention(demo[0], RetentionSettings())
 
 
 def _covers(value: object, truth: float) -> bool:
@@ -81,7 +81,7 @@ def test_without_the_index_contact_the_planted_confounding_shows(
     demo: tuple[cxroi.Dataset, DemoTruths],
 ) -> None:
     ds, truths = demo
-    customer_only = run_retention(ds, None, {}, RetentionSettings(index_confounders=()))
+    customer_only = run_retention(ds, RetentionSettings(index_confounders=()))
     for value, truth in (
         (customer_only.section.delta_12m_adjusted, truths.retention_effect_12m),
         (customer_only.section.delta_12m_att, truths.retention_effect_12m_exposed),

@@ -20,6 +20,7 @@ from cxroi.sources.bank import BankOptions, convert, parse_bank_options
 from cxroi.analyses.bank_repeats import OutcomeRepeats, outcome_repeat_rates
 from cxroi.sources.registry import import_command
 from cxroi.stats.result import Estimate
+from cxroi.results.codec import encode
 
 FIXTURE = Path(__file__).parent / "fixtures" / "bank" / "calls.tsv"
 REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
@@ -246,10 +247,10 @@ def test_real_log_imports_and_accounts_for_every_call(real: tuple[Path, Any]) ->
 def test_real_log_analyses_end_to_end(real: tuple[Path, Any]) -> None:
     out, report = real
     analysis = cxroi.analyze(out, ZONE)
-    data = analysis.results["dataset"]
+    data = encode(analysis.results)["dataset"]
     assert data["quarantined"]["contacts"] == report.counts["negative_durations_for_quarantine"]
     assert [r["rule"] for r in data["rules"]] == ["negative"]
-    metrics = analysis.results["metrics"]
+    metrics = encode(analysis.results)["metrics"]
     assert (
         metrics["counts"]["contacts"]["all"]
         == report.rows["contacts"] - data["quarantined"]["contacts"]
@@ -260,7 +261,7 @@ def test_real_log_analyses_end_to_end(real: tuple[Path, Any]) -> None:
 @needs_real
 def test_real_log_with_the_vru_not_ai_gives_no_ai_metric(tmp_path: Path) -> None:
     import_command("bank", BANK_LOG, tmp_path / "ds", ["ivr_is_ai=false"])
-    results = cxroi.analyze(tmp_path / "ds", ZONE).results
+    results = encode(cxroi.analyze(tmp_path / "ds", ZONE).results)
     counts = results["metrics"]["counts"]["contacts"]
     assert (counts["ai_only"], counts["hybrid"], counts["human_only"]) == (0, 0, counts["all"])
     # the artefact docs/real-data-bank.md warns about (fcr_ai 0.998 "ok" from a touch-tone VRU)

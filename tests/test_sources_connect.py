@@ -17,6 +17,7 @@ from cxroi.errors import ContractError
 from cxroi.sources.registry import import_command
 from cxroi.sources.connect import ConnectOptions, convert
 from cxroi.sources.records import pseudonym
+from cxroi.results.codec import encode
 
 FIXTURES = Path(__file__).parent / "fixtures" / "connect"
 OPTIONS = ConnectOptions(
@@ -142,8 +143,8 @@ def test_gzip_and_dataset(tmp_path: Path) -> None:
     report = import_command("connect", src, tmp_path / "ds", ["customer_attribute=customerNumber"])
     assert report.rows["contacts"] == 5  # six records, two of them one chain
     analysis = cxroi.analyze(tmp_path / "ds")
-    assert analysis.results["dataset"]["quarantined"]["contacts"] == 0
-    assert analysis.results["metrics"]["counts"]["contacts"]["all"] == 5
+    assert encode(analysis.results)["dataset"]["quarantined"]["contacts"] == 0
+    assert encode(analysis.results)["metrics"]["counts"]["contacts"]["all"] == 5
 
 
 def test_malformed_records(tmp_path: Path) -> None:

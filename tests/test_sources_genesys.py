@@ -16,6 +16,7 @@ from cxroi.errors import ConfigError, ContractError
 from cxroi.sources.registry import import_command
 from cxroi.sources.genesys import GenesysOptions, convert
 from cxroi.sources.records import pseudonym
+from cxroi.results.codec import encode
 
 FIXTURE = Path(__file__).parent / "fixtures" / "genesys" / "details_query.json"
 REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata" / "genesys"
@@ -75,8 +76,8 @@ def test_real_records_name_as_customer_is_opt_in() -> None:
 def test_real_records_validate_and_analyse(tmp_path: Path) -> None:
     import_command("genesys", REALDATA, tmp_path / "ds")
     analysis = cxroi.analyze(tmp_path / "ds")
-    assert analysis.results["dataset"]["accepted"] == {"customers": 2, "contacts": 2}
-    aht = analysis.results["metrics"]["aht_seconds"]["human_only"]
+    assert encode(analysis.results)["dataset"]["accepted"] == {"customers": 2, "contacts": 2}
+    aht = encode(analysis.results)["metrics"]["aht_seconds"]["human_only"]
     assert aht == pytest.approx((918.737 + 923.484) / 2)
 
 
@@ -145,8 +146,8 @@ def test_fixture_dataset_analyses(tmp_path: Path) -> None:
     report = import_command("genesys", FIXTURE, tmp_path / "ds", fmt="csv")
     assert report.rows == {"contacts": 3, "customers": 2, "surveys": 1}
     analysis = cxroi.analyze(tmp_path / "ds")
-    m = analysis.results["metrics"]
-    assert analysis.results["dataset"]["quarantined"] == {
+    m = encode(analysis.results)["metrics"]
+    assert encode(analysis.results)["dataset"]["quarantined"] == {
         "customers": 0,
         "contacts": 0,
         "surveys": 0,

@@ -16,6 +16,7 @@ from cxroi.errors import ContractError
 from cxroi.pipeline import vendor_audit_command
 from cxroi.sources.registry import import_command
 from cxroi.sources.intercom import IntercomOptions, convert
+from cxroi.results.codec import encode
 
 FIXTURE = Path(__file__).parent / "fixtures" / "intercom" / "conversations.json"
 
@@ -127,7 +128,7 @@ def test_dataset_analyses_and_audits(tmp_path: Path) -> None:
     export.write_text(json.dumps(page))
     import_command("intercom", export, tmp_path / "ds", {"intent_from": ["attribute:Issue type"]})
     analysis = cxroi.analyze(tmp_path / "ds")
-    m = analysis.results["metrics"]
+    m = encode(analysis.results)["metrics"]
     assert m["counts"]["contacts"] == {"ai_only": 4, "hybrid": 1, "human_only": 1, "all": 6}
     assert m["containment_rate"] == pytest.approx(4 / 5)
     # 101 (billing) is followed by 102 (billing) 3 days later; 104 by 105 a day later; 106 too recent

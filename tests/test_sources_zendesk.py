@@ -14,6 +14,7 @@ import cxroi
 from cxroi.errors import ContractError
 from cxroi.sources.registry import import_command
 from cxroi.sources.zendesk import ZendeskOptions, convert
+from cxroi.results.codec import encode
 
 FIXTURES = Path(__file__).parent / "fixtures" / "zendesk"
 OPTIONS = ZendeskOptions(
@@ -125,11 +126,11 @@ def test_dataset_analyses(tmp_path: Path) -> None:
     )
     analysis = cxroi.analyze(tmp_path / "ds")
     # the two bot tickets have no time in the handle time field: kept, their handle time unknown
-    assert analysis.results["dataset"]["accepted"] == {"customers": 3, "contacts": 4, "surveys": 2}
-    assert analysis.results["dataset"]["quarantined"]["contacts"] == 0
-    assert analysis.results["dataset"]["rules"] == []
-    assert analysis.results["metrics"]["intervals"]["aht_seconds"]["all"]["n"] == 2
-    assert analysis.results["metrics"]["csat"]["human_only"] == 1.0
+    assert encode(analysis.results)["dataset"]["accepted"] == {"customers": 3, "contacts": 4, "surveys": 2}
+    assert encode(analysis.results)["dataset"]["quarantined"]["contacts"] == 0
+    assert encode(analysis.results)["dataset"]["rules"] == []
+    assert encode(analysis.results)["metrics"]["intervals"]["aht_seconds"]["all"]["n"] == 2
+    assert encode(analysis.results)["metrics"]["csat"]["human_only"] == 1.0
 
 
 def test_malformed(tmp_path: Path) -> None:

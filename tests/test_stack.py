@@ -513,7 +513,7 @@ def run_stack(
 ) -> SimpleNamespace:
     """The stack stage of ``analyze`` again, on an analysis' measured sections."""
     ds = analysis.dataset
-    loyalty = measure_loyalty(ds, analysis.metrics, ds.config.min_cell)
+    loyalty = measure_loyalty(ds, analysis.metrics, analysis.config.min_cell)
     r = analysis.results
     measured = Measured(**{f.name: getattr(r, f.name) for f in fields(Measured)})
     verdicts = judge(ds, loyalty, measured, settings, None, agents)

@@ -141,8 +141,8 @@ def test_clv_equals_brute_force_discounted_sum_per_customer() -> None:
     d = 1.1 ** (1 / 12) - 1
     res = fit_clv(frame, OBS_START, as_of, 0.3, d, 2_000, np.random.default_rng(1), strata=1)
     assert isinstance(res, ClvFit)
-    band = res.estimate.extra["bands"][0]
-    a, b = band["alpha"], band["beta"]
+    band = res.honesty.bands[0]
+    a, b = band.alpha, band.beta
     active = ~churned
     renewals = (e + 24)[active].astype(int)
     cache = {n: brute_derl(a, b, d, n) for n in np.unique(renewals)}
@@ -169,12 +169,12 @@ def test_bootstrap_interval_agrees_with_delta_method_for_one_tenure() -> None:
     d = 0.01
     res = fit_clv(frame, OBS_START, as_of, 0.25, d, 20_000, np.random.default_rng(4), strata=1)
     assert isinstance(res, ClvFit)
-    band = res.estimate.extra["bands"][0]
+    band = res.honesty.bands[0]
     ref = TruncatedShiftedBetaGeometric(discount_rate=d)
     e, t, c = survival_rows(frame, OBS_START, as_of)
     ref.fit_truncated(e, t, c)
     delta = ref.clv_estimate(0.25, 50.0, renewals=24)
-    assert band["alpha"] == pytest.approx(ref.alpha_, rel=1e-9)
+    assert band.alpha == pytest.approx(ref.alpha_, rel=1e-9)
     assert res.estimate.estimate == pytest.approx(delta.estimate, rel=1e-9)
     # the sBG's own parametric interval; the reported interval adds the constant-churn model
     assert res.parametric.ci_low == pytest.approx(delta.ci_low, rel=0.02)
@@ -193,9 +193,9 @@ def test_homogeneous_band_falls_back_to_geometric() -> None:
     d = 0.008
     res = fit_clv(frame, OBS_START, as_of, 1.0, d, 2_000, np.random.default_rng(1), strata=1)
     assert isinstance(res, ClvFit)
-    band = res.estimate.extra["bands"][0]
-    assert band["model"] == "geometric"
-    theta = band["monthly_churn"]
+    band = res.honesty.bands[0]
+    assert band.model == "geometric"
+    theta = band.monthly_churn_constant
     assert theta == pytest.approx(0.5, abs=1e-12)
     keep = (1 - theta) / (1 + d)
     assert res.estimate.estimate == pytest.approx(10.0 * keep / (1 - keep), rel=1e-9)
@@ -247,7 +247,7 @@ def test_revenue_per_retained_customer_by_hand() -> None:
     a_vals = np.array([120 + 100, 240.0])
     h_vals = np.array([60 - 12, 84.0, 108.0])
     assert ai.estimate == pytest.approx(a_vals.mean())
-    assert ai.n == 2 and ai.extra["small_cell"] is True
+    assert ai.n == 2 and ai.small_cell is True
     assert human.estimate == pytest.approx(h_vals.mean())
     assert human.se == pytest.approx(h_vals.std(ddof=1) / np.sqrt(3))
     assert isinstance(res.difference, Estimate)

@@ -12,16 +12,16 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 from statsmodels.stats.proportion import confint_proportions_2indep
-from test_value_pillars import write
 
 import cxroi
 from cxroi.analyses.value import queries as q
 from cxroi.analyses.value.generated import revenue_generated
 from cxroi.analyses.value.sales_units import revenue_band_edges
 from cxroi.demo import generate_demo
-from cxroi.stats.result import CannotCompute, Estimate
 from cxroi.results.model.money import Basis, Evidence, Money
 from cxroi.results.model.value import GeneratedRevenue
+from cxroi.stats.result import CannotCompute, Estimate
+from test_value_pillars import write
 
 N = 40_000
 

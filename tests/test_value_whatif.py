@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,14 +23,14 @@ import pytest
 import cxroi
 from cxroi.analyses.value import queries as q
 from cxroi.analyses.value.settings import Triangular, WhatIfSettings
-from cxroi.results.model.money import Figure
 from cxroi.analyses.value.what_if import what_if_stopped
 from cxroi.analyses.value.what_if_data import load_what_if_data
-from cxroi.analyses.value.what_if_json import what_if_block
 from cxroi.demo import generate_demo
-from cxroi.stats.result import CannotCompute, Estimate
+from cxroi.results.codec import canonical, encode
+from cxroi.results.model.money import Basis, Evidence, Figure, RevenueProtected
 from cxroi.results.model.scenario import WhatIfResult
-from whatif_centre import hand_answers, hand_centre
+from cxroi.stats.result import CannotCompute
+from whatif_centre import Centre, hand_answers, hand_centre
 
 AS_OF = datetime(2025, 12, 31, tzinfo=UTC)
 S, F = 0.4, 0.75
@@ -40,7 +41,21 @@ FIXED = WhatIfSettings(
     patience_seconds=Triangular.fixed(180.0),
     staffing_draws=20,
 )
-PROTECTED = Estimate(1000.0, 500.0, 1500.0, method="stand-in")
+# revenue protected as run_value passes it on (the what-if reports it, unchanged, as lost)
+PROTECTED = RevenueProtected(
+    1000.0,
+    500.0,
+    1500.0,
+    method="stand-in",
+    evidence=Evidence.ADJUSTED,
+    horizon_months=12,
+    basis=Basis.ATT,
+    margin_applied=False,
+    customers=40,
+    trimmed_customers=0,
+    trimmed_weight_share=0.0,
+    top10_variance_share=0.5,
+)
 
 
 def run(ds: cxroi.Dataset, settings: WhatIfSettings, draws: int = 400, seed: int = 1) -> Any:
@@ -105,8 +120,6 @@ def test_fixed_inputs_and_constant_costs_leave_no_uncertainty(hand_result: WhatI
 def test_assumption_priors_are_in_the_interval(tmp_path: Path) -> None:
     # No repeats and constant costs: with every assumption fixed nothing is uncertain; with the
     # default priors the hybrid share alone makes the interval.
-    from whatif_centre import Centre
-
     c = Centre()
     for i in range(40):
         c.add("billing", "voice", "human_only", 8.0, 600.0, c.spread(i))
@@ -156,13 +169,27 @@ def test_staffing_reconciles_with_the_agents_table(
     assert [w.channel for w in staffing.workloads] == ["email"]
 
 
-def test_json_block_keeps_todays_keys(hand_result: WhatIfResult) -> None:
-    block = what_if_block(hand_result)
+def test_json_layout_of_the_what_if(hand_result: WhatIfResult) -> None:
+    # value.what_if_stopped in results.json (results-contract.md: extra_cost, extra_agents,
+    # revenue_protected_lost, ...), as the pipeline writes it (the canonical tree)
+    block = encode(canonical(hand_result))
     assert block["extra_cost"]["estimate"] == est(hand_result.extra_cost).estimate
+    assert block["extra_cost"]["unit"] == "money"
+    staffing = hand_result.staffing
+    assert not isinstance(staffing, CannotCompute)
+    # the headline agents: extra FTE by Erlang A (abandonment), the realistic of the two models
     assert block["extra_agents"]["unit"] == "fte"
-    assert block["horizon"] == "12 months, 2025-01 to 2025-11, annualised from 11"
+    assert block["extra_agents"]["estimate"] == est(staffing.erlang_a.extra_fte).estimate
+    assert block["period"] == {
+        "first_month": "2025-01", "last_month": "2025-11", "months": 11, "annualised": True
+    }
     assert block["revenue_protected_lost"]["estimate"] == 1000.0
+    assert block["revenue_protected_lost"]["unit"] == "money"
     assert {"effort", "staffing", "pricing", "monthly", "volume", "period"} <= set(block)
+    # without staffing (no live channel) extra_agents is null with the reason beside it
+    quiet = dataclasses.replace(hand_result, staffing=CannotCompute("no live channel"))
+    out = encode(quiet)
+    assert out["extra_agents"] is None and out["extra_agents_note"] == "no live channel"
 
 
 def test_deterministic(hand: cxroi.Dataset) -> None:
@@ -175,8 +202,6 @@ def test_deterministic(hand: cxroi.Dataset) -> None:
 
 
 def test_no_ai_or_no_humans_give_reasons(tmp_path: Path) -> None:
-    from whatif_centre import Centre
-
     only_humans = Centre()
     for i in range(40):
         only_humans.add("billing", "voice", "human_only", 5.0, 300.0, only_humans.spread(i))

@@ -1,5 +1,6 @@
 """ROI / TCO worksheet against hand arithmetic and closed-form quantiles; benefit inputs; the
-illustrative flag; typed assumption rows; honest precision; settings parsing; determinism."""
+illustrative flag and the worksheet's JSON layout; typed assumption rows; honest precision;
+settings parsing; determinism."""
 
 from __future__ import annotations
 
@@ -22,15 +23,15 @@ from cxroi.analyses.value.settings import (
     Triangular,
     ValueSettings,
     WhatIfSettings,
-    assumptions_table,
     parse_value_settings,
 )
+from cxroi.analyses.value.assumptions import assumptions_table
 from cxroi.analyses.value.uncertainty import significant_figures
-from cxroi.results.model.money import Figure
-from cxroi.analyses.value.what_if_json import roi_block
 from cxroi.errors import Problem
+from cxroi.results.codec import canonical, encode
+from cxroi.results.model.money import Evidence, Figure
+from cxroi.results.model.scenario import Range, RoiWorksheet, TrailingWindow
 from cxroi.stats.result import CannotCompute, Estimate
-from cxroi.results.model.scenario import RoiWorksheet, TrailingWindow
 
 MONTHS = tuple([f"2024-{m:02d}" for m in range(1, 13)] + [f"2025-{m:02d}" for m in range(1, 4)])
 FIXED_COSTS = RoiSettings(
@@ -44,7 +45,7 @@ FIXED_COSTS = RoiSettings(
 
 def fixed_series(name: str, per_month: np.ndarray, draws: int) -> BenefitSeries:
     values = np.repeat(per_month[None, :], draws + 1, axis=0)
-    return BenefitSeries(name, values, "assumption", 1.0, False)
+    return BenefitSeries(name, values, Evidence.ASSUMPTION, 1.0, False)
 
 
 def est(x: object) -> Figure:
@@ -66,7 +67,7 @@ def hand_worksheet(draws: int = 200, configured: tuple[str, ...] = ()) -> RoiWor
     return roi_worksheet(
         MONTHS,
         [ramp, revenue, risk_savings_series(FIXED_COSTS, MONTHS, draws, rng)],
-        (("cac_offset", "no acquisition cost configured"),),
+        {"cac_offset": "no acquisition cost configured"},
         FIXED_COSTS,
         configured,
         draws,
@@ -88,7 +89,7 @@ def test_worksheet_by_hand() -> None:
     assert names == ["cost_savings", "revenue_protected_12m", "risk_savings"]
     protected = res.benefits[1]
     assert protected.margin_factor == 0.3 and protected.spread_evenly
-    assert res.excluded_benefits == (("cac_offset", "no acquisition cost configured"),)
+    assert res.excluded_benefits == {"cac_offset": "no acquisition cost configured"}
     assert res.window is not None
     assert (res.window.first_month, res.window.last_month) == ("2024-04", "2025-03")
 
@@ -119,12 +120,17 @@ def test_default_costs_make_the_roi_illustrative() -> None:
     assert tco_source(keys[:2]) == "default"
     configured = hand_worksheet(configured=keys)
     assert configured.tco_source == "configured" and not configured.illustrative
-    block = roi_block(res)
-    assert block["roi"]["illustrative"] is True and block["roi"]["tco_source"] == "default"
-    assert block["roi"]["payback_months"]["unit"] == "months"
-    assert len(block["roi_monthly"]) == len(MONTHS)
-    assert block["roi_monthly"][0]["trailing_12m"] is None
-    assert block["roi_monthly"][0]["trailing_12m_note"]
+    # value.roi_worksheet in results.json, as the pipeline writes it (the canonical tree)
+    block = encode(canonical(res))
+    assert block["illustrative"] is True and block["tco_source"] == "default"
+    assert block["roi"]["unit"] == "ratio" and block["roi"]["horizon_months"] == 12
+    assert block["payback_months"]["unit"] == "months"
+    assert block["excluded_benefits"] == {"cac_offset": "no acquisition cost configured"}
+    assert len(block["monthly"]) == len(MONTHS)
+    first = block["monthly"][0]
+    assert first["trailing_12m"] is None
+    assert first["trailing_12m_note"] == "fewer than 12 months of data up to this month"
+    assert first["benefits"]["revenue_protected_12m"] is None and first["net"] is None
 
 
 def test_quantiles_match_closed_form_for_a_triangular_implementation() -> None:
@@ -143,7 +149,7 @@ def test_quantiles_match_closed_form_for_a_triangular_implementation() -> None:
     res = roi_worksheet(
         months,
         [fixed_series("s", np.full(12, b), draws)],
-        (),
+        {},
         settings,
         (),
         draws,
@@ -181,7 +187,7 @@ def test_input_uncertainty_and_margin() -> None:
 def test_never_paying_back() -> None:
     months = ("2025-01",)
     res = roi_worksheet(
-        months, [fixed_series("s", np.zeros(1), 500)], (), RoiSettings(risk_savings_per_year=()),
+        months, [fixed_series("s", np.zeros(1), 500)], {}, RoiSettings(risk_savings_per_year=()),
         (), 500, np.random.default_rng(0),
     )
     assert isinstance(res.payback_months, CannotCompute)
@@ -195,13 +201,13 @@ def test_same_seed_same_numbers() -> None:
         noisy = BenefitSeries(
             "s",
             np.random.default_rng(9).normal(5000, 500, (2001, 12)),
-            "assumption",
+            Evidence.ASSUMPTION,
             1.0,
             False,
         )
         months = tuple(f"2025-{m:02d}" for m in range(1, 13))
         rng = np.random.default_rng(seed)
-        return roi_worksheet(months, [noisy], (), RoiSettings(), (), 2000, rng)
+        return roi_worksheet(months, [noisy], {}, RoiSettings(), (), 2000, rng)
 
     assert run(1) == run(1)
     assert run(1).roi != run(2).roi
@@ -308,12 +314,15 @@ def test_assumption_rows_cover_every_setting_and_the_structure() -> None:
     by_key = {r.key: r for r in rows}
     assert set(assumptions_table(s, "EUR")) <= set(by_key)
     assert by_key["value.what_if.shrinkage"].source == "configured"
-    assert by_key["value.what_if.shrinkage"].value == Triangular.fixed(0.35)
+    assert by_key["value.what_if.shrinkage"].range == Range(0.35, 0.35, 0.35)
     assert by_key["value.what_if.hybrid_ai_share"].source == "default"
-    assert by_key["value.what_if.hybrid_ai_share"].value == WhatIfSettings().hybrid_ai_share
+    share = WhatIfSettings().hybrid_ai_share
+    assert by_key["value.what_if.hybrid_ai_share"].range == Range(share.low, share.mode, share.high)
+    assert by_key["value.margin"].number == 0.3
     for key in ("roi.horizon", "roi.margin_rule", "roi.discount", "roi.tco_source",
                 "what_if.standardisation", "what_if.repeats", "what_if.staffing",
                 "roi.benefit.revenue_protected_12m"):
         assert by_key[key].source == "structural", key
-    assert by_key["roi.tco_source"].value == "default"
+    assert by_key["roi.tco_source"].text == "default"
+    assert by_key["roi.benefit.revenue_protected_12m"].text == "adjusted_estimate"
     assert "margin applied" in by_key["roi.benefit.revenue_protected_12m"].meaning

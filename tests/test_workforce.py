@@ -16,6 +16,7 @@ import cxroi
 from cxroi.analyses.workforce.run import run_workforce
 from cxroi.analyses.workforce.settings import WorkforceSettings, parse_workforce_settings
 from cxroi.results.model.workforce import AssistEffects, WorkforceResult
+from cxroi.results.model.money import Evidence
 from cxroi.analyses.workforce.turnover import poisson_rate, turnover
 from cxroi.demo import generate_demo
 from cxroi.errors import Problem
@@ -87,7 +88,7 @@ def test_novice_uplift_recovers_the_planted_effect(demo: Any) -> None:
         assert isinstance(sec, Estimate) and isinstance(rel, Estimate)
         assert sec.ci_low <= truths.assist_handle_effect_seconds[g.group] <= sec.ci_high, g.group
         assert rel.ci_low <= truths.assist_handle_effect_relative[g.group] <= rel.ci_high, g.group
-        assert sec.evidence.value == "adjusted"
+        assert sec.evidence is Evidence.ADJUSTED
     gap = assist.handle_relative_gap
     planted = (
         truths.assist_handle_effect_relative["novice"]

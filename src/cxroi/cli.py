@@ -1,8 +1,10 @@
-"""The ``cxroi`` command line: validate, analyze, report, import, vendor-audit, demo-data, demo.
+"""The ``cxroi`` command line: validate, analyze, report, init, import, vendor-audit, demo(-data).
 
 A user meets no traceback: bad input (data, configuration, arguments) prints every problem and
 exits 2; a failing machine (disk full, no permission, read-only disk) prints one line and exits 1
-(docs/cli.md). Outputs are written as one set, all files or none (:mod:`cxroi.io.atomic`).
+(docs/cli.md). Outputs are written as one set, all files or none (:mod:`cxroi.io.atomic`):
+results.json, the quarantine files, and with ``--tables`` / ``--timings`` / ``report`` the BI
+tables, timings.json and the board report beside it.
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Annotated, NoReturn, Optional, ParamSpec
 
@@ -21,12 +25,31 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from cxroi._version import __version__
 from cxroi.config import Config, load_config
+from cxroi.cli_options import (
+    ArgumentError,
+    ConfigOption,
+    DatasetArg,
+    EngineFlags,
+    EngineOption,
+    MemoryLimitOption,
+    SparkRemoteOption,
+    StrictOption,
+    TablesOption,
+    ThreadsOption,
+    TimingsOption,
+    report_arguments,
+)
+from cxroi.config_template import render as render_starter_config
 from cxroi.errors import ConfigError, CxroiInputError, Problem, explain_os_error
-from cxroi.io.atomic import all_or_nothing, usable_folder
+from cxroi.io.atomic import StagedOutputs, all_or_nothing, usable_folder, write_text
 from cxroi.io.dataset import load_dataset
-from cxroi.pipeline import Analysis
+from cxroi.io.timings import StageTimer
+from cxroi.outputs.tables import discard_tables, write_tables
+from cxroi.outputs.timings_file import stage_of, timings_json
 from cxroi.pipeline import analyze as run_analysis
 from cxroi.report import write_report
+from cxroi.results.files import load_results
+from cxroi.results.tree import Results
 from cxroi.summary import print_summary, print_validation
 
 app = typer.Typer(
@@ -38,17 +61,6 @@ app = typer.Typer(
 # Piped output (CI logs, files) gets a width that fits the tables instead of Rich's 80 columns.
 console = Console(width=None if sys.stdout.isatty() else 140)
 err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
-
-ConfigOption = Annotated[
-    Optional[Path], typer.Option("--config", "-c", help="TOML configuration file.")
-]
-StrictOption = Annotated[
-    bool, typer.Option("--strict", help="Stop on any row-level fault instead of quarantining.")
-]
-DatasetArg = Annotated[
-    Path, typer.Argument(help="Folder of <table>.parquet/.csv files, or a DuckDB file.")
-]
-
 
 P = ParamSpec("P")
 
@@ -75,11 +87,11 @@ def _root(
     """Measure the return on AI in contact centres by retention, loyalty and revenue."""
 
 
-def _config(path: Path | None, strict: bool) -> Config:
+def _config(path: Path | None, strict: bool, engine: EngineFlags | None = None) -> Config:
     cfg = load_config(path)
     if strict and not cfg.strict:
-        cfg = Config(**{**cfg.__dict__, "strict": True})
-    return cfg
+        cfg = replace(cfg, strict=True)
+    return cfg if engine is None else engine.apply(cfg)
 
 
 @contextmanager
@@ -97,6 +109,13 @@ def _steps() -> Iterator[Callable[[str], None]]:
 
 
 def _fail(exc: CxroiInputError) -> NoReturn:
+    if len(exc.problems) == 1:  # one line, e.g. a results.json of another schema version
+        p = exc.problems[0]
+        err_console.print(
+            f"[bold red]error:[/] {exc.title}: {p.where}: {p.message} [dim]\\[{p.rule}][/]",
+            highlight=False, soft_wrap=True,
+        )
+        raise typer.Exit(code=2)
     err_console.print(f"[bold red]error:[/] {exc.title} ({len(exc.problems)} problems)")
     for p in exc.problems:
         err_console.print(f"  • {p.where}: {p.message} [dim]\\[{p.rule}][/]", highlight=False)
@@ -136,9 +155,12 @@ def validate(
     quarantine_dir: Annotated[
         Optional[Path], typer.Option(help="Also write quarantined rows to DIR/quarantine/.")
     ] = None,
+    engine: EngineOption = None,
+    memory_limit: MemoryLimitOption = None,
+    threads: ThreadsOption = None,
 ) -> None:
     """Check a dataset against the data contract and report every fault."""
-    cfg = _config(config, strict)
+    cfg = _config(config, strict, EngineFlags(engine, None, memory_limit, threads))
     if quarantine_dir is not None:
         usable_folder(quarantine_dir)
     with _steps() as say:
@@ -149,27 +171,69 @@ def validate(
             console.print(f"quarantined {table} rows written to {path}")
 
 
-def _analyse_and_write(
-    dataset: Path, out: Path, config: Path | None, strict: bool, with_report: bool = False
-) -> None:
-    """Analyse, then write every output into OUT at once: all of them, or none and OUT unchanged."""
-    cfg = _config(config, strict)
+@dataclass(frozen=True)
+class Extras:
+    """What is written beside results.json."""
+
+    tables: bool = False
+    timings: bool = False
+    report: bool = False
+
+
+def _write_beside(
+    results: Results, outputs: StagedOutputs, min_cell: int, extras: Extras,
+    say: Callable[[str], None],
+) -> dict[str, Path]:
+    """The board report and the BI tables, staged with the rest of the set."""
+    written: dict[str, Path] = {}
+    if extras.report:
+        say("writing the board report")
+        files = write_report(results, outputs.folder, min_cell=min_cell)
+        report_files = {"report": files.html, "pdf": files.pdf, "slides": files.pptx}
+        for name, path in report_files.items():
+            written[name] = outputs.final(path)
+    if extras.tables:
+        say("writing BI tables")
+        written.update(write_tables(results, outputs, min_cell))
+    return written
+
+
+def _analyse_and_write(dataset: str, out: Path, cfg: Config, extras: Extras) -> None:
+    """Analyse, then write every output into OUT at once: all of them, or none and OUT unchanged.
+
+    An earlier run's tables and timings that this run does not write are removed in the same
+    commit: they would describe another results.json.
+    """
     usable_folder(out)
-    with _steps() as say:
-        analysis = run_analysis(dataset, cfg, progress=say)
-        say("writing results")
-        with all_or_nothing(out) as outputs:
-            written = analysis.write(outputs)
-            if with_report:
-                say("writing the board report")
-                files = write_report(analysis.results, outputs.folder, min_cell=cfg.min_cell)
-                report_files = {"report": files.html, "pdf": files.pdf, "slides": files.pptx}
-                for name, path in report_files.items():
-                    written[name] = outputs.final(path)
+    timer = StageTimer(group=stage_of) if extras.timings else None
+    started = time.perf_counter()
+    try:
+        with _steps() as show:
+            say = timer.progress(show) if timer is not None else show
+            analysis = run_analysis(dataset, cfg, progress=say)
+            say("writing results")
+            with all_or_nothing(out) as outputs:
+                written = analysis.write(outputs)
+                written.update(_write_beside(analysis.results, outputs, cfg.min_cell, extras, say))
+                if not extras.tables:
+                    discard_tables(outputs)
+                if timer is not None:
+                    text = timings_json(timer.finish(), cfg.engine.describe(),
+                                        time.perf_counter() - started)
+                    written["timings"] = outputs.write_text("timings.json", text)
+                else:
+                    outputs.discard("timings.json")
+    finally:
+        if timer is not None:
+            timer.finish()
     print_validation(console, analysis.dataset.report, brief=True)
     print_summary(console, analysis.results, cfg.min_cell)
     for note in analysis.summary_lines():
         console.print(note, highlight=False)
+    _print_written(written)
+
+
+def _print_written(written: dict[str, Path]) -> None:
     for name, path in written.items():
         console.print(f"[dim]{name}:[/] {path}", highlight=False)
 
@@ -181,21 +245,89 @@ def analyze(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for results.json.")],
     config: ConfigOption = None,
     strict: StrictOption = False,
+    tables: TablesOption = False,
+    timings: TimingsOption = False,
+    engine: EngineOption = None,
+    spark_remote: SparkRemoteOption = None,
+    memory_limit: MemoryLimitOption = None,
+    threads: ThreadsOption = None,
 ) -> None:
     """Compute every metric and write OUT/results.json (plus quarantine files)."""
-    _analyse_and_write(dataset, out, config, strict)
+    cfg = _config(config, strict, EngineFlags(engine, spark_remote, memory_limit, threads))
+    _analyse_and_write(dataset, out, cfg, Extras(tables=tables, timings=timings))
+
+
+def _render_from_results(
+    results_path: Path, out: Path | None, cfg: Config, tables: bool
+) -> None:
+    """The board report (and tables) from an existing results.json, without analysing again."""
+    results = load_results(results_path)
+    target = out if out is not None else results_path.parent
+    usable_folder(target)
+    with _steps() as say:
+        with all_or_nothing(target) as outputs:
+            written = _write_beside(results, outputs, cfg.min_cell,
+                                    Extras(tables=tables, report=True), say)
+    print_summary(console, results, cfg.min_cell)
+    _print_written(written)
 
 
 @app.command()
 @_reports_failures
 def report(
-    dataset: DatasetArg,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for results and the report.")],
+    dataset: Annotated[
+        Optional[str],
+        typer.Argument(metavar="DATASET", help="Dataset to analyse (omit it with --results)."),
+    ] = None,
+    out: Annotated[
+        Optional[Path],
+        typer.Option("--out", "-o", help="Folder for the report (default with --results: "
+                     "the results file's folder)."),
+    ] = None,
+    results: Annotated[
+        Optional[Path],
+        typer.Option("--results", help="Render this results.json; nothing is analysed again."),
+    ] = None,
     config: ConfigOption = None,
     strict: StrictOption = False,
+    tables: TablesOption = False,
+    timings: TimingsOption = False,
+    engine: EngineOption = None,
+    spark_remote: SparkRemoteOption = None,
+    memory_limit: MemoryLimitOption = None,
+    threads: ThreadsOption = None,
 ) -> None:
-    """Analyse DATASET; write results.json, report.html, report.pdf and board.pptx to OUT."""
-    _analyse_and_write(dataset, out, config, strict, with_report=True)
+    """Write report.html, report.pdf and board.pptx: from DATASET (analysed, with results.json)
+    or from an earlier --results OUT/results.json."""
+    flags = EngineFlags(engine, spark_remote, memory_limit, threads)
+    analysing_only = [*flags.given(), *(["--strict"] if strict else []),
+                      *(["--timings"] if timings else [])]
+    problems = report_arguments(dataset, results, out, analysing_only)
+    if problems:
+        raise ArgumentError(problems)
+    if results is not None:
+        _render_from_results(results, out, _config(config, False), tables)
+    elif dataset is not None and out is not None:
+        cfg = _config(config, strict, flags)
+        _analyse_and_write(dataset, out, cfg, Extras(tables, timings, report=True))
+
+
+@app.command()
+@_reports_failures
+def init(
+    path: Annotated[
+        Path, typer.Argument(help="The file to write (a folder: FOLDER/cxroi.toml).")
+    ] = Path("cxroi.toml"),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a starter cxroi.toml: every setting, commented out at its default, with its meaning."""
+    target = path / "cxroi.toml" if path.is_dir() else path
+    if target.exists() and not force:
+        raise ArgumentError([Problem(str(target), "file_exists",
+                                     "already exists; pass --force to overwrite it")])
+    write_text(target, render_starter_config())
+    console.print(f"wrote {target}: every setting at its default, commented out. Edit it, then "
+                  f"run e.g. cxroi analyze DATA --out OUT --config {target}", highlight=False)
 
 
 @app.command("demo-data")
@@ -223,6 +355,7 @@ def demo(
     ),
     contacts: Annotated[int, typer.Option(min=1000, help="Number of contacts.")] = 200_000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+    tables: TablesOption = False,
 ) -> None:
     """Generate demo data, analyse it and write the board report."""
     from cxroi.demo import generate_demo
@@ -232,7 +365,7 @@ def demo(
     with _steps() as say:
         say(f"generating {contacts:,} demo contacts")
         generate_demo(data, contacts=contacts, seed=seed)
-    report(data, out=out, config=None, strict=False)
+    _analyse_and_write(str(data), out, _config(None, False), Extras(tables=tables, report=True))
 
 
 @app.command("import")
@@ -258,8 +391,9 @@ def import_(
 
     cfg = _config(config, False)
     problems: list[Problem] = []
+    configured = cfg.imports.get(source.strip().lower())  # the adapter's parsed options
     options = {
-        **cfg.imports.get(source.strip().lower(), {}),
+        **({f.name: getattr(configured, f.name) for f in fields(configured)} if configured else {}),
         **split_assignments(list(set_ or ()), problems),
     }
     if problems:
@@ -292,7 +426,7 @@ def vendor_audit(
     cfg = _config(config, False)
     with _steps() as say:
         say("auditing vendor resolutions")
-        result = vendor_audit_command(dataset, claimed, claimed_csv, window, price, cfg, out)
+        result = vendor_audit_command(Path(dataset), claimed, claimed_csv, window, price, cfg, out)
     for line in result.lines():
         console.print(line, highlight=False)
 

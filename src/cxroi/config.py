@@ -29,9 +29,10 @@ from cxroi.io.contract import MODES
 from cxroi.io.engine_settings import EngineSettings, parse_engine_settings
 from cxroi.sources.registry import parse_import_settings
 from cxroi.metrics.cost_model import CostModel, ModeCost, default_costs
+from cxroi.metrics.settings import CONTRACT_WINDOWS_DAYS, MetricSettings
+from cxroi.io.dataset import LoadOptions
 
 # The results contract always reports these windows; a configuration can add more.
-CONTRACT_WINDOWS_DAYS: tuple[int, ...] = (7, 14)
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,6 @@ class Config:
     as_of: datetime | None = None
     extra_windows_days: tuple[int, ...] = ()
     cost_model: CostModel = field(default_factory=CostModel)
-    covariates: tuple[str, ...] = ()
     strict: bool = False
     min_cell: int = 10
     retention: RetentionSettings = field(default_factory=RetentionSettings)
@@ -62,6 +62,14 @@ class Config:
     @property
     def windows_days(self) -> tuple[int, ...]:
         return tuple(sorted(set(CONTRACT_WINDOWS_DAYS) | set(self.extra_windows_days)))
+
+    @property
+    def metric_settings(self) -> MetricSettings:
+        return MetricSettings(self.windows_days, self.cost_model, self.min_cell)
+
+    @property
+    def load_options(self) -> LoadOptions:
+        return LoadOptions(self.timezone, self.as_of, self.strict, self.engine)
 
 
 # section -> key -> (expected python types, description used in messages)
@@ -85,7 +93,7 @@ _SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], str]]] = {
 
 # Sections owned by an analysis: each module parses and validates its own table.
 _ANALYSIS_SECTIONS: dict[str, Callable[[Any, list[Problem]], Any]] = {
-    "retention": parse_retention_settings,  # [retention] covariates is read here, below
+    "retention": parse_retention_settings,
     "agents": parse_agents_settings,
     "value": parse_value_settings,
     "import": parse_import_settings,
@@ -169,12 +177,6 @@ def config_from_dict(raw: dict[str, Any], source: str = "config") -> Config:
             values["extra_windows_days"] = tuple(sorted(set(windows)))
         else:
             bad("resolution.extra_windows_days", "bad_window", "each window is 1–365 whole days")
-    covariates = _section(raw, "retention").get("covariates")
-    if isinstance(covariates, list):
-        if all(isinstance(c, str) and c for c in covariates):
-            values["covariates"] = tuple(covariates)
-        else:
-            bad("retention.covariates", "wrong_type", "expected a list of column names")
     strict = _section(raw, "validation").get("strict")
     if isinstance(strict, bool):
         values["strict"] = strict
@@ -189,7 +191,9 @@ def config_from_dict(raw: dict[str, Any], source: str = "config") -> Config:
         values["cost_model"] = _cost_model(raw["cost_model"], bad)
     found: list[Problem] = []
     for section, parse in _ANALYSIS_SECTIONS.items():
-        if section in raw:
+        if section in raw and not isinstance(raw[section], dict):  # not every parser checks
+            bad(section, "not_a_table", f"must be a [{section}] table")
+        elif section in raw:
             values[_FIELD.get(section, section)] = parse(raw[section], found)
     stack = raw.get("stack")
     for part, parse in _STACK_PARTS.items():

@@ -45,6 +45,7 @@ class Analysis:
     dataset: Dataset
     metrics: ExactMetrics
     results: Results
+    config: Config
 
     def write(self, out: Path | StagedOutputs) -> dict[str, Path]:
         """results.json and the quarantine files, written as one set (all of them, or none)."""
@@ -64,10 +65,6 @@ class Analysis:
             *agents_lines(r.agents, self.config.agents),
             *stack_lines(r),
         ]
-
-    @property
-    def config(self) -> Config:
-        return self.dataset.config
 
 
 def dataset_section(ds: Dataset) -> DatasetSection:
@@ -104,23 +101,25 @@ def analyze(
     """``engine``: an engine already open (e.g. ``open_engine(session=spark)``); otherwise one
     is opened from the configuration's engine settings (DuckDB by default)."""
     say = progress or (lambda _msg: None)
-    ds = load_dataset(path, config, progress=say, engine=engine)
-    cfg = ds.config
+    cfg = config or Config()
+    ds = load_dataset(path, cfg.load_options, progress=say, engine=engine)
     on = ds.engine
     say("computing resolution and survey metrics")
     with engine_step(on, "exact metrics"):
-        metrics = compute_exact_metrics(ds)
+        metrics = compute_exact_metrics(ds, cfg.metric_settings)
     # Order matters: value weighs retention's per-customer effects; the stack judges the rest.
     say("retention with and without AI")
     with engine_step(on, "retention"):
-        retention = run_retention(ds, metrics, {}, cfg.retention)
+        retention = run_retention(ds, cfg.retention, cfg.min_cell)
     say("valuing retention and revenue")
     with engine_step(on, "value"):
-        value = run_value(ds, metrics, retention, cfg.value, cfg.retention.covariates)
+        value = run_value(
+            ds, metrics, retention, cfg.value, cfg.retention.covariates, cfg.currency
+        )
     say("agent experience and its lead over loyalty")
     with engine_step(on, "agents"):
-        agents = agents_section(run_agents(ds, metrics, {}, cfg.agents))
-        workforce = run_workforce(ds, cfg.workforce)
+        agents = agents_section(run_agents(ds, metrics, cfg.agents, cfg.min_cell))
+        workforce = run_workforce(ds, cfg.workforce, cfg.min_cell)
     say("metric stack, masking, loyalty chain and audit")
     with engine_step(on, "metric stack"):
         loyalty = measure_loyalty(ds, metrics, cfg.min_cell, cfg.masking, cfg.escalation, cfg.chain)
@@ -157,7 +156,7 @@ def analyze(
         alerts=verdicts.alerts,
     )
     # the tree as a reader of results.json gets it back: declared units on every leaf
-    return Analysis(ds, metrics, canonical(results))
+    return Analysis(ds, metrics, canonical(results), cfg)
 
 
 def vendor_audit_command(
@@ -191,10 +190,11 @@ def vendor_audit_command(
     claims: float | dict[str, float] | None = (
         read_claims(claimed_csv) if claimed_csv is not None else claimed
     )
-    ds = load_dataset(dataset, config)
+    cfg = config or Config()
+    ds = load_dataset(dataset, cfg.load_options)
     if "contacts" not in ds.tables:  # pragma: no cover - load_dataset requires contacts
         raise ContractError([Problem(str(dataset), "missing_required_table", "no contacts")])
-    result = audit(ds, claims, window_days, price_per_resolution)
+    result = audit(ds, claims, window_days, price_per_resolution, cfg.min_cell)
     if out is not None:
         write_audit(result, out)
     return result

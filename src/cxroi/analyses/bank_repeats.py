@@ -53,7 +53,7 @@ def outcome_repeat_rates(ds: Dataset, window_days: int = 7) -> OutcomeRepeats | 
         for c in ("outcome", "queued", "identified")
     ):
         return CannotCompute("needs the bank adapter's outcome, queued and identified columns")
-    t = enrich(ds.tables["contacts"], ds.config.cost_model, ds.as_of, (window_days,))
+    t = enrich(ds.tables["contacts"], None, ds.as_of, (window_days,))
     label = ibis.cases(
         (t.outcome == "agent", "served"),
         (t.queued, "abandoned"),

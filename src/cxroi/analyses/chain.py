@@ -155,12 +155,13 @@ def _section(
     )
 
 
-def map_chain(ds: Dataset, panel: Panel, settings: ChainSettings) -> ChainSection:
+def map_chain(
+    ds: Dataset, panel: Panel, settings: ChainSettings, min_cell: int = 10
+) -> ChainSection:
     base = panel.total(where(touchpoint="none", also=lambda k: k.mode == "human_only"))
     behaviour, why_not = _behaviour(ds, settings)
     base_b = _sum_b(behaviour, lambda tp, mode: mode == "human_only" and tp == "none")
     touchpoints: dict[str, ChainTouchpoint] = {}
-    min_cell = ds.config.min_cell
     for tp in AI_TOUCHPOINTS:
         cur = panel.total(where(touchpoint=tp))
         cur_b = _sum_b(behaviour, _tp_is(tp))

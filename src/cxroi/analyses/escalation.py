@@ -1,6 +1,6 @@
 """Escalation quality score: how well-prepared the agent is when the AI hands a contact over.
 
-For every escalated contact (metrics.md: ``escalated``, else a hybrid contact that began in a
+For every escalated contact (docs/metrics.md: ``escalated``, else a hybrid contact that began in a
 chatbot, voicebot or IVR) four components, each in [0, 1]:
 
 * ``context_passed`` – ``handoff_context`` is true (the agent received the bot's context);
@@ -42,7 +42,7 @@ from cxroi.stats.summary import Z95, Moments, Proportion
 from cxroi.toml_tables import TableReader
 
 # the components, in reporting order
-COMPONENTS: tuple[str, ...] = (
+QUALITY_COMPONENTS: tuple[str, ...] = (
     "context_passed",
     "resolved_without_repeat",
     "post_escalation_csat",
@@ -53,7 +53,7 @@ BINARY = frozenset({"context_passed", "resolved_without_repeat"})
 
 @dataclass(frozen=True)
 class EscalationSettings:
-    weights: dict[str, float] = field(default_factory=lambda: {c: 1.0 for c in COMPONENTS})
+    weights: dict[str, float] = field(default_factory=lambda: {c: 1.0 for c in QUALITY_COMPONENTS})
 
 
 def parse_escalation_settings(body: Any, problems: list[Problem]) -> EscalationSettings:
@@ -64,9 +64,9 @@ def parse_escalation_settings(body: Any, problems: list[Problem]) -> EscalationS
         return EscalationSettings()
     log.unknown(es, frozenset({"weights"}), "stack.escalation")
     w = log.table(es.get("weights", {}), "stack.escalation.weights") or {}
-    log.unknown(w, frozenset(COMPONENTS), "stack.escalation.weights")
+    log.unknown(w, frozenset(QUALITY_COMPONENTS), "stack.escalation.weights")
     weights = dict(EscalationSettings().weights)
-    for c in COMPONENTS:
+    for c in QUALITY_COMPONENTS:
         v = log.number(w, c, "stack.escalation.weights", 0.0, 1e6)
         if v is not None:
             weights[c] = v
@@ -91,7 +91,7 @@ class Sums:
     def __add__(self, o: Sums) -> Sums:
         return Sums(
             self.contacts + o.contacts,
-            {c: self.single[c] + o.single[c] for c in COMPONENTS},
+            {c: self.single[c] + o.single[c] for c in QUALITY_COMPONENTS},
             {p: _add4(self.pairs[p], o.pairs[p]) for p in self.pairs},
         )
 
@@ -105,8 +105,8 @@ def _add4(
 def empty_sums() -> Sums:
     return Sums(
         0,
-        {c: Moments() for c in COMPONENTS},
-        {p: (0, 0.0, 0.0, 0.0) for p in combinations(COMPONENTS, 2)},
+        {c: Moments() for c in QUALITY_COMPONENTS},
+        {p: (0, 0.0, 0.0, 0.0) for p in combinations(QUALITY_COMPONENTS, 2)},
     )
 
 
@@ -128,7 +128,7 @@ class Quality:
 def score(s: Sums, weights: dict[str, float], missing: dict[str, str], min_cell: int) -> Quality:
     """The composite and its components from sufficient statistics."""
     comps: dict[str, Result] = {}
-    for c in COMPONENTS:
+    for c in QUALITY_COMPONENTS:
         m = s.single[c]
         if c in missing:
             comps[c] = CannotCompute(missing[c])
@@ -141,7 +141,7 @@ def score(s: Sums, weights: dict[str, float], missing: dict[str, str], min_cell:
     )
     used = tuple(
         c
-        for c in COMPONENTS
+        for c in QUALITY_COMPONENTS
         if isinstance(comps[c], Estimate) and s.single[c].n >= 2 and weights.get(c, 0) > 0
     )
     if s.contacts == 0:
@@ -180,7 +180,10 @@ def score(s: Sums, weights: dict[str, float], missing: dict[str, str], min_cell:
 
 
 def measure_escalation_quality(
-    ds: Dataset, settings: EscalationSettings, enriched: ir.Table | None = None
+    ds: Dataset,
+    settings: EscalationSettings,
+    enriched: ir.Table | None = None,
+    min_cell: int = 10,
 ) -> EscalationSection:
     missing: dict[str, str] = {}
     if not ds.has("contacts", "handoff_context"):
@@ -201,7 +204,7 @@ def measure_escalation_quality(
                 acc = acc + cells[key]
         return acc
 
-    w, min_cell = settings.weights, ds.config.min_cell
+    w = settings.weights
     overall = score(total(lambda k: True), w, missing, min_cell)
     by_touchpoint = {
         tp: score(total(lambda k, tp=tp: k[1] == tp), w, missing, min_cell)
@@ -249,12 +252,12 @@ def _query(e: ir.Table, surveys: ir.Table | None, qa: ir.Table | None) -> ir.Tab
     else:
         base = base.mutate(qa_score=ibis.null(DEC))
     aggs: dict[str, ir.Value] = {"contacts": base.count()}
-    for c in COMPONENTS:
+    for c in QUALITY_COMPONENTS:
         v = base[c]
         aggs[f"{c}__n"] = v.count()
         aggs[f"{c}__s"] = v.sum().cast(DEC)
         aggs[f"{c}__q"] = (v * v).sum().cast(DEC_SQ)
-    for a, b in combinations(COMPONENTS, 2):
+    for a, b in combinations(QUALITY_COMPONENTS, 2):
         both = base[a].notnull() & base[b].notnull()
         aggs[f"{a}__{b}__n"] = both.sum()
         aggs[f"{a}__{b}__sa"] = base[a].sum(where=both).cast(DEC)
@@ -270,7 +273,7 @@ def _f(r: dict[str, Any], key: str) -> float:
 
 def _sums(r: dict[str, Any]) -> Sums:
     single = {
-        c: Moments(int(_f(r, f"{c}__n")), _f(r, f"{c}__s"), _f(r, f"{c}__q")) for c in COMPONENTS
+        c: Moments(int(_f(r, f"{c}__n")), _f(r, f"{c}__s"), _f(r, f"{c}__q")) for c in QUALITY_COMPONENTS
     }
     pairs = {
         (a, b): (
@@ -279,6 +282,6 @@ def _sums(r: dict[str, Any]) -> Sums:
             _f(r, f"{a}__{b}__sb"),
             _f(r, f"{a}__{b}__p"),
         )
-        for a, b in combinations(COMPONENTS, 2)
+        for a, b in combinations(QUALITY_COMPONENTS, 2)
     }
     return Sums(int(_f(r, "contacts")), single, pairs)

@@ -108,7 +108,7 @@ class Panel:
         return acc
 
     def containment(self, keep: Callable[[CellKey], bool]) -> Proportion:
-        """ai_only / (ai_only + escalated) as metrics.md defines it, over the kept cells."""
+        """ai_only / (ai_only + escalated) as docs/metrics.md defines it, over the kept cells."""
         ai = self.total(lambda k: keep(k) and k.mode == "ai_only").contacts
         esc = self.total(keep).escalated
         return Proportion(ai + esc, ai)
@@ -121,7 +121,7 @@ def enriched_contacts(ds: Dataset, exact: ExactMetrics | None = None) -> ir.Tabl
     """
     if exact is not None and exact.enriched is not None:
         return exact.enriched
-    return enrich(ds.tables["contacts"], ds.config.cost_model, ds.as_of, (WINDOW,)).cache()
+    return enrich(ds.tables["contacts"], None, ds.as_of, (WINDOW,)).cache()
 
 
 def build_panel(ds: Dataset, enriched: ir.Table | None = None) -> Panel:

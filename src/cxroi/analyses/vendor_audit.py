@@ -218,10 +218,11 @@ def audit(
     claimed: float | Mapping[str, float] | None,
     window_days: int = 7,
     price_per_resolution: float | None = None,
+    min_cell: int = 10,
 ) -> VendorAudit:
     """Reconcile ``claimed`` (a total, or month -> count) with durable resolution in ``ds``."""
     w = window_days
-    t = enrich(ds.tables["contacts"], ds.config.cost_model, ds.as_of, (w,))
+    t = enrich(ds.tables["contacts"], None, ds.as_of, (w,))
     notes: list[str] = []
     if "vendor_resolution" in ds.extra_columns.get("contacts", ()):
         billed_expr = _truthy(t.vendor_resolution)
@@ -251,7 +252,6 @@ def audit(
     by_month = (
         {str(k): float(v) for k, v in claimed.items()} if isinstance(claimed, Mapping) else {}
     )
-    min_cell = ds.config.min_cell
     months = tuple(
         _cell(m, by_month.get(m) if by_month else None, *per_month.get(m, (0, 0, 0)), w, min_cell)
         for m in sorted(set(per_month) | set(by_month))

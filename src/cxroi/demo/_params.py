@@ -111,7 +111,7 @@ MAX_GENERATIONS: Final[int] = 12
 REPEAT_MULTIPLIER: Final[float] = 1.215
 # Share of human_only voice follow-ups of an agent-handled contact (human_only, or hybrid without a
 # bot escalation) that are the agent calling back (direction outbound) rather than the customer
-# calling again. Outbound contacts are never a repeat (metrics.md): a direction-blind count would
+# calling again. Outbound contacts are never a repeat (docs/metrics.md): a direction-blind count would
 # keep the earlier contact unresolved.
 CALLBACK_P: Final[float] = 0.5
 # Bots report a contact as resolved ("contained") even when it was not.

@@ -56,7 +56,7 @@ Planted truths (keys of ``truths.json``)
    ``opportunity_win_rate_human_only`` (0.24); close timing does not depend on the outcome.
    Realised counts are in ``opportunities_closed`` / ``opportunities_won``.
 5. Exact counts: ``row_counts`` per table, ``contacts_by_mode``, ``escalated_contacts`` and
-   ``containment_rate`` = ai_only / (ai_only + escalated) as metrics.md defines it, and
+   ``containment_rate`` = ai_only / (ai_only + escalated) as docs/metrics.md defines it, and
    ``containment_by_month``. ``contacts_by_direction`` counts the inbound contacts and the
    agents' outbound call-backs: half of the human_only voice follow-ups of agent-handled contacts
    are the agent calling back rather than the customer calling again (about 1-2% of contacts;

@@ -8,18 +8,19 @@ sentiment (only with a contact). Churn within 12 months is logistic in these wit
 log-odds ``links``; within the year the hazard is constant, as the estimator assumes. Two
 independent draws give the training landmark (with outcomes) and the scoring one. The truth is
 the estimator's own targets computed with the planted coefficients: expected 12-month loss,
-ordinary exposure and each link's Shapley part.
+ordinary exposure and each link's Shapley part, computed here from first principles (the
+expected months lost by quadrature over the churn-time density, Shapley values by averaging over
+every order of switching the links on), independently of the estimator's own formulas.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import permutations
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-
-from cxroi.analyses.value.churn_model import attribute_loss
 
 FloatArray = npt.NDArray[np.float64]
 LINKS = ("unresolved_ai", "high_effort", "negative_sentiment")
@@ -95,8 +96,37 @@ def simulate_risk_world(
     score = _customers(rng, customers)
     x = _raw(score)
     revenue = score["monthly_revenue"].to_numpy(dtype=float)
-    out = attribute_loss(x, beta[None, :], revenue, [7, 8, 9], [0.0, 0.0, 0.0])
-    truth = {"total": float(out["total"][0]), "ordinary": float(out["ordinary"][0])}
-    for k, name in enumerate(LINKS):
-        truth[name] = float(out[f"link:{k}"][0])
-    return RiskWorld(train, score, truth)
+    return RiskWorld(train, score, _truth(x, beta, revenue))
+
+
+def _expected_months_lost(p: FloatArray) -> FloatArray:
+    """E[months of the year left after churning] at 12-month churn probability ``p``, with a
+    constant hazard within the year: the integral of (12 - t) over the churn-time density."""
+    nodes, weights = np.polynomial.legendre.leggauss(64)
+    t = 6.0 * (nodes + 1.0)  # [-1, 1] -> [0, 12]
+    rate = -np.log1p(-p)[:, None] / 12.0
+    density = rate * np.exp(-rate * t[None, :])
+    out: FloatArray = 6.0 * ((12.0 - t)[None, :] * density) @ weights
+    return out
+
+
+def _truth(x: FloatArray, beta: FloatArray, revenue: FloatArray) -> dict[str, float]:
+    """Expected 12-month loss, the loss with every link off, and each link's Shapley part."""
+    link_cols = {name: 7 + k for k, name in enumerate(LINKS)}
+
+    def loss(on: frozenset[str]) -> float:
+        xs = x.copy()
+        for name, col in link_cols.items():
+            if name not in on:
+                xs[:, col] = 0.0
+        p = 1.0 / (1.0 + np.exp(-(xs @ beta)))
+        return float(np.sum(revenue * _expected_months_lost(p)))
+
+    orders = list(permutations(LINKS))
+    parts = dict.fromkeys(LINKS, 0.0)
+    for order in orders:
+        on: frozenset[str] = frozenset()
+        for name in order:
+            parts[name] += (loss(on | {name}) - loss(on)) / len(orders)
+            on = on | {name}
+    return {"total": loss(frozenset(LINKS)), "ordinary": loss(frozenset()), **parts}

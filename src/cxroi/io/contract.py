@@ -21,7 +21,7 @@ class ColumnType(str, Enum):
 
 # The vocabulary every layer shares, defined once.
 MODES: tuple[str, ...] = ("ai_only", "hybrid", "human_only")
-# "AI-assisted" (metrics.md): the AI took part, alone or with a human
+# "AI-assisted" (docs/metrics.md): the AI took part, alone or with a human
 AI_MODES: tuple[str, ...] = ("ai_only", "hybrid")
 ALL = "all"
 # the keys of every per-mode block in results.json: the modes and their total
@@ -39,10 +39,10 @@ TOUCHPOINTS: tuple[str, ...] = (
 # the touchpoints where some AI took part (every touchpoint but ``none``)
 AI_TOUCHPOINTS: tuple[str, ...] = TOUCHPOINTS[:-1]
 # Touchpoints where an AI talks to the customer first; a hybrid contact through one of them is an
-# escalation when the source does not record ``escalated`` explicitly (metrics.md, containment).
+# escalation when the source does not record ``escalated`` explicitly (docs/metrics.md#containment).
 SELF_SERVICE_TOUCHPOINTS: tuple[str, ...] = ("chatbot", "voicebot", "ivr")
 # Who reached out first: the customer (``inbound``, also when the column is absent or empty) or
-# the centre (``outbound``: call-backs, campaigns, proactive messages; metrics.md).
+# the centre (``outbound``: call-backs, campaigns, proactive messages; docs/metrics.md).
 DIRECTIONS: tuple[str, ...] = ("inbound", "outbound")
 SURVEY_KINDS: tuple[str, ...] = ("csat", "nps", "ces")
 SURVEY_RANGES: dict[str, tuple[float, float]] = {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7)}

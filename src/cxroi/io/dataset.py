@@ -48,10 +48,6 @@ from cxroi.io.warehouse import (
     redact,
 )
 
-if TYPE_CHECKING:  # config imports the analyses' settings, which import this module
-    from cxroi.config import Config
-
-
 @dataclass(frozen=True)
 class LoadOptions:
     """What loading needs to know: the zone of naive timestamps, the end of the data, strictness
@@ -62,26 +58,13 @@ class LoadOptions:
     strict: bool = False
     engine: EngineSettings = field(default_factory=EngineSettings)
 
-    @classmethod
-    def from_settings(cls, settings: _LoadSettings) -> LoadOptions:
-        """From anything with ``timezone``, ``as_of`` and ``strict`` (a ``Config``); its
-        ``engine`` too once it has one."""
-        engine = getattr(settings, "engine", None)
-        return cls(
-            timezone=settings.timezone,
-            as_of=settings.as_of,
-            strict=settings.strict,
-            engine=engine if isinstance(engine, EngineSettings) else EngineSettings(),
-        )
 
 
-class _LoadSettings(Protocol):
+class HasLoadOptions(Protocol):
+    """A whole configuration (``cxroi.Config``), of which loading reads only its part."""
+
     @property
-    def timezone(self) -> str: ...
-    @property
-    def as_of(self) -> datetime | None: ...
-    @property
-    def strict(self) -> bool: ...
+    def load_options(self) -> LoadOptions: ...
 
 
 @dataclass(frozen=True)
@@ -107,9 +90,8 @@ class Dataset:
     """Clean, typed tables of one dataset on its engine, plus what validation found.
 
     ``validator`` is the DuckDB engine that read the data (the engine itself on DuckDB); it keeps
-    the quarantined rows.
-    ``config`` is transitional: analyses still read covariates, currency, min_cell, cost_model
-    and windows from it until each receives its own settings.
+    the quarantined rows. Analysis settings are not part of a dataset: each analysis receives
+    its own.
     """
 
     engine: Engine
@@ -120,7 +102,6 @@ class Dataset:
     report: ValidationReport
     as_of: datetime
     timezone: str
-    config: Config
     row_labels: Mapping[str, str] = field(default_factory=dict)
     quarantined_tables: tuple[str, ...] = ()
 
@@ -128,9 +109,6 @@ class Dataset:
     def backend(self) -> BaseBackend:
         """The Ibis backend the analyses run on."""
         return self.engine.backend
-
-    def with_config(self, config: Config) -> Dataset:
-        return replace(self, config=config)
 
     def table(self, name: str) -> ir.Table | None:
         return self.tables.get(name)
@@ -189,7 +167,7 @@ class _Validated:
 
 def load_dataset(
     source: str | Path,
-    options: LoadOptions | Config | None = None,
+    options: LoadOptions | HasLoadOptions | None = None,
     progress: Progress | None = None,
     *,
     engine: Engine | None = None,
@@ -199,13 +177,12 @@ def load_dataset(
     Row-level faults quarantine rows (lenient, the default) or raise (``options.strict``).
     ``engine`` = an engine already open (an existing Spark session); otherwise one is opened
     from ``options.engine``. A DuckDB engine holds one dataset (its tables have fixed names); a
-    Spark engine can hold several. Passing a ``Config`` as ``options`` is transitional.
+    Spark engine can hold several. ``options`` may also be a ``Config`` (its ``load_options``).
     """
-    config = options if options is not None and not isinstance(options, LoadOptions) else None
     opts = (
-        options
-        if isinstance(options, LoadOptions)
-        else LoadOptions.from_settings(config) if config is not None else LoadOptions()
+        LoadOptions()
+        if options is None
+        else options if isinstance(options, LoadOptions) else options.load_options
     )
     say = progress or (lambda _msg: None)
     engine = engine or open_engine(opts.engine)
@@ -239,18 +216,9 @@ def load_dataset(
         report=report,
         as_of=as_of,
         timezone=opts.timezone,
-        config=config if config is not None else _default_config(opts),
         row_labels=MappingProxyType({n: t.row_label for n, t in done.typed.items()}),
         quarantined_tables=tuple(done.quarantined),
     )
-
-
-def _default_config(opts: LoadOptions) -> Config:
-    # TRANSITIONAL (removed with Dataset.config): config imports the analyses, which import
-    # this module, so the default configuration can only be built here, at call time.
-    from cxroi.config import Config
-
-    return Config(timezone=opts.timezone, as_of=opts.as_of, strict=opts.strict)
 
 
 def _locate(

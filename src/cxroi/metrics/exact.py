@@ -1,4 +1,4 @@
-"""Compute the exact metrics of metrics.md ("Resolution and effort", "Surveys") for a dataset.
+"""Compute the exact metrics of docs/metrics.md ("Resolution and effort", "Surveys") for a dataset.
 
 One pass over the contacts: they are enriched (repeats, eligibility, cost), summed per
 customer × month × mode × direction (``customer_sums.contact_cells``), and every figure comes
@@ -18,8 +18,10 @@ from cxroi.io.dataset import Dataset
 from cxroi.metrics import resolution as R
 from cxroi.metrics.customer_sums import clustered_sums, contact_cells, count
 from cxroi.metrics.queries import enrich
-from cxroi.metrics.resolution import ALL, GROUPS, ContactsApart, PerMode
+from cxroi.io.contract import ALL, GROUPS
+from cxroi.metrics.resolution import ContactsApart, PerMode
 from cxroi.metrics.surveys import SurveyResults, no_surveys, survey_results
+from cxroi.metrics.settings import MetricSettings
 from cxroi.stats.result import CannotCompute, Estimate, Result
 
 __all__ = ["ALL", "GROUPS", "ContactsApart", "ExactMetrics", "PerMode", "compute_exact_metrics"]
@@ -59,6 +61,8 @@ class ExactMetrics:
     # contacts with repeat/eligibility flags for every window (materialised): later analyses reuse
     # it rather than re-running the windowed repeat query
     enriched: ir.Table | None = field(default=None, compare=False, repr=False)
+    # the windows, cost model and privacy threshold these were computed with
+    settings: MetricSettings = field(default_factory=MetricSettings)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain numbers (None where not computable), the shape the benchmark compares."""
@@ -95,11 +99,11 @@ class ExactMetrics:
         return out
 
 
-def compute_exact_metrics(ds: Dataset) -> ExactMetrics:
-    cfg = ds.config
-    windows = cfg.windows_days
+def compute_exact_metrics(ds: Dataset, settings: MetricSettings | None = None) -> ExactMetrics:
+    settings = settings or MetricSettings()
+    windows = settings.windows_days
     flagged = R.windows_with_false_containment(windows)
-    enriched = enrich(ds.tables["contacts"], cfg.cost_model, ds.as_of, flagged).cache()
+    enriched = enrich(ds.tables["contacts"], settings.cost_model, ds.as_of, flagged).cache()
     cells = contact_cells(enriched, flagged).cache()
     try:
         rows = _resolution_rows(cells, windows)
@@ -134,6 +138,7 @@ def compute_exact_metrics(ds: Dataset) -> ExactMetrics:
         outbound=res.outbound,
         proactive=res.proactive,
         enriched=enriched,
+        settings=settings,
     )
 
 

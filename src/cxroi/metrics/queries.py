@@ -27,7 +27,7 @@ _EXACT = dt.Decimal(38, 12)
 
 
 def is_inbound(contacts: ir.Table) -> ir.BooleanValue:
-    """The customer reached out: ``direction`` absent, empty or ``inbound`` (data-contract.md)."""
+    """The customer reached out: ``direction`` absent, empty or ``inbound`` (docs/data-contract.md)."""
     if "direction" not in contacts.columns:
         return ibis.literal(True)
     direction = contacts.direction.cast("string")  # an all-empty extra column has no type
@@ -39,7 +39,7 @@ def next_compatible_contact(contacts: ir.Table) -> ir.Table:
 
     A later contact c' repeats c when it is the same customer, strictly later, and the intents
     match (a missing intent on either side matches any). Only inbound contacts take part, as c
-    and as c': a call-back or campaign is not the customer coming back (metrics.md), so an
+    and as c': a call-back or campaign is not the customer coming back (docs/metrics.md), so an
     outbound contact has no ``next_compatible_at`` and is never anyone's. Computed with windows
     over distinct instants (so every window has a full ordering and ties are never "later"),
     not a self-join: a customer with thousands of contacts costs O(n log n), not O(n²).
@@ -167,8 +167,13 @@ def effective_escalated(t: ir.Table) -> ir.BooleanValue:
     return t.escalated.fill_null(derived.fill_null(False))
 
 
-def enrich(contacts: ir.Table, model: CostModel, as_of: datetime, windows: tuple[int, ...]) -> ir.Table:
+def enrich(
+    contacts: ir.Table, model: CostModel | None, as_of: datetime, windows: tuple[int, ...]
+) -> ir.Table:
     """Contacts with the columns every resolution metric needs.
+
+    The cost columns come only with a cost ``model``: analyses that only look for repeats pass
+    None and do not price anything.
 
     ``inbound`` marks the contacts the resolution metrics are about; an outbound contact is
     never eligible (``eligible_<W>`` false) and never a repeat. ``proactive`` marks the
@@ -176,17 +181,18 @@ def enrich(contacts: ir.Table, model: CostModel, as_of: datetime, windows: tuple
     """
     t = next_compatible_contact(contacts)
     inbound = is_inbound(t)
-    means = mean_known_handle(contacts)
     cols: dict[str, ir.Value] = {
         "inbound": inbound,
         "proactive": (t.touchpoint == "proactive").fill_null(False),
-        "cost_value": effective_cost(t, model, means),
-        "cost_x60": cost_times_60(t, model, means),
-        "cost_modelled": t.cost.isnull(),
-        "handle_imputed": t.cost.isnull() & t.handle_seconds.isnull(),
         "escalated_value": effective_escalated(t),
         "month": t.started_at.strftime("%Y-%m"),
     }
+    if model is not None:
+        means = mean_known_handle(contacts)
+        cols["cost_value"] = effective_cost(t, model, means)
+        cols["cost_x60"] = cost_times_60(t, model, means)
+        cols["cost_modelled"] = t.cost.isnull()
+        cols["handle_imputed"] = t.cost.isnull() & t.handle_seconds.isnull()
     for w in windows:
         cutoff = ibis.literal(as_of - timedelta(days=w), type=dt.Timestamp(timezone="UTC"))
         limit = t.started_at + ibis.interval(seconds=w * 86400)

@@ -1,11 +1,11 @@
-"""Resolution, containment, cost and handle time with customer-clustered intervals (metrics.md).
+"""Resolution, containment, cost and handle time with customer-clustered intervals (docs/metrics.md).
 
 Each metric is a ratio of per-customer totals (``cxroi.metrics.customer_sums.Ratio``):
 
 * ``fcr_<W>d`` = resolved / eligible contacts (inbound, at least W days before ``as_of``);
 * ``cost_per_resolution_<W>d`` = cost of eligible contacts / resolved contacts; its population
   is the customers with an eligible contact (one with no resolution still adds cost);
-* cost per contact and AHT = cost or handle time / contacts (every contact, as metrics.md says);
+* cost per contact and AHT = cost or handle time / contacts (every contact, docs/metrics.md);
 * containment = inbound ai_only / (inbound ai_only + inbound escalated);
 * false containment = eligible ai_only contacts with a repeat / eligible ai_only contacts.
 
@@ -23,13 +23,11 @@ from typing import Any
 
 import ibis.expr.types as ir
 
-from cxroi.io.contract import MODES
+from cxroi.io.contract import ALL, GROUPS, MODES
 from cxroi.metrics.customer_sums import Ratio, Variables, count, ratio_sums
 from cxroi.stats.clustered import RATIO_METHOD
 from cxroi.stats.result import Result
 
-ALL = "all"
-GROUPS: tuple[str, ...] = (*MODES, ALL)
 PerMode = dict[str, Result]
 PER_60 = Fraction(1, 60)  # costs are summed as 60 × cost (cxroi.metrics.queries.cost_times_60)
 FALSE_CONTAINMENT_WINDOW = 7

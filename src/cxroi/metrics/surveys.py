@@ -1,4 +1,4 @@
-"""Survey metrics (metrics.md, "Surveys") with customer-clustered intervals.
+"""Survey metrics (docs/metrics.md, "Surveys") with customer-clustered intervals.
 
 Transactional answers join their contact on ``contact_id`` and are clustered by that contact's
 customer; relationship answers (no contact) are clustered by the survey's own customer. Every
@@ -21,9 +21,9 @@ from typing import Any
 import ibis.expr.types as ir
 import pandas as pd
 
-from cxroi.io.contract import MODES
 from cxroi.metrics.customer_sums import Pair, Ratio, clustered_sums, paired_sums, ratio_sums, survey_cells
-from cxroi.metrics.resolution import ALL, GROUPS, PerMode
+from cxroi.io.contract import ALL, GROUPS, MODES
+from cxroi.metrics.resolution import PerMode
 from cxroi.stats.clustered import NPS_METHOD
 from cxroi.stats.result import CannotCompute, Result
 

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from cxroi.results.codec import (
+from cxroi.results.layout import (
     FieldSpec,
     derived_of,
     derived_unit,

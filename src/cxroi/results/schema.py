@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from cxroi.results.codec import (
+from cxroi.results.layout import (
     NOTE,
     FieldSpec,
     derived_of,
@@ -24,6 +24,7 @@ from cxroi.results.codec import (
     is_estimate_type,
     split_optional,
 )
+from cxroi.results.tree import SCHEMA_VERSION, Results
 from cxroi.stats.result import Estimate, Unit
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -219,8 +220,6 @@ SCHEMA_PATH = Path(__file__).with_name("schema.json")
 
 def results_schema() -> dict[str, Any]:
     """The schema of the current results.json (:class:`cxroi.results.tree.Results`)."""
-    from cxroi.results.tree import SCHEMA_VERSION, Results
-
     return generate_schema(Results, SCHEMA_VERSION, "cxroi results.json")
 
 

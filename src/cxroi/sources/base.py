@@ -235,7 +235,7 @@ class Converted:
     def finish(self, written: Mapping[str, Path] | None = None) -> ImportReport:
         contacts = self.tables.get("contacts")
         if contacts is not None and "direction" in contacts.columns:
-            # outbound contacts are reported apart from the customer's own (data-contract.md)
+            # outbound contacts are reported apart from the customer's own (docs/data-contract.md)
             for direction, n in contacts["direction"].value_counts(sort=False).items():
                 self.report.counts[f"contacts_{direction}"] = int(n)
         return self.report.finish(

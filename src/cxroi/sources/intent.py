@@ -1,6 +1,6 @@
 """The customer's intent, read from what each platform records, as the user configures it.
 
-Repeat detection is intent-aware (metrics.md): a later contact repeats an earlier one only when
+Repeat detection is intent-aware (docs/metrics.md): a later contact repeats an earlier one only when
 their intents match or one of them is missing. An intent that is wrong, or finer than the
 customer's need (an agent's wrap-up code per product variant), hides real repeats and makes
 first-contact resolution look better than it is; a missing intent never does. So nothing is read

@@ -1,6 +1,6 @@
 """Contract-typed frames, customers synthesised from contacts, and writing a dataset folder.
 
-Every importer writes ``contacts.direction`` (``inbound`` / ``outbound``, data-contract.md): who
+Every importer writes ``contacts.direction`` (``inbound``/``outbound``, docs/data-contract.md): who
 reached out first decides whether a contact can be a repeat and whether it enters FCR,
 containment and cost per resolution. Until ``io/contract.py`` lists the column, it is typed here
 as the contract describes it (an optional string), so the file layout does not change when it does.
@@ -20,7 +20,7 @@ from cxroi.io.contract import TABLES_BY_NAME, ColumnSpec, ColumnType, TableSpec
 
 INBOUND, OUTBOUND = "inbound", "outbound"
 DIRECTIONS: tuple[str, ...] = (INBOUND, OUTBOUND)
-# contacts.direction as data-contract.md defines it; used only while io/contract.py lacks it
+# contacts.direction as docs/data-contract.md defines it; used only while io/contract.py lacks it
 DIRECTION_COLUMN = ColumnSpec(
     "direction",
     ColumnType.STRING,

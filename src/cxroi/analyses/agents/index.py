@@ -24,7 +24,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-COMPONENTS: tuple[str, ...] = (
+INDEX_COMPONENTS: tuple[str, ...] = (
     "pulse",
     "escalation_share",
     "escalation_handle_seconds",
@@ -72,7 +72,7 @@ class AgentData:
             out += ["escalation_share", "escalation_handle_seconds"]
         if self.spans is not None and self.turnover:
             out.append("voluntary_turnover")
-        return tuple(c for c in COMPONENTS if c in out)
+        return tuple(c for c in INDEX_COMPONENTS if c in out)
 
 
 def period_range(first: date, last: date, period: str) -> list[pd.Timestamp]:
@@ -122,7 +122,7 @@ def group_components(
     out = pd.DataFrame(index=full)
     for part in parts:
         out = out.join(part, how="left")
-    for comp in COMPONENTS:
+    for comp in INDEX_COMPONENTS:
         if comp not in out.columns:
             out[comp] = np.nan
     for count in COUNTS.values():
@@ -180,7 +180,7 @@ def standardise(
     used: list[str] = []
     means: dict[str, float] = {}
     sds: dict[str, float] = {}
-    for comp in COMPONENTS:
+    for comp in INDEX_COMPONENTS:
         if comp not in available or weights.get(comp, 0.0) <= 0:
             continue
         values = frame[comp].astype(float)

@@ -31,7 +31,7 @@ def agent_contact_sums(contacts: ir.Table, period: Period) -> ir.Table:
     """Per agent and period: contacts handled, escalated ones and their handle time.
 
     Only contacts with an ``agent_id`` count: the index describes the work humans receive.
-    Escalated = the ``escalated`` flag, else a hybrid contact that began in a bot (metrics.md).
+    Escalated = the ``escalated`` flag, else a hybrid contact that began in a bot (docs/metrics.md).
     """
     c = contacts.filter(contacts.agent_id.notnull())
     c = c.mutate(period=period_start(c.started_at, period), esc=effective_escalated(c))

@@ -75,16 +75,16 @@ class AgentsResult:
 def run_agents(
     ds: Dataset,
     exact: ExactMetrics | None = None,
-    results: Mapping[str, Any] | None = None,
     settings: AgentsSettings | None = None,
+    min_cell: int = 10,
 ) -> AgentsResult:
     """Agent Experience Index, its lead over the loyalty metrics, and the early warning.
 
-    ``exact`` and ``results`` are accepted for the pipeline's uniform call; nothing here needs them.
+    ``exact`` lends its repeat-flagged contacts (computed again without it).
     """
     settings = settings or AgentsSettings()
     notes: list[str] = []
-    zone = ZoneInfo(ds.config.timezone)
+    zone = ZoneInfo(ds.timezone)
     weekly_data, teams_known = _agent_data(ds, "week", notes)
     monthly_data, _ = _agent_data(ds, "month", [])
     available = weekly_data.available()
@@ -139,7 +139,7 @@ def run_agents(
         population=settings.loyalty_contacts,
         history=tuple(history),
         warnings=tuple(warnings_for(live, leads)),
-        min_cell=ds.config.min_cell,
+        min_cell=min_cell,
     )
 
 
@@ -227,7 +227,7 @@ def _loyalty(
     surveys = ds.table("surveys")
     enriched = exact.enriched if exact is not None else None
     if enriched is None:
-        enriched = enrich(ds.tables["contacts"], ds.config.cost_model, ds.as_of, (7,))
+        enriched = enrich(ds.tables["contacts"], None, ds.as_of, (7,))
     fcr_q, survey_q = Q.loyalty_sums(enriched, surveys, modes)
     fcr = _periods(fcr_q.to_pandas()).set_index("period").sort_index()
     out = pd.DataFrame(index=fcr.index)

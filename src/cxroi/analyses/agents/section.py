@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxroi.analyses.agents.index import CENTRE, COMPONENTS, COUNTS, DEFINITIONS, SIGNS, Standardised
+from cxroi.analyses.agents.index import CENTRE, INDEX_COMPONENTS, COUNTS, DEFINITIONS, SIGNS, Standardised
 from cxroi.analyses.agents.leadlag import NO_LAG_INTERVAL
 from cxroi.analyses.agents.leadlag import LeadLag as LeadLagFit
 from cxroi.analyses.agents.run import AgentsResult, MetricFit
@@ -139,7 +139,7 @@ def _index(res: AgentsResult) -> AgentIndex:
         standardised_over=STANDARDISED_OVER,
         components=_definition(weekly),
         components_monthly=_definition(monthly),
-        left_out=tuple(c for c in COMPONENTS if c not in weekly.used),
+        left_out=tuple(c for c in INDEX_COMPONENTS if c not in weekly.used),
         weekly=_series(weekly, CENTRE, True, min_cell),
         monthly=_series(monthly, CENTRE, False, min_cell),
         latest_week=_latest(weekly, CENTRE, True, min_cell),

@@ -30,14 +30,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from cxroi.analyses.agents.index import COMPONENTS
+from cxroi.analyses.agents.index import INDEX_COMPONENTS
 from cxroi.errors import Problem
 
 LOYALTY_METRICS: tuple[str, ...] = ("csat", "nps", "ces", "fcr_7d")
 
 
 def _equal_weights() -> dict[str, float]:
-    return {c: 1.0 for c in COMPONENTS}
+    return {c: 1.0 for c in INDEX_COMPONENTS}
 
 
 @dataclass(frozen=True)
@@ -137,7 +137,7 @@ def _weights(body: Any, bad: Any) -> dict[str, float] | None:
     ok = True
     for name, value in body.items():
         if name not in weights:
-            bad(f"weights.{name}", "unknown_key", f"components are {', '.join(COMPONENTS)}")
+            bad(f"weights.{name}", "unknown_key", f"components are {', '.join(INDEX_COMPONENTS)}")
             ok = False
         elif isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
             bad(f"weights.{name}", "wrong_type", f"expected a number ≥ 0, got {value!r}")

@@ -1,6 +1,6 @@
 """Containment masking: months where containment rises while resolution or effort worsens.
 
-"Containing by making it hard to reach a human" (metrics.md, Alerts). Each month *m* is compared
+"Containing by making it hard to reach a human" (docs/metrics.md#alerts). Each month *m* is compared
 with its **reference**: the pooled ``reference_months`` most recent earlier months not flagged
 themselves (so a sustained episode is compared with the months before it). Three moves, each a
 contrast of monthly levels with a customer-clustered standard error that includes the covariance

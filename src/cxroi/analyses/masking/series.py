@@ -3,7 +3,7 @@
 Three measures on the **bot-entry contacts** (ai_only or escalated: the population containment
 is a share of, see docs/metric-stack.md):
 
-* containment = ai_only / bot-entry contacts (metrics.md's definition);
+* containment = ai_only / bot-entry contacts (docs/metrics.md's definition);
 * 7-day FCR of the bot-entry contacts eligible for 7 days;
 * mean CES (1–7, higher = easier) of their transactional CES answers.
 
@@ -29,6 +29,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from cxroi.io.contract import ALL
 from cxroi.stats.clustered_series import (
     ClusteredSeries,
     Rates,
@@ -39,7 +40,6 @@ from cxroi.stats.clustered_series import (
 
 WINDOW = 7
 UNKNOWN_INTENT = "unknown"
-ALL = "all"
 # exact sums whatever order threads add them in (results.json stays byte-identical)
 DEC = dt.Decimal(38, 6)
 RESIDUAL = dt.Decimal(38, 18)

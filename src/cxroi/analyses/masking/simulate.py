@@ -33,6 +33,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from cxroi.io.contract import MODES
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -45,7 +47,6 @@ INTENT_LOGIT: tuple[float, ...] = (0.9, 0.4, 0.0, -0.3, -0.7, -1.0)
 INTENT_CES: tuple[float, ...] = (5.8, 5.4, 5.1, 4.8, 4.4, 4.0)
 MIX_START: tuple[float, ...] = (0.30, 0.22, 0.16, 0.14, 0.10, 0.08)
 MIX_END: tuple[float, ...] = (0.16, 0.18, 0.16, 0.14, 0.18, 0.18)
-MODES: tuple[str, ...] = ("ai_only", "hybrid", "human_only")
 FOLLOWUP_P = 0.85  # an unresolved contact brings the customer back within 6 days
 MAX_GENERATIONS = 8
 

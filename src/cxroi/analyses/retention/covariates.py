@@ -1,6 +1,6 @@
 """Which confounders the adjusted retention estimates adjust for, as one design matrix.
 
-metrics.md "Retention" names two kinds. The customer's own: segment, plan, region, monthly
+docs/metrics.md "Retention" names two kinds. The customer's own: segment, plan, region, monthly
 revenue (on the log scale), tenure at the index date and any configured columns. And the index
 contact's own: its intent, channel and calendar month. The second kind matters because why a
 customer got in touch decides both how the contact is routed and whether the customer leaves: a

@@ -1,6 +1,6 @@
 """Revenue protected over the horizon: a revenue-weighted restricted-mean effect on the treated.
 
-metrics.md "Value" defines revenue protected (12 months) as the recurring revenue that the
+docs/metrics.md "Value" defines revenue protected (12 months) as the recurring revenue that the
 customers whose index contact was AI-assisted keep in the 12 months after it, with AI minus
 without:
 

@@ -49,12 +49,9 @@ IMMORTAL_TIME_NOTE = (
 
 
 def run_retention(
-    ds: Dataset,
-    exact: ExactMetrics | None,
-    results: Mapping[str, Any],
-    settings: RetentionSettings | None = None,
+    ds: Dataset, settings: RetentionSettings | None = None, min_cell: int = 10
 ) -> RetentionResult:
-    """Retention by index-contact exposure. ``exact`` and ``results`` are not needed here."""
+    """Retention by index-contact exposure; groups under ``min_cell`` customers are flagged."""
     settings = settings or RetentionSettings()
     if "customers" not in ds.tables or not ds.has("customers", "churned_at"):
         return unavailable(
@@ -67,7 +64,6 @@ def run_retention(
     if len(frame) == 0:
         return unavailable("no customer has a contact in the analysis window", excluded)
     h = float(settings.horizon_days)
-    min_cell = ds.config.min_cell
 
     km = {g: _km(frame[mask]) for g, mask in _groups(frame, "index").items()}
     exp_, ctl = km["ai_assisted"], km["human_only"]

@@ -3,7 +3,7 @@
 This module owns the whole ``[retention]`` table, including the confounders: ``covariates`` (extra
 columns of the customers table) and ``index_confounders`` (which of the index contact's own
 columns — its intent, channel and calendar month — enter the adjustment; all three by default,
-each used when its column is present). metrics.md "Retention" names both kinds.
+each used when its column is present). docs/metrics.md "Retention" names both kinds.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ INDEX_CONFOUNDERS: tuple[str, ...] = ("intent", "channel", "month")
 
 @dataclass(frozen=True)
 class RetentionSettings:
-    """How retention is estimated; the definitions themselves are fixed by metrics.md.
+    """How retention is estimated; the definitions themselves are fixed by docs/metrics.md.
 
     ``horizon_days``: the retention horizon (365 = "12 months"). ``folds``: cross-fitting folds.
     ``seed``: fold assignment and any randomised model. ``trim_low``/``trim_high``: customers whose

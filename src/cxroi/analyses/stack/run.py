@@ -41,7 +41,7 @@ from cxroi.results.model.loyalty import ChainSection, EscalationSection
 from cxroi.results.tree import Measured, Results
 from cxroi.stats.result import Estimate, Result
 
-GROUPS: dict[str, Callable[[CellKey], bool]] = {
+STACK_CELLS: dict[str, Callable[[CellKey], bool]] = {
     "ai_only": lambda k: k.mode == "ai_only",
     "hybrid": lambda k: k.mode == "hybrid",
     "human_only": lambda k: k.mode == "human_only",
@@ -54,7 +54,7 @@ def stack_monthly(panel: Panel, min_cell: int) -> tuple[StackMonth, ...]:
     """Per month, by mode (and AI-assisted): 7-day FCR, CSAT, NPS, CES, and containment."""
     rows = []
     for month in panel.months:
-        cells = {g: panel.total(where(month, also=keep)) for g, keep in GROUPS.items()}
+        cells = {g: panel.total(where(month, also=keep)) for g, keep in STACK_CELLS.items()}
 
         def groups(make: Callable[[str, CellStats], Result]) -> StackGroups:
             return StackGroups(
@@ -109,9 +109,9 @@ def measure_loyalty(
         panel=panel,
         masking=detect_masking(panel, masking or MaskingSettings(), min_cell),
         escalation_quality=measure_escalation_quality(
-            ds, escalation or EscalationSettings(), enriched
+            ds, escalation or EscalationSettings(), enriched, min_cell
         ),
-        chain=map_chain(ds, panel, chain or ChainSettings()),
+        chain=map_chain(ds, panel, chain or ChainSettings(), min_cell),
         monthly=stack_monthly(panel, min_cell),
     )
 

@@ -1,6 +1,6 @@
 """Revenue at risk over the next 12 months, with ordinary churn exposure apart from chain weakness.
 
-What it estimates (metrics.md "Value"): the recurring revenue that customers active at ``as_of``
+What it estimates (docs/metrics.md#value): the recurring revenue that customers active at ``as_of``
 are expected to lose in the next 12 months through churn — a churner mid-year loses only the
 months after churning (timing: :mod:`churn_model`) — and the part of it each weak loyalty-chain
 link explains, order-independent (Shapley over the links), with 95% intervals.
@@ -93,10 +93,12 @@ def _landmark(
     return active
 
 
-def _columns(ds: Dataset, train: pd.DataFrame) -> tuple[list[str], list[str], list[str]]:
+def _columns(
+    ds: Dataset, train: pd.DataFrame, covariates: tuple[str, ...]
+) -> tuple[list[str], list[str], list[str]]:
     categorical = [c for c in ("segment", "plan", "region") if ds.has("customers", c)]
     numeric = ["tenure_years", "log_revenue"]
-    for c in ds.config.covariates:
+    for c in covariates:
         if c in train and c not in categorical + numeric + ["monthly_revenue"]:
             is_num = pd.api.types.is_numeric_dtype(train[c])
             (numeric if is_num else categorical).append(c)
@@ -112,8 +114,11 @@ def revenue_at_risk(
     ces_max: float,
     draws: int,
     rng: np.random.Generator,
+    covariates: tuple[str, ...] = (),
+    min_cell: int = 10,
 ) -> RevenueAtRisk | CannotCompute:
-    """Revenue at risk over 12 months; ``frame`` is :func:`queries.customer_frame`."""
+    """Revenue at risk over 12 months; ``frame`` is :func:`queries.customer_frame`;
+    ``covariates`` the configured extra customer columns ([retention] covariates)."""
     if not ds.has("customers", "monthly_revenue"):
         return CannotCompute("customers.monthly_revenue is absent: no revenue to put at risk")
     train_at = ds.as_of - HORIZON
@@ -134,7 +139,7 @@ def revenue_at_risk(
         )
     if score.empty:
         return CannotCompute("no active customer with a monthly_revenue at as_of")
-    categorical, numeric, links = _columns(ds, train)
+    categorical, numeric, links = _columns(ds, train, covariates)
     # one BLAS thread: the same summation order on every run (byte-identical results.json)
     with threadpool_limits(limits=1):
         fit = fit_and_attribute(train, score, categorical, numeric, links, draws, rng)
@@ -144,7 +149,7 @@ def revenue_at_risk(
         if f not in fit.modelled
     }
     revenue = score["monthly_revenue"].to_numpy(dtype=float)
-    return _result(ds, score, revenue, fit, unavailable)
+    return _result(score, revenue, fit, unavailable, min_cell)
 
 
 @dataclass(frozen=True)
@@ -264,11 +269,11 @@ def _money(
 
 
 def _result(
-    ds: Dataset,
     score: pd.DataFrame,
     revenue: FloatArray,
     fit: RiskFit,
     unavailable: dict[str, str],
+    min_cell: int,
 ) -> RevenueAtRisk:
     point, sims, modelled = dict(fit.point), dict(fit.sims), fit.modelled
     n = len(score)
@@ -298,7 +303,7 @@ def _result(
             LinkPart(
                 link=f,
                 customers=int(has.sum()),
-                small_cell=int(has.sum()) < ds.config.min_cell,
+                small_cell=int(has.sum()) < min_cell,
                 attributable=est,
                 verdict=verdict(est),
             )

@@ -8,7 +8,7 @@ first contact in the data (:mod:`sbg_truncated`) and right-censored at ``as_of``
 within quartiles of monthly revenue (spend and lifetime are correlated; on the demo one pooled
 fit undervalues the base by a third). Customers without a monthly revenue are left out.
 
-Honesty about extrapolation (metrics.md: "the share of it that lies beyond the observed data is
+Honesty about extrapolation (docs/metrics.md: "the share of it that lies beyond the observed data is
 reported"). The data follow customers for ``observed_months`` (first contact to ``as_of``); any
 value further ahead is the model's projection. Reported per band and overall: the share of the
 CLV beyond the observed span and beyond 3 and 5 years, and the CLV within and beyond the span.

@@ -210,7 +210,10 @@ def sensitivity_from_bands(
     lo, hi = (float(v) for v in np.quantile(hr_sims, [0.025, 0.975]))
     implied = Estimate(hr, lo, hi, method="hazard ratio reproducing the 12-month estimate on the "
                        "lifetime models' baseline survival", n=len(customers))
-    return LifetimeSensitivity(anchor_12m, implied, rows, observed_months, len(customers), capped)
+    return LifetimeSensitivity(
+        anchor_12m=anchor_12m, implied_hazard_ratio=implied, rows=rows,
+        observed_months=observed_months, customers=len(customers), anchor_capped_draws=capped,
+    )
 
 
 def _evaluate(

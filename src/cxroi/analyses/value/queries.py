@@ -152,7 +152,7 @@ def experience_features(
         (contacts.started_at > instant(start)) & (contacts.started_at <= instant(landmark))
     )
     # Repeats are looked for inside the window only: anything later is after the landmark.
-    e = enrich(window, ds.config.cost_model, landmark, (7,))
+    e = enrich(window, None, landmark, (7,))
     unresolved = e.ai_mode.isin(list(AI_MODES)) & e.eligible_7 & e.repeat_7
     aggs: dict[str, ir.Value] = {
         "contacts": e.count(),

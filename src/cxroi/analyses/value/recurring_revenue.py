@@ -1,6 +1,6 @@
-"""Each customer's monthly recurring revenue, exactly as metrics.md defines it.
+"""Each customer's monthly recurring revenue, exactly as docs/metrics.md defines it.
 
-metrics.md ("Revenue protected"): monthly recurring revenue is ``customers.monthly_revenue``,
+docs/metrics.md ("Revenue protected"): monthly recurring revenue is ``customers.monthly_revenue``,
 else the revenue table's recurring rows. Per customer: the ``monthly_revenue`` value when the
 customer has one; otherwise the sum of their ``recurring`` rows divided by the months they were
 a customer while the revenue table was recording (from the later of acquisition and the table's

@@ -1,6 +1,6 @@
 """ROI / TCO worksheet on one horizon: rolling 12 calendar months, benefits and costs alike.
 
-metrics.md ("Value"): benefits against the total cost of ownership over the same horizon, with
+docs/metrics.md ("Value"): benefits against the total cost of ownership over the same horizon, with
 Monte Carlo intervals over uncertain assumptions; with default costs the ROI is illustrative.
 
 Per calendar month the worksheet has each benefit (``roi_inputs``), the running cost (licences +

@@ -55,8 +55,13 @@ def run_value(
     retention: RetentionResult,
     settings: ValueSettings,
     covariates: tuple[str, ...] = (),
+    currency: str = "USD",
 ) -> ValueSection:
+    """``covariates``: the configured extra customer columns ([retention] covariates);
+    ``currency`` labels the assumptions table. Cost model and privacy threshold come with
+    ``exact`` (the settings the metrics were computed with)."""
     s = settings
+    min_cell = exact.settings.min_cell
     seeds = np.random.SeedSequence(s.seed).spawn(len(_STREAMS))
     rngs = {name: np.random.default_rng(c) for name, c in zip(_STREAMS, seeds, strict=True)}
     frame = q.customer_frame(ds, covariates)
@@ -79,7 +84,7 @@ def run_value(
     if not ds.has("customers", "monthly_revenue"):
         frame["monthly_revenue"] = np.nan
     retained = revenue_per_retained_customer(
-        frame, events, recurring_table, ds.as_of, ds.config.min_cell
+        frame, events, recurring_table, ds.as_of, min_cell
     )
 
     mrr = monthly_recurring_revenue(ds)
@@ -118,11 +123,13 @@ def run_value(
         s.high_effort_ces_max,
         s.monte_carlo_draws,
         rngs["risk"],
+        covariates,
+        min_cell,
     )
     enriched = exact.enriched
     if enriched is None:
-        cfg = ds.config
-        enriched = enrich(ds.tables["contacts"], cfg.cost_model, ds.as_of, cfg.windows_days)
+        m = exact.settings
+        enriched = enrich(ds.tables["contacts"], m.cost_model, ds.as_of, m.windows_days)
     data = load_what_if_data(ds, enriched, s.what_if.live_channels)
     what_if, cost = what_if_stopped(
         data, s.what_if, protected, s.monte_carlo_draws, rngs["what_if"]
@@ -146,7 +153,7 @@ def run_value(
         what_if_stopped=what_if,
         roi_worksheet=worksheet,
         assumptions=value_assumptions(
-            s, ds.config.currency, [i for i in inputs if isinstance(i, BenefitInput)]
+            s, currency, [i for i in inputs if isinstance(i, BenefitInput)]
         ),
     )
 

@@ -1,6 +1,6 @@
 """Settings of the value analyses (CLV, pillars, what-if, ROI), read from the ``[value]`` TOML table.
 
-Every default is an assumption, not a fact about the data: ``assumptions_table`` lists each one
+Every default is an assumption, not a fact about the data: ``assumptions.assumptions_table`` lists each one
 with its source ("default" or "configured") so results.json says which numbers a user chose.
 
 TOML layout::
@@ -328,68 +328,6 @@ def _risk_savings(body: Any, problems: list[Problem]) -> tuple[tuple[str, Triang
     return tuple(sorted(items)) if ok else None
 
 
-def assumptions_table(s: ValueSettings, currency: str) -> dict[str, Any]:
-    """Every setting the value numbers rest on, with whether the user chose it."""
-
-    def entry(key: str, value: Any, meaning: str) -> dict[str, Any]:
-        if isinstance(value, Triangular):
-            value = {"low": value.low, "mode": value.mode, "high": value.high}
-        return {
-            "value": value,
-            "source": "configured" if key in s.configured else "default assumption",
-            "meaning": meaning,
-        }
-
-    r = s.roi
-    out = {
-        "value.margin": entry("value.margin", s.margin, "contribution margin on revenue"),
-        "value.annual_discount_rate": entry(
-            "value.annual_discount_rate",
-            s.annual_discount_rate,
-            f"discount rate per year (per month: {s.monthly_discount_rate:.6f})",
-        ),
-        "value.acquisition_cost": entry(
-            "value.acquisition_cost",
-            s.acquisition_cost,
-            f"cost to acquire a customer ({currency}); unset = no CAC offset",
-        ),
-        "value.acquisition_cost_share": entry(
-            "value.acquisition_cost_share",
-            s.acquisition_cost_share,
-            "share of the acquisition cost a service-sourced won deal avoids",
-        ),
-        "value.lookback_days": entry(
-            "value.lookback_days", s.lookback_days, "days of contacts behind churn-risk features"
-        ),
-        "value.high_effort_ces_max": entry(
-            "value.high_effort_ces_max",
-            s.high_effort_ces_max,
-            "a CES answer at or below is high effort",
-        ),
-        "value.monte_carlo_draws": entry(
-            "value.monte_carlo_draws", s.monte_carlo_draws, "Monte Carlo draws per analysis"
-        ),
-        "value.seed": entry("value.seed", s.seed, "random seed of every Monte Carlo"),
-    }
-    for key, value, meaning in what_if_assumptions(s.what_if):
-        out[f"value.what_if.{key}"] = entry(f"value.what_if.{key}", value, meaning)
-    costs: tuple[tuple[str, Triangular | int, str], ...] = (
-        ("implementation", r.implementation, f"one-off implementation cost ({currency})"),
-        ("licence_per_month", r.licence_per_month, f"AI licences per month ({currency})"),
-        ("run_cost_per_month", r.run_cost_per_month, f"AI run cost per month ({currency})"),
-        ("amortisation_months", r.amortisation_months, "months the implementation is spread over"),
-    )
-    for key, amount, meaning in costs:
-        out[f"value.roi.{key}"] = entry(f"value.roi.{key}", amount, meaning)
-    for name, tri in r.risk_savings_per_year:
-        out[f"value.roi.risk_savings_per_year.{name}"] = entry(
-            "value.roi.risk_savings_per_year",
-            tri,
-            f"risk-adjusted expected saving per year ({currency}): {name}",
-        )
-    return out
-
-
 # --------------------------------------------- [value.what_if] parsing (what_if.py owns these)
 _WHAT_IF_KINDS = frozenset(
     {"share_tri", "shrinkage_tri", "patience_tri", "occupancy_cap", "channels", "cell",
@@ -433,42 +371,3 @@ def _parse_what_if(body: Any, problems: list[Problem]) -> tuple[WhatIfSettings, 
     if vals.get("max_occupancy") is False:
         vals["max_occupancy"] = None
     return replace(WhatIfSettings(), **vals), [f"{where}.{k}" for k in vals]
-
-
-def what_if_assumptions(w: WhatIfSettings) -> tuple[tuple[str, Any, str], ...]:
-    """(key, value, meaning) of every ``[value.what_if]`` setting."""
-    return (
-        (
-            "hybrid_ai_share",
-            w.hybrid_ai_share,
-            "share of a hybrid contact's AI work moved to humans",
-        ),
-        (
-            "failure_repeat_share",
-            w.failure_repeat_share,
-            "share of the AI contacts' excess repeats (over humans, same intent and channel) that "
-            "a human would have avoided",
-        ),
-        ("shrinkage", w.shrinkage, "share of paid agent time off the queues"),
-        (
-            "patience_seconds",
-            w.patience_seconds,
-            "mean time a caller waits before hanging up (Erlang A), unless the data estimates it",
-        ),
-        ("target_service_level", w.target_service_level, "share answered within the target"),
-        ("target_answer_seconds", w.target_answer_seconds, "answer target, seconds"),
-        ("max_occupancy", w.max_occupancy, "occupancy cap on live queues (none = no cap)"),
-        ("async_occupancy", w.async_occupancy, "productive share of on-shift time on async work"),
-        ("live_channels", ", ".join(w.live_channels), "channels queued in real time (Erlang)"),
-        (
-            "paid_hours_per_agent_month",
-            w.paid_hours_per_agent_month,
-            "paid hours of one full-time agent per month",
-        ),
-        (
-            "min_cell_contacts",
-            w.min_cell_contacts,
-            "human contacts an intent x channel cell needs before its own means are used",
-        ),
-        ("staffing_draws", w.staffing_draws, "Monte Carlo draws of the staffing model"),
-    )

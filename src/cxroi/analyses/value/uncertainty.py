@@ -7,7 +7,7 @@ as the assumptions make it, and :func:`significant_figures` says how many figure
 are worth printing: rounding is set by the interval's half-width (the Particle Data Group's
 rule), so "$238,697.84 [$120k, $360k]" is shown as "$240k".
 
-Evidence classes (metrics.md, "Value"): ``adjusted_estimate`` (a causal estimate adjusted for
+Evidence classes (docs/metrics.md, "Value"): ``adjusted_estimate`` (a causal estimate adjusted for
 confounders), ``descriptive_comparison`` (groups compared as they are) and ``assumption`` (a
 scenario computed from observed rates under stated assumptions, such as the what-if, or an input
 the user or a default supplies, such as a cost).

@@ -1,6 +1,6 @@
 """What if we stopped AI: the latest 12 months of AI-handled volume moves to human agents.
 
-metrics.md ("Value"): cost, handle time and agents needed for the same service level, reconciled
+docs/metrics.md (Value): cost, handle time and agents needed for the same service level, reconciled
 with the agents actually staffed, and the revenue protected that would be lost, with intervals
 that include the uncertainty of the assumptions, not only of the data.
 

@@ -77,7 +77,7 @@ def _month_bounds(month: str, zone: str) -> tuple[datetime, datetime, int]:
 def _staffed(ds: Dataset, month: str) -> Staffed | CannotCompute:
     if not ds.has("agents"):
         return CannotCompute("the dataset has no agents table: staffed headcount is unknown")
-    start, end, _ = _month_bounds(month, ds.config.timezone)
+    start, end, _ = _month_bounds(month, ds.timezone)
     headcount, average = q.agents_active(ds, start, end)
     if headcount == 0:
         return CannotCompute(f"the agents table has nobody employed in {month}")
@@ -110,7 +110,7 @@ def load_what_if_data(
         monthly=monthly,
         window=window,
         design_month=design,
-        days_in_design_month=_month_bounds(design, ds.config.timezone)[2],
+        days_in_design_month=_month_bounds(design, ds.timezone)[2],
         by_cell=q.clustered_cell_sums(recent, surveys, q.WHAT_IF_CELL),
         by_channel=q.clustered_cell_sums(recent, surveys, ("channel", "ai_mode", "inbound")),
         overall=q.clustered_cell_sums(recent, surveys, ("ai_mode", "inbound")),

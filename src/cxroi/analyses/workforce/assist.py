@@ -12,7 +12,7 @@ contact is about decides both how long it takes and whether AI joins), with inte
 by agent (an agent's contacts share their skill) and Student's t on agents - 1 degrees of
 freedom. Reported: the change in handle time (seconds, and relative to the same contacts without
 assistance), the implied productivity change (contacts per handle-hour, ``1 / (1 + r) - 1``) and
-the change in resolution (no repeat within the window, metrics.md), and the novice-minus-
+the change in resolution (no repeat within the window, docs/metrics.md), and the novice-minus-
 experienced gap of each with its interval. Brynjolfsson, Li & Raymond (2023, NBER w31161) found
 the largest gains for the least experienced agents (+34% resolutions per hour); this reports what
 the data show, adjusted, not that figure.
@@ -50,7 +50,7 @@ def _units(ds: Dataset, novice_months: int, window: int, eligible_only: bool) ->
     c = ds.tables["contacts"]
     c = c.filter(c.agent_id.notnull())
     agents = ds.tables["agents"].select(a_id="agent_id", hired="hired_at")
-    e = enrich(c, ds.config.cost_model, ds.as_of, (window,)) if eligible_only else c
+    e = enrich(c, None, ds.as_of, (window,)) if eligible_only else c
     if eligible_only:
         e = e.filter(e[f"eligible_{window}"])
     j = e.join(agents, e.agent_id == agents.a_id)

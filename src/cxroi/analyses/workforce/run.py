@@ -14,7 +14,9 @@ from cxroi.results.model.workforce import WorkforceResult
 from cxroi.stats.result import CannotCompute
 
 
-def run_workforce(ds: Dataset, settings: WorkforceSettings) -> WorkforceResult:
+def run_workforce(
+    ds: Dataset, settings: WorkforceSettings, min_cell: int = 10
+) -> WorkforceResult:
     """Turnover and tenure from ``agents``; the assistance effect by agent experience."""
     if not ds.has("agents"):
         why = CannotCompute("the dataset has no agents table")
@@ -26,7 +28,7 @@ def run_workforce(ds: Dataset, settings: WorkforceSettings) -> WorkforceResult:
         observation_start(ds),
         ds.as_of,
         settings.novice_months,
-        ds.config.min_cell,
+        min_cell,
     )
     effects = assist_effects(ds, settings.novice_months, settings.resolution_window_days)
     return WorkforceResult(stability, effects)

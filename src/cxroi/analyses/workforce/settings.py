@@ -3,7 +3,7 @@
 ```toml
 [workforce]
 novice_months = 6          # an agent is a novice in their first 6 months after hiring
-resolution_window_days = 7 # resolution = no repeat contact within this many days (metrics.md)
+resolution_window_days = 7 # resolution = no repeat contact within this many days (docs/metrics.md)
 ```
 
 Every problem is collected (``Problem(where, rule, message)``); a bad entry keeps its default.

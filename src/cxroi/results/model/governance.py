@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from cxroi.results.codec import omitted_when_none, spec
+from cxroi.results.layout import omitted_when_none, spec
 from cxroi.stats.result import Result, Unit
 
 TriggerStateName = Literal["fired", "not_fired", "cannot_evaluate"]

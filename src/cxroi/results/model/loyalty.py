@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from cxroi.io.contract import AI_TOUCHPOINTS, SELF_SERVICE_TOUCHPOINTS
-from cxroi.results.codec import omitted_when_none, spec
+from cxroi.results.layout import omitted_when_none, spec
 from cxroi.stats.result import CannotCompute, ContrastResult, Estimate, Result, Unit
 
 LinkStatus = Literal["positive", "negative", "inconclusive", "unknown"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cxroi.results.codec import omitted_when_none, spec
+from cxroi.results.layout import omitted_when_none, spec
 from cxroi.stats.result import CannotCompute, Estimate, Result, Unit
 
 

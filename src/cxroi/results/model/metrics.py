@@ -1,4 +1,4 @@
-"""``metrics``: resolution, effort, cost and surveys (metrics.md, exact definitions).
+"""``metrics``: resolution, effort, cost and surveys (docs/metrics.md, exact definitions).
 
 Per-mode metrics are written twice by the serialiser — plain numbers at ``metrics.<name>`` and the
 estimate objects under ``metrics.intervals.<name>`` (results contract) — but exist once here.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from cxroi.results.codec import derived, detail, flatten, omitted_when_none, spec
+from cxroi.results.layout import derived, detail, flatten, omitted_when_none, spec
 from cxroi.io.contract import CHANNELS, GROUPS, TOUCHPOINTS
 from cxroi.results.model.common import ModeCounts
 from cxroi.stats.clustered import ClusteredDifference, ClusteredEstimate

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from cxroi.results.codec import omitted_when_none
+from cxroi.results.layout import omitted_when_none
 from cxroi.stats.result import Estimate
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from cxroi.results.codec import omitted_when_none, spec
+from cxroi.results.layout import derived, omitted_when_none, spec
 from cxroi.results.model.money import Figure, RevenueProtected
-from cxroi.stats.result import CannotCompute, Result, Unit
+from cxroi.stats.result import CannotCompute, Unit
 
 
 @dataclass(frozen=True)
@@ -149,6 +149,13 @@ class WhatIfResult:
     """The board's revenue-protected figure, passed through: what AI keeps that would be lost."""
     pricing: tuple[PricingShare, ...]
     monthly: tuple[MonthlyCost, ...]
+
+    @derived(unit=Unit.FTE)
+    def extra_agents(self) -> FigureResult:
+        """The contract's ``extra_agents``: extra FTE without AI by Erlang A (callers abandon),
+        the more realistic of the two queueing models; a view of ``staffing.erlang_a``."""
+        s = self.staffing
+        return s if isinstance(s, CannotCompute) else s.erlang_a.extra_fte
 
 
 @dataclass(frozen=True)

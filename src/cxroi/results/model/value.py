@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from cxroi.results.codec import derived, omitted_when_none, spec
+from cxroi.results.layout import derived, omitted_when_none, spec
 from cxroi.results.model.money import Effect, LinkVerdict, Money, RevenueProtected
 from cxroi.results.model.scenario import AssumptionRow, Roi, RoiWorksheet, WhatIfResult
-from cxroi.stats.result import CannotCompute, Estimate, Result, Unit
+from cxroi.stats.result import CannotCompute, Estimate, Unit
 
 
 @dataclass(frozen=True)
@@ -172,9 +172,10 @@ class HorizonRow:
     margin: Money  # margin applied
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LifetimeSensitivity:
-    anchor_12m: RevenueProtected  # the input: revenue protected over 12 months (undiscounted)
+    # the input: revenue protected over 12 months (undiscounted)
+    anchor_12m: RevenueProtected = spec(unit=Unit.MONEY)
     implied_hazard_ratio: Estimate
     rows: tuple[HorizonRow, ...]
     observed_months: int
@@ -204,26 +205,26 @@ class ValueSection:
     roi_worksheet: RoiWorksheet
     assumptions: tuple[AssumptionRow, ...]
 
-    @derived
+    @derived(unit=Unit.MONEY)
     def revenue_protected(self) -> RevenueProtected | CannotCompute:
         """The board's revenue protected: the 12-month, revenue-weighted ATT, before margin."""
         return self.revenue_protected_12m
 
-    @derived
+    @derived(unit=Unit.MONEY)
     def revenue_generated(self) -> Money | CannotCompute:
         """The board's revenue generated: the incremental figure, never the attributed one."""
         return self.generated.incremental
 
-    @derived
+    @derived(unit=Unit.MONEY)
     def revenue_generated_incremental(self) -> Money | CannotCompute:
         return self.generated.incremental
 
-    @derived
+    @derived(unit=Unit.MONEY)
     def revenue_generated_attributed(self) -> Money | CannotCompute:
         """Gross revenue following AI-assisted contacts: descriptive, never called generated."""
         return self.generated.attributed
 
-    @derived
+    @derived(unit=Unit.MONEY)
     def revenue_at_risk(self) -> Money | CannotCompute:
         """Recurring revenue active customers are expected to lose in the next 12 months."""
         return self.risk if isinstance(self.risk, CannotCompute) else self.risk.total
