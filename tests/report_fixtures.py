@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import cxroi
+from cxroi.analyses.value.uncertainty import significant_figures
 from cxroi.demo import generate_demo
 from cxroi.report import write_report
 from cxroi.results.model.agents import EarlyWarning, LeadLag
-from cxroi.results.model.money import LinkVerdict
+from cxroi.results.model.money import Figure, LinkVerdict
 from cxroi.results.tree import Results
 from helpers import write_csv
 
@@ -109,8 +110,16 @@ def get(obj: Any, path: tuple[Any, ...]) -> Any:
 
 
 def moved(r: Results, path: tuple[Any, ...], estimate: float, low: float, high: float, **extra: Any) -> Results:
-    """``r`` with the estimate at ``path`` given a new point and interval (its other fields kept)."""
-    return swap(r, path, dataclasses.replace(get(r, path), estimate=estimate, ci_low=low, ci_high=high, **extra))
+    """``r`` with the estimate at ``path`` given a new point and interval (its other fields kept).
+
+    A money or scenario figure's ``significant_figures`` is recomputed for the new interval with
+    the value analyses' own rule, as the analyses would have set it: a stale precision from the
+    demo's interval would not describe the variant.
+    """
+    old = get(r, path)
+    if isinstance(old, Figure) and "significant_figures" not in extra:
+        extra["significant_figures"] = significant_figures(estimate, low, high)
+    return swap(r, path, dataclasses.replace(old, estimate=estimate, ci_low=low, ci_high=high, **extra))
 
 
 PROTECTED = ("value", "revenue_protected_12m")

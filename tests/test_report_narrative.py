@@ -14,7 +14,6 @@ import re
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from report_fixtures import ATT, PROTECTED, SECRETS, get, results
 
 from cxroi.report import build_report, fmt, report_text
 from cxroi.report import figures as F
@@ -26,6 +25,7 @@ from cxroi.results.files import dumps, parse_results
 from cxroi.results.model.money import Basis, Evidence, Money
 from cxroi.results.model.value import ValueSection
 from cxroi.stats.result import CannotCompute, Estimate, Unit
+from report_fixtures import ATT, PROTECTED, SECRETS, get, results
 
 MONEY = re.compile(r"[−+-]?\$\d")
 
@@ -352,7 +352,10 @@ def test_value_section_views_are_what_the_report_shows() -> None:
     v: ValueSection = r.value
     assert v.revenue_protected is get(r, PROTECTED)
     protected = get(r, PROTECTED)
-    assert F.amount(protected, "USD") == "$750k" and "$750k" in _report("clear").section("headline").lead
+    # $750k with the interval $300k to $1.2M: the half-width 450k keeps one significant digit (the
+    # PDG rule), so the figure is rounded at $100k; "$750k" would claim a precision it lacks
+    assert protected.significant_figures == 2
+    assert F.amount(protected, "USD") == "$800k" and "$800k" in _report("clear").section("headline").lead
     att = get(r, ATT)
     assert isinstance(att, Estimate)
     assert fmt.pp(att.estimate).lstrip("+") in _report("clear").section("retention").lead

@@ -141,6 +141,13 @@ def _what_if(w: WhatIfResult, cur: str) -> str:
     return "If AI stopped (a scenario under assumptions): " + "; ".join(parts) if parts else ""
 
 
+_VERDICT = {
+    LinkVerdict.RAISES_RISK: "weak links raise the risk",
+    LinkVerdict.LOWERS_RISK: "weak links lower the risk",
+    LinkVerdict.NO_CLEAR_LINK_EFFECT: "no clear link effect",
+}
+
+
 def value_lines(v: ValueSection, cur: str, min_cell: int) -> list[str]:
     """The board's three pillars, the what-if and the ROI, one line each, with horizon and interval."""
     lines = [
@@ -150,7 +157,7 @@ def value_lines(v: ValueSection, cur: str, min_cell: int) -> list[str]:
     ]
     if not isinstance(v.risk, CannotCompute):
         chain = v.risk.chain_weakness
-        word = "no clear link effect" if verdict(chain) == LinkVerdict.NO_CLEAR_LINK_EFFECT else "adjusted estimate"
+        word = _VERDICT[verdict(chain)]
         lines.append(f"  of which ordinary churn exposure {F.amount(v.risk.ordinary, cur)}; chain weakness "
                      f"{F.amount(chain, cur, plus=True)} ({F.interval(chain, cur)}): {word}")
     if not isinstance(v.what_if_stopped, CannotCompute):

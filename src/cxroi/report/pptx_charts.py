@@ -52,8 +52,11 @@ def _error_bars(chart_xml: etree._Element, c: Chart) -> None:
             cat.addprevious(err)
 
 
-def _picture(slide: Slide, png: bytes, x: int, y: int, w: int, h: int) -> None:
+def _picture(slide: Slide, c: Chart, png: bytes, x: int, y: int, w: int, h: int) -> None:
     pic = slide.shapes.add_picture(io.BytesIO(png), Emu(x), Emu(y), width=Emu(w))
+    # the alternative text a screen reader (and a test) reads: the chart's title and description
+    element: Any = pic._element
+    element.nvPicPr.cNvPr.set("descr", f"{c.title}. {c.alt}")
     if pic.height > h:
         ratio = h / pic.height
         pic.height, pic.width = Emu(h), Emu(int(pic.width * ratio))
@@ -98,7 +101,7 @@ def _skip_labels(chart: Any, categories: int) -> None:
 def draw_chart(slide: Slide, c: Chart, pngs: dict[str, bytes], cur: str, x: int, y: int, w: int, h: int) -> None:
     if as_picture(c):
         if c.key in pngs:
-            _picture(slide, pngs[c.key], x, y, w, h)
+            _picture(slide, c, pngs[c.key], x, y, w, h)
         return
     data, kind = _data(c, cur)
     # python-pptx annotates add_chart as returning a Chart; it returns the GraphicFrame holding it.
