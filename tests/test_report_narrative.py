@@ -50,6 +50,9 @@ def test_precision_follows_the_interval() -> None:
     # no interval: three significant figures
     assert F.amount(_money(1_234_567.0, None, None), "USD") == "$1.23M"
     assert fmt.money_at(-45_600, "EUR", 2) == "−€45.6k"
+    # halves round away from zero, as in finance: not Python's round-half-to-even
+    assert [fmt.money_at(x, "USD", 5) for x in (650_000, 750_000, -650_000)] == ["$700k", "$800k", "−$700k"]
+    assert fmt.number_at(0.15, -1) == "0.2" and fmt.number_at(2.5, 0) == "3"
 
 
 @given(st.floats(-1e7, 1e7), st.floats(0.01, 1e6), st.floats(0.01, 1e6))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TypeGuard
 
 MINUS = "\u2212"
@@ -82,8 +83,18 @@ def rounding_exponent(estimate: float, low: float | None, high: float | None,
 
 
 def round_at(x: float, exp: int) -> float:
-    step = 10.0 ** exp
-    return round(x / step) * step
+    """``x`` rounded at 10**exp, halves away from zero as a finance reader expects ($650k at the
+    $100k place reads $700k, as $750k reads $800k; Python's ``round`` would give $600k).
+
+    Decimal arithmetic on the shortest repr of ``x``, so 0.15 at one decimal is 0.2, not the 0.1
+    its binary value would round to.
+    """
+    if not math.isfinite(x):
+        return x
+    try:
+        return float(Decimal(repr(x)).quantize(Decimal(1).scaleb(exp), rounding=ROUND_HALF_UP))
+    except InvalidOperation:  # more digits than the decimal context holds: nothing left to round
+        return x
 
 
 def money_at(x: float, currency: str, exp: int, plus: bool = False) -> str:

@@ -27,7 +27,17 @@ from pptx.util import Emu, Inches, Pt
 from cxroi.report import style
 from cxroi.report.model import Banner, Report, Section, Tile
 from cxroi.report.pptx_charts import draw_chart
-from cxroi.report.pptx_parts import CONTENT_W, H, LEFT, W, add_text, draw_table, inch, rgb, rows_that_fit
+from cxroi.report.pptx_parts import (
+    CONTENT_W,
+    LEFT,
+    H,
+    W,
+    add_text,
+    draw_table,
+    inch,
+    rgb,
+    rows_that_fit,
+)
 
 _FIXED_ZIP_TIME = (2000, 1, 1, 0, 0, 0)
 BOTTOM = H - inch(0.6)  # above the footer

@@ -7,7 +7,17 @@ from collections.abc import Mapping
 from cxroi.report import fmt
 from cxroi.report import narrative as N
 from cxroi.report.model import Cell, Chart, Section, Series, Table, Tile, Unit
-from cxroi.report.read import MODES, SHOWN_MODES, Shown, join_names, label, per_mode, prose, shown, sign
+from cxroi.report.read import (
+    MODES,
+    SHOWN_MODES,
+    Shown,
+    join_names,
+    label,
+    per_mode,
+    prose,
+    shown,
+    sign,
+)
 from cxroi.report.style import mode_color
 from cxroi.results.model.metrics import MetricsSection, MonthlyDifference
 from cxroi.results.tree import Results
