@@ -10,11 +10,11 @@ files or Parquet folders, or a DuckDB file), at a database URL Ibis can open (``
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import duckdb
 import ibis.expr.types as ir

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cxroi.outputs.cells import Row, figure_cells, month_start, number_cells
+from cxroi.outputs.cells import Row, figure_cells, month_start
 from cxroi.results.model.money import Evidence
 from cxroi.results.model.scenario import (
     BenefitLine,

@@ -8,7 +8,7 @@ Every number cxroi reports is either an :class:`Estimate` (point, 95% interval, 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from enum import StrEnum
 from typing import Any, Union
 

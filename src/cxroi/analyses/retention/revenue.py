@@ -38,13 +38,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from cxroi.stats.result import CannotCompute, Estimate
+from cxroi.stats.result import CannotCompute
 from cxroi.stats.summary import Z95
 from cxroi.results.model.money import Basis, Evidence, RevenueProtected
 

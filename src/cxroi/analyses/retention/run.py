@@ -3,9 +3,7 @@ per-customer pieces of revenue protected; descriptive views apart."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,7 +19,6 @@ from cxroi.analyses.retention.sensitivity import e_values
 from cxroi.analyses.retention.settings import RetentionSettings
 from cxroi.io.contract import MODES
 from cxroi.io.dataset import Dataset
-from cxroi.metrics.exact import ExactMetrics
 from cxroi.results.model.retention import (
     Robustness,
     AdjustedDelta,

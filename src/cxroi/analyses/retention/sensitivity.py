@@ -24,14 +24,12 @@ weaker one could not".
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from cxroi.analyses.retention.estimands import ArmContrast, standard_error
 from cxroi.results.model.retention import EValue, RiskRatio
-from cxroi.stats.result import CannotCompute, Estimate
+from cxroi.stats.result import CannotCompute
 from cxroi.stats.summary import Z95
 
 

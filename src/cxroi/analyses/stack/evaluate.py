@@ -8,7 +8,6 @@ its state at the latest month, and every earlier run of firing months (an episod
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 

@@ -36,7 +36,7 @@ variance is a quadratic form in them.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Self
 
 import numpy as np
@@ -55,7 +55,7 @@ from cxroi.analyses.value.att_queries import (
 )
 from cxroi.analyses.value.glm import CategoricalDesign, fit_logistic, fit_poisson, fit_wls
 from cxroi.stats.clustered import ClusteredEstimate
-from cxroi.stats.result import CannotCompute, Estimate, Result
+from cxroi.stats.result import CannotCompute, Result
 from cxroi.results.model.value import Overlap
 
 FloatArray = npt.NDArray[np.float64]

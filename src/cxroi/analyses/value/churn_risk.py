@@ -42,7 +42,7 @@ from cxroi.analyses.value.churn_model import (
     months_lost,
 )
 from cxroi.analyses.value.glm import fit_logistic
-from cxroi.results.model.money import Basis, Evidence, LinkVerdict, Money, verdict
+from cxroi.results.model.money import Basis, Evidence, Money, verdict
 from cxroi.analyses.value.queries import experience_features
 from cxroi.io.dataset import Dataset
 from cxroi.stats.result import CannotCompute, Estimate

@@ -31,7 +31,7 @@ import pandas as pd
 
 from cxroi.analyses.value.clv_bands import MONTH_DAYS, BandFit, fit_band, survival_rows
 from cxroi.results.model.money import Basis, Evidence, Money
-from cxroi.stats.result import CannotCompute, Estimate, Result
+from cxroi.stats.result import CannotCompute, Estimate
 from cxroi.stats.summary import Moments
 from cxroi.results.model.value import ClvBandSummary, ClvHonesty, RetainedRevenue
 from cxroi.results.model.money import Effect

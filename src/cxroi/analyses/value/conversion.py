@@ -21,7 +21,7 @@ from cxroi.analyses.value.money import as_effect
 from cxroi.results.model.money import Basis, Effect, Evidence, Money
 from cxroi.analyses.value.sales_units import WON, opportunity_units
 from cxroi.io.dataset import Dataset
-from cxroi.stats.result import CannotCompute, Estimate, Result
+from cxroi.stats.result import CannotCompute, Estimate
 from cxroi.stats.summary import Proportion, newcombe_difference
 from cxroi.results.model.value import PeriodAmount
 

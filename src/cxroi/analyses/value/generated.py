@@ -24,19 +24,17 @@ avoids — an assumption priced on an adjusted count; without a configured cost 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import pandas as pd
 
 from cxroi.analyses.value.att import DoublyRobustAtt, Linear, Scope, treated_scope
 from cxroi.analyses.value.att_queries import AttUnits
 from cxroi.analyses.value.money import as_money
-from cxroi.results.model.money import Basis, Effect, Evidence, Money
+from cxroi.results.model.money import Basis, Evidence, Money
 from cxroi.analyses.value.conversion import conversion
 from cxroi.analyses.value.sales_units import PIPELINE, SALES, contact_units
 from cxroi.io.dataset import Dataset
 from cxroi.stats.result import CannotCompute
-from cxroi.results.model.scenario import Period
 from cxroi.results.model.value import AttDiagnostics, GeneratedRevenue, PeriodAmount
 
 HORIZON_MONTHS = 12

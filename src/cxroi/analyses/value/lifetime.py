@@ -27,7 +27,6 @@ years: discounting makes the rest negligible).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt

@@ -47,9 +47,8 @@ from cxroi.analyses.value.what_if_data import WhatIfData
 from cxroi.analyses.value.what_if_priors import draw_priors
 from cxroi.analyses.value.what_if_result import CostSeries
 from cxroi.analyses.value.what_if_staffing_summary import summarise_staffing
-from cxroi.stats.result import CannotCompute, Result
-from cxroi.results.model.money import Money
-from cxroi.results.model.scenario import Effort, MonthlyCost, Period, PricingShare, Staffing, Volume, WhatIfResult
+from cxroi.stats.result import CannotCompute
+from cxroi.results.model.scenario import Effort, MonthlyCost, Period, PricingShare, Volume, WhatIfResult
 
 FloatArray = npt.NDArray[np.float64]
 YEAR = 12

@@ -8,14 +8,10 @@ a :class:`CannotCompute` with its reason. The lead's serialiser reads these data
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
-from cxroi.results.model.money import Figure
-from cxroi.stats.result import CannotCompute, Result
-from cxroi.results.model.scenario import QueueDetail, WorkloadDetail
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -20,7 +20,6 @@ the data show, adjusted, not that figure.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import ibis
 import ibis.expr.types as ir

@@ -16,14 +16,13 @@ left within their first ``novice_months`` (early attrition, Wilson interval).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from cxroi.stats.result import CannotCompute, Estimate, Result
+from cxroi.stats.result import CannotCompute, Estimate
 from cxroi.stats.summary import Proportion
 from cxroi.results.model.workforce import Tenure, TenureBand, Turnover, TurnoverRate
 
