@@ -9,8 +9,10 @@ the comparison. The agent's tenure at the contact puts it in the *novice* group 
 Within each group, the effect on the assisted contacts (ATT) is the doubly robust estimator of
 :mod:`cxroi.analyses.value.att` adjusted for the contact's intent, channel and month (what the
 contact is about decides both how long it takes and whether AI joins), with intervals clustered
-by agent (an agent's contacts share their skill) and Student's t on agents - 1 degrees of
-freedom. Reported: the change in handle time (seconds, and relative to the same contacts without
+by agent (an agent's contacts share their skill). A centre has tens of agents and an estimate
+often rests on a few (the novices of the period), so the cluster-robust variance is bias-
+corrected and Student's t takes the effective number of agents' degrees of freedom
+(:mod:`cxroi.analyses.workforce.agent_df`; calibration in docs/workforce-calibration.md). Reported: the change in handle time (seconds, and relative to the same contacts without
 assistance), the implied productivity change (contacts per handle-hour, ``1 / (1 + r) - 1``) and
 the change in resolution (no repeat within the window, docs/metrics.md), and the novice-minus-
 experienced gap of each with its interval. Brynjolfsson, Li & Raymond (2023, NBER w31161) found
@@ -23,15 +25,17 @@ from __future__ import annotations
 
 import ibis
 import ibis.expr.types as ir
+import pandas as pd
 
-from cxroi.analyses.value.att import DoublyRobustAtt, Linear, Scope
+from cxroi.analyses.value.att import DoublyRobustAtt, Linear
 from cxroi.analyses.value.att_queries import CLUSTER, TREATED, AttUnits
 from cxroi.analyses.value.money import as_effect
-from cxroi.results.model.money import Effect, Evidence
+from cxroi.analyses.workforce.agent_df import agent_weights, small_sample_estimate
 from cxroi.io.dataset import Dataset
 from cxroi.metrics.queries import enrich
-from cxroi.stats.result import CannotCompute, Estimate, Result
+from cxroi.results.model.money import Effect, Evidence
 from cxroi.results.model.workforce import AssistEffects, GroupEffect
+from cxroi.stats.result import CannotCompute, Estimate, Result
 
 GROUPS = ("novice", "experienced")
 GROUP = "agent_group"
@@ -78,17 +82,31 @@ def _covariates(ds: Dataset) -> tuple[str, ...]:
     return (("intent",) if ds.has("contacts", "intent") else ()) + ("channel", "month")
 
 
-def _fit(units: AttUnits) -> DoublyRobustAtt:
+@dataclass(frozen=True)
+class _Fitted:
+    """A fitted group-wise ATT and its per-agent weights (for the degrees of freedom)."""
+
+    att: DoublyRobustAtt
+    per_agent: pd.DataFrame | None  # None when no group could be fitted
+
+    def estimate(self, stat: Linear, method: str, n: int) -> Result:
+        """``stat`` with its agent-clustered interval on the effective degrees of freedom."""
+        assert self.per_agent is not None
+        return small_sample_estimate(self.att.overall_, stat, method, n, self.per_agent, GROUP)
+
+
+def _fit(units: AttUnits) -> _Fitted:
     # additive on the log scale (handle time) and linear (resolution): simple, per group
-    return DoublyRobustAtt(outcome_link="log" if HANDLE in units.outcomes else "identity").fit(
+    att = DoublyRobustAtt(outcome_link="log" if HANDLE in units.outcomes else "identity").fit(
         units
     )
+    return _Fitted(att, agent_weights(att) if att.strata_ else None)
 
 
 def _effect(
-    scope: Scope, stat: Linear, method: str, n: int, population: str
+    est: _Fitted, stat: Linear, method: str, n: int, population: str
 ) -> Effect | CannotCompute:
-    got = scope.estimate(stat, method, n)
+    got = est.estimate(stat, method, n)
     if isinstance(got, CannotCompute):
         return got
     return as_effect(got, evidence=Evidence.ADJUSTED, population=population)
@@ -97,7 +115,7 @@ def _effect(
 _METHOD = (
     "doubly robust ATT (logistic propensity, outcome model on unassisted contacts; intent, "
     "channel, month), separately for novice and experienced agents; 95% t interval clustered by "
-    "agent"
+    "agent, small-sample corrected"
 )
 
 
@@ -108,15 +126,15 @@ def assist_effects(ds: Dataset, novice_months: int, window: int) -> AssistEffect
     covariates = _covariates(ds)
     handle = _fit(AttUnits(_units(ds, novice_months, window, False), covariates, (HANDLE,), GROUP))
     fcr = _fit(AttUnits(_units(ds, novice_months, window, True), covariates, (RESOLVED,), GROUP))
-    if not handle.strata_:
-        reasons = "; ".join(f"{g}: {r.reason}" for g, r in handle.refused_.items())
+    if not handle.att.strata_:
+        reasons = "; ".join(f"{g}: {r.reason}" for g, r in handle.att.refused_.items())
         return CannotCompute(f"too few assisted or unassisted agent contacts ({reasons})")
     groups = tuple(_group(g, handle, fcr, novice_months) for g in GROUPS)
     return AssistEffects(
         definition=DEFINITION,
         novice_months=novice_months,
         resolution_window_days=window,
-        agents=handle.overall_.clusters,
+        agents=handle.att.overall_.clusters,
         groups=groups,
         handle_relative_gap=_gap(handle, HANDLE, relative=True),
         resolution_gap=_gap(fcr, RESOLVED, relative=False),
@@ -128,30 +146,33 @@ def _population(group: str, months: int) -> str:
     return f"AI-assisted contacts of agents {who}"
 
 
-def _group(group: str, handle: DoublyRobustAtt, fcr: DoublyRobustAtt, months: int) -> GroupEffect:
+def _group(group: str, handle: _Fitted, fcr: _Fitted, months: int) -> GroupEffect:
     pop = _population(group, months)
-    why = handle.refused_.get(group) or CannotCompute(f"no {group} agent contacts")
-    if group not in handle.strata_:
+    why = handle.att.refused_.get(group) or CannotCompute(f"no {group} agent contacts")
+    if group not in handle.att.strata_:
         return GroupEffect(group, 0, 0, why, why, why, why)
-    s = handle.overall_
+    s = handle.att.overall_
     n1 = s.treated_n[group]
     seconds = _effect(
-        s, s.effect_mean(HANDLE, group), _METHOD + "; seconds per assisted contact", n1, pop
+        handle, s.effect_mean(HANDLE, group), _METHOD + "; seconds per assisted contact", n1, pop
     )
     relative = _effect(
-        s, s.relative(HANDLE, group), _METHOD + "; relative to the same contacts unassisted", n1, pop
+        handle,
+        s.relative(HANDLE, group),
+        _METHOD + "; relative to the same contacts unassisted",
+        n1,
+        pop,
     )
     productivity: Effect | CannotCompute = relative
     if isinstance(relative, Estimate):
         productivity = _productivity(relative, pop)
-    resolution: Effect | CannotCompute = fcr.refused_.get(group) or CannotCompute(
+    resolution: Effect | CannotCompute = fcr.att.refused_.get(group) or CannotCompute(
         f"no {group} agent contacts eligible for resolution"
     )
-    if group in fcr.strata_:
-        f = fcr.overall_
-        resolution = _effect(
-            f, f.effect_mean(RESOLVED, group), _METHOD + "; resolved share", f.treated_n[group], pop
-        )
+    if group in fcr.att.strata_:
+        f = fcr.att.overall_
+        stat, n1_fcr = f.effect_mean(RESOLVED, group), f.treated_n[group]
+        resolution = _effect(fcr, stat, _METHOD + "; resolved share", n1_fcr, pop)
     return GroupEffect(group, n1, s.untreated_n[group], seconds, relative, productivity, resolution)
 
 
@@ -173,12 +194,12 @@ def _productivity(relative: Estimate, population: str) -> Effect:
     )
 
 
-def _gap(est: DoublyRobustAtt, outcome: str, relative: bool) -> Effect | CannotCompute:
-    if not all(g in est.strata_ for g in GROUPS):
+def _gap(est: _Fitted, outcome: str, relative: bool) -> Effect | CannotCompute:
+    if not all(g in est.att.strata_ for g in GROUPS):
         return CannotCompute(
             "needs assisted and unassisted contacts of both novice and experienced agents"
         )
-    s = est.overall_
+    s = est.att.overall_
     stat = (
         s.relative(outcome, GROUPS[0]) - s.relative(outcome, GROUPS[1])
         if relative
@@ -186,7 +207,8 @@ def _gap(est: DoublyRobustAtt, outcome: str, relative: bool) -> Effect | CannotC
     )
     what = "relative handle-time effect" if relative else "resolution effect"
     n = sum(s.treated_n.values())
-    got: Result = s.estimate(stat, f"novice minus experienced {what}; " + _METHOD, n)
+    method = f"novice minus experienced {what}; " + _METHOD
+    got = est.estimate(stat, method, n)
     if isinstance(got, CannotCompute):
         return got
     return as_effect(got, evidence=Evidence.ADJUSTED, population="AI-assisted agent contacts")
