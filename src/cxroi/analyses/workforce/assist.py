@@ -12,7 +12,8 @@ contact is about decides both how long it takes and whether AI joins), with inte
 by agent (an agent's contacts share their skill). A centre has tens of agents and an estimate
 often rests on a few (the novices of the period), so the cluster-robust variance is bias-
 corrected and Student's t takes the effective number of agents' degrees of freedom
-(:mod:`cxroi.analyses.workforce.agent_df`; calibration in docs/workforce-calibration.md). Reported: the change in handle time (seconds, and relative to the same contacts without
+(:mod:`cxroi.analyses.workforce.agent_df`; calibration in docs/workforce-calibration.md).
+Reported: the change in handle time (seconds, and relative to the same contacts without
 assistance), the implied productivity change (contacts per handle-hour, ``1 / (1 + r) - 1``) and
 the change in resolution (no repeat within the window, docs/metrics.md), and the novice-minus-
 experienced gap of each with its interval. Brynjolfsson, Li & Raymond (2023, NBER w31161) found
@@ -22,6 +23,7 @@ the data show, adjusted, not that figure.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 
 import ibis
 import ibis.expr.types as ir
