@@ -1,6 +1,7 @@
 """The Anonymous Bank call log adapter: field by field on a small sample written in the published
 layout, and end to end on the real February 1999 log (33,344 calls) with a brute-force check of
-the repeat rates after abandoned vs served calls."""
+the repeat rates after abandoned vs served calls. The headline numbers of docs/real-data-bank.md
+are read from the page and compared with what the code gives, so the page cannot go stale."""
 
 from __future__ import annotations
 
@@ -14,13 +15,14 @@ import pytest
 from statsmodels.stats.proportion import proportion_confint
 
 import cxroi
+from cxroi.analyses.bank_repeats import OutcomeRepeats, outcome_repeat_rates
 from cxroi.config import Config
 from cxroi.errors import ContractError, Problem
-from cxroi.sources.bank import BankOptions, convert, parse_bank_options
-from cxroi.analyses.bank_repeats import OutcomeRepeats, outcome_repeat_rates
-from cxroi.sources.registry import import_command
-from cxroi.stats.result import Estimate
 from cxroi.results.codec import encode
+from cxroi.sources.bank import BankOptions, convert, parse_bank_options
+from cxroi.sources.registry import import_command
+from cxroi.stats.clustered import ClusteredEstimate, RatioSums
+from cxroi.stats.result import Estimate
 
 FIXTURE = Path(__file__).parent / "fixtures" / "bank" / "calls.tsv"
 REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
@@ -29,6 +31,7 @@ needs_real = pytest.mark.skipif(
     not BANK_LOG.exists(), reason=f"real bank log not available at {BANK_LOG}"
 )
 ZONE = Config(timezone="Asia/Jerusalem")
+DOC = Path(__file__).resolve().parents[1] / "docs" / "real-data-bank.md"
 
 
 def _utc(text: str) -> pd.Timestamp:
@@ -236,21 +239,30 @@ def test_real_log_imports_and_accounts_for_every_call(real: tuple[Path, Any]) ->
     # intervals (6,837 s, no server named) are kept apart (docs/real-data-bank.md)
     hang = kept[kept["outcome"] == "HANG"]
     with_service = hang[hang["ser_time"].astype(int) > 0]
-    assert report.counts["abandoned_calls_with_service_interval_not_in_handle"] == len(
-        with_service
-    ) == 97
+    assert (
+        report.counts["abandoned_calls_with_service_interval_not_in_handle"]
+        == len(with_service)
+        == 97
+    )
     assert report.counts["abandoned_service_seconds_not_in_handle"] == 6_837
     assert set(with_service["server"].str.strip()) == {"NO_SERVER"}
 
 
+@pytest.fixture(scope="module")
+def analysed(real: tuple[Path, Any]) -> dict[str, Any]:
+    """The encoded results of ``cxroi analyze`` on the real log (default import)."""
+    out, _ = real
+    results: dict[str, Any] = encode(cxroi.analyze(out, ZONE).results)
+    return results
+
+
 @needs_real
-def test_real_log_analyses_end_to_end(real: tuple[Path, Any]) -> None:
-    out, report = real
-    analysis = cxroi.analyze(out, ZONE)
-    data = encode(analysis.results)["dataset"]
+def test_real_log_analyses_end_to_end(real: tuple[Path, Any], analysed: dict[str, Any]) -> None:
+    _, report = real
+    data = analysed["dataset"]
     assert data["quarantined"]["contacts"] == report.counts["negative_durations_for_quarantine"]
     assert [r["rule"] for r in data["rules"]] == ["negative"]
-    metrics = encode(analysis.results)["metrics"]
+    metrics = analysed["metrics"]
     assert (
         metrics["counts"]["contacts"]["all"]
         == report.rows["contacts"] - data["quarantined"]["contacts"]
@@ -269,6 +281,15 @@ def test_real_log_with_the_vru_not_ai_gives_no_ai_metric(tmp_path: Path) -> None
     stack = {m["id"]: m for m in results["stack"]["metrics"]}
     assert stack["fcr_ai"]["state"] == "cannot_evaluate" and stack["fcr_ai"]["value"] is None
     assert results["metrics"]["fcr_7d"]["ai_only"] is None
+    # the page's "With it: ..." sentence (section "The VRU as AI, or not")
+    iv = results["metrics"]["intervals"]
+    fcr7, fcr14 = iv["fcr_7d"]["human_only"], iv["fcr_14d"]["human_only"]
+    sentence = (
+        f"{counts['human_only']:,} `human_only` contacts, true FCR {_pct(fcr7)} at 7 days"
+        f" (n {fcr7['n']:,}) and {_pct(fcr14)} at 14 days (n {fcr14['n']:,}),"
+        f" AHT {_secs(iv['aht_seconds']['human_only']).replace(' [', ' s [', 1)}"
+    )
+    assert sentence in _doc_text()
 
 
 @needs_real
@@ -332,3 +353,124 @@ def test_real_repeat_rates_match_brute_force(real: tuple[Path, Any]) -> None:
     # callers who hung up in the queue come back more often than callers who were served
     assert isinstance(result.difference, Estimate) and result.difference.ci_low > 0
     assert datetime(1999, 2, 28, tzinfo=UTC) < ds.as_of < datetime(1999, 3, 1, tzinfo=UTC)
+
+
+# --- docs/real-data-bank.md against the code -----------------------------------------------------
+# The page prints percentages and seconds to one decimal and counts with thousands separators;
+# the tests format the code's numbers the same way and look for them in the page's own text.
+
+
+def _doc_text() -> str:
+    """The page with runs of white space (line breaks included) made single spaces."""
+    return " ".join(DOC.read_text().split())
+
+
+def _doc_row(label: str) -> list[str]:
+    """The cells after the first of the page's table row ``| label | ...``, bold marks removed."""
+    rows = [line for line in DOC.read_text().splitlines() if line.startswith(f"| {label} |")]
+    assert len(rows) == 1, f"one table row {label!r} in {DOC}"
+    return [cell.strip().replace("**", "") for cell in rows[0].strip("|").split("|")[1:]]
+
+
+def _pct(e: dict[str, Any] | Estimate) -> str:
+    if isinstance(e, Estimate):
+        point, low, high = e.estimate, e.ci_low, e.ci_high
+    else:
+        point, low, high = e["estimate"], e["ci_low"], e["ci_high"]
+    return f"{100 * point:.1f}% [{100 * low:.1f}%, {100 * high:.1f}%]"
+
+
+def _secs(e: dict[str, Any]) -> str:
+    return f"{e['estimate']:.1f} [{e['ci_low']:.1f}, {e['ci_high']:.1f}]"
+
+
+CLUSTERED_SHARE = "wilson, effective n from the design effect, clustered by customer"
+
+
+@needs_real
+def test_doc_resolution_and_handle_time_by_mode(analysed: dict[str, Any]) -> None:
+    iv = analysed["metrics"]["intervals"]
+    modes = ("ai_only", "hybrid", "all")
+    for w in (7, 14):
+        fcr = iv[f"fcr_{w}d"]
+        assert all(fcr[m]["method"] == CLUSTERED_SHARE for m in modes)
+        expected = [f"{_pct(fcr[m])} (n {fcr[m]['n']:,})" for m in modes]
+        assert _doc_row(f"true FCR, {w} days") == expected
+    aht = iv["aht_seconds"]
+    assert all(aht[m]["method"] == "t, clustered by customer" for m in modes)
+    assert _doc_row("AHT, seconds (VRU + service of served calls)") == [
+        _secs(aht[m]) for m in modes
+    ]
+    deff = [
+        f"{iv['fcr_7d'][m]['design_effect']:.1f} / {iv['fcr_14d'][m]['design_effect']:.1f}"
+        for m in modes
+    ]
+    assert _doc_row("design effect of the FCR, 7 / 14 days") == deff
+    # the opening paragraph quotes the all-caller 7-day design effect
+    assert (
+        f"the design effect of the all-caller 7-day FCR is {iv['fcr_7d']['all']['design_effect']:.1f}"
+        in _doc_text()
+    )
+
+
+@needs_real
+def test_doc_abandonment_share_of_queued_calls(real: tuple[Path, Any]) -> None:
+    # "22.0% [...] of queued calls were abandoned": a share of calls, so clustered by customer
+    # like the analyze metrics (each unidentified call is its own customer)
+    out, _ = real
+    contacts = pd.read_parquet(out / "contacts.parquet")
+    queued = contacts[(contacts["handle_seconds"] >= 0) & contacts["queued"]]
+    per_customer = (
+        queued.assign(x=(queued["outcome"] != "agent").astype(int), y=1)
+        .groupby("customer_id")[["x", "y"]]
+        .sum()
+    )
+    x, y = per_customer["x"], per_customer["y"]
+    share = RatioSums.of(
+        len(per_customer),
+        int(x.sum()),
+        int(y.sum()),
+        int((x * x).sum()),
+        int((y * y).sum()),
+        int((x * y).sum()),
+    ).share("no queued calls")
+    assert isinstance(share, ClusteredEstimate) and share.design_effect is not None
+    assert f"{len(queued):,} calls queued" in _doc_text()
+    assert (
+        f"{_pct(share)} of queued calls were abandoned** ({int(x.sum()):,} calls; the interval"
+        f" clustered by customer over {share.customers:,} callers, design effect"
+        f" {share.design_effect:.1f})"
+    ) in _doc_text()
+
+
+@needs_real
+def test_doc_resolution_of_identified_callers_only(tmp_path: Path) -> None:
+    import_command("bank", BANK_LOG, tmp_path / "ds", ["unidentified=exclude"])
+    iv = encode(cxroi.analyze(tmp_path / "ds", ZONE).results)["metrics"]["intervals"]
+    f7, f14 = iv["fcr_7d"]["all"], iv["fcr_14d"]["all"]
+    assert (
+        f"**true FCR {_pct(f7)} at 7 days and {_pct(f14)} at 14 days** (n {f7['n']:,} and"
+        f" {f14['n']:,}; design effect {f7['design_effect']:.1f} and"
+        f" {f14['design_effect']:.1f}) for the {iv['aht_seconds']['all']['customers']:,}"
+        " identified customers"
+    ) in _doc_text()
+
+
+@needs_real
+def test_doc_repeats_after_abandoned_vs_served(real: tuple[Path, Any]) -> None:
+    out, _ = real
+    ds = cxroi.load_dataset(out, ZONE)
+    for w, label in ((1, "1 day"), (7, "7 days"), (14, "14 days")):
+        result = outcome_repeat_rates(ds, w)
+        assert isinstance(result, OutcomeRepeats)
+        cells = []
+        for outcome in ("abandoned", "served"):
+            est = result.by_outcome[outcome]
+            assert isinstance(est, Estimate) and est.method == "wilson"
+            cells.append(f"{_pct(est)} (n {est.n:,})")
+        d = result.difference
+        assert isinstance(d, Estimate)
+        cells.append(
+            f"{100 * d.estimate:+.1f} points [{100 * d.ci_low:+.1f}, {100 * d.ci_high:+.1f}]"
+        )
+        assert _doc_row(label) == cells
