@@ -323,8 +323,20 @@ def _brute_force_repeats(contacts: pd.DataFrame, as_of: pd.Timestamp, days: int)
             if t > cutoff:
                 continue
             nxt = np.searchsorted(times, t, side="right")
-            rows.append({"label": label, "repeat": nxt < len(times) and times[nxt] <= t + window})
-    return pd.DataFrame(rows).groupby("label")["repeat"].agg(["size", "sum"])
+            rows.append({
+                "customer": calls["customer_id"].iloc[0], "label": label,
+                "repeat": nxt < len(times) and times[nxt] <= t + window,
+            })
+    return pd.DataFrame(rows)
+
+
+def _clustered_se(calls: pd.DataFrame) -> float:
+    """The cluster-robust (CR1) standard error of a share of calls, customers as clusters, by the
+    textbook formula on per-customer totals: G/(G-1) * sum (x_i - p y_i)^2 / (sum y_i)^2."""
+    per = calls.groupby("customer")["repeat"].agg(["size", "sum"])
+    y, x = per["size"].to_numpy(float), per["sum"].to_numpy(float)
+    p, g = x.sum() / y.sum(), len(per)
+    return float(np.sqrt(g / (g - 1) * ((x - p * y) ** 2).sum() / y.sum() ** 2))
 
 
 @needs_real
@@ -342,14 +354,18 @@ def test_real_repeat_rates_match_brute_force(real: tuple[Path, Any]) -> None:
     )
     as_of = accepted["started_at"].max()
     assert as_of.to_pydatetime() == ds.as_of.astimezone(UTC)
-    expected = _brute_force_repeats(accepted, as_of, 7)
-    for label, row in expected.iterrows():
-        assert result.counts[label]["eligible"] == row["size"]
-        assert result.counts[label]["repeats"] == row["sum"]
+    calls = _brute_force_repeats(accepted, as_of, 7)
+    for label, group in calls.groupby("label"):
+        assert result.counts[label]["eligible"] == len(group)
+        assert result.counts[label]["repeats"] == group["repeat"].sum()
         est = result.by_outcome[label]
-        assert isinstance(est, Estimate)
-        low, high = proportion_confint(row["sum"], row["size"], method="wilson")
-        assert est.ci_low == pytest.approx(low) and est.ci_high == pytest.approx(high)
+        assert isinstance(est, Estimate) and est.se is not None
+        assert est.estimate == pytest.approx(group["repeat"].mean(), rel=1e-12)
+        # customer-clustered: some callers ring dozens of times, so the interval is wider than
+        # the independent-calls Wilson interval, and its SE is the textbook cluster-robust one
+        assert est.se == pytest.approx(_clustered_se(group), rel=1e-9)
+        low, high = proportion_confint(group["repeat"].sum(), len(group), method="wilson")
+        assert est.ci_high - est.ci_low >= high - low
     # callers who hung up in the queue come back more often than callers who were served
     assert isinstance(result.difference, Estimate) and result.difference.ci_low > 0
     assert datetime(1999, 2, 28, tzinfo=UTC) < ds.as_of < datetime(1999, 3, 1, tzinfo=UTC)
@@ -466,7 +482,7 @@ def test_doc_repeats_after_abandoned_vs_served(real: tuple[Path, Any]) -> None:
         cells = []
         for outcome in ("abandoned", "served"):
             est = result.by_outcome[outcome]
-            assert isinstance(est, Estimate) and est.method == "wilson"
+            assert isinstance(est, Estimate) and "clustered by customer" in est.method
             cells.append(f"{_pct(est)} (n {est.n:,})")
         d = result.difference
         assert isinstance(d, Estimate)
