@@ -60,17 +60,17 @@ def _jsonable(value: Any) -> Any:
 
 
 def _analyze_runner(dataset: Path) -> tuple[Callable[[], dict[str, Any]], Callable[[], Any]]:
-    """The full analysis, timed per stage from its progress messages (``profile_analyze``)."""
+    """The full analysis, timed per stage as `cxroi analyze --timings` groups its progress."""
     cxroi = _import_cxroi()
     from cxroi.io.timings import StageTimer
-    from profile_analyze import stage_of
+    from cxroi.outputs.timings_file import stage_of  # the stages of `cxroi analyze --timings`
 
     timer = StageTimer(group=stage_of)
 
     def run() -> dict[str, Any]:
         say = timer.progress()
         analysis = cxroi.analyze(dataset, cxroi.Config(), progress=say)
-        say("writing results")
+        say("writing outputs")
         with tempfile.TemporaryDirectory(prefix="cxroi-bench-") as out:
             analysis.write(Path(out))
         return {}
@@ -208,6 +208,8 @@ def _row(
         "stages": res.get("stages"),
         "import_rss_mb": res.get("import_rss_mb"),
         "time_vs_sql": _ratio(secs, sql.get("seconds")),
+        # CPU is steadier than wall time when other processes share the cores
+        "cpu_vs_sql": _ratio(res.get("cpu_seconds"), sql.get("cpu_seconds")),
         "mem_vs_sql": _ratio(mem, sql.get("peak_rss_mb")),
         "time_vs_pandas": _ratio(secs, pds.get("seconds")),
         "mem_vs_pandas": _ratio(mem, pds.get("peak_rss_mb")),
@@ -226,7 +228,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=IMPLS, nargs="+", default=list(IMPLS))
     parser.add_argument("--child", nargs=2, metavar=("IMPL", "DATASET"), help=argparse.SUPPRESS)
     parser.add_argument("--generate", nargs=2, metavar=("SIZE", "DIR"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--render", type=Path, metavar="JSON", help="print the Markdown of a saved --out file"
+    )
     args = parser.parse_args(argv)
+    if args.render:
+        saved = json.loads(args.render.read_text(encoding="utf-8"))["rows"]
+        for row in saved:  # files written before the CPU ratio was recorded
+            sql = next((r for r in saved if r["size"] == row["size"] and r["impl"] == "sql"), {})
+            row.setdefault("cpu_vs_sql", _ratio(row.get("cpu_seconds"), sql.get("cpu_seconds")))
+        print(markdown_tables(saved))
+        return 0
     if args.child:
         return child(args.child[0], Path(args.child[1]))
     if args.generate:
@@ -312,15 +324,15 @@ def markdown_tables(rows: list[dict[str, Any]]) -> str:
 
     lines = [
         "| contacts | implementation | runs | median wall s | CPU s | peak RSS MB "
-        "| wall / SQL | peak / SQL | load (1 min) |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| wall / SQL | CPU / SQL | peak / SQL | load (1 min) |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
             f"| {r['size']:,} | {r['impl']} | {fmt(r['runs'], 'd')} | {fmt(r['seconds'], '.1f')} "
             f"| {fmt(r['cpu_seconds'], '.1f')} | {fmt(r['peak_rss_mb'], '.0f')} "
-            f"| {fmt(r['time_vs_sql'], '.2f')} | {fmt(r['mem_vs_sql'], '.2f')} "
-            f"| {fmt(r['load_1min'], '.1f')} |"
+            f"| {fmt(r['time_vs_sql'], '.2f')} | {fmt(r.get('cpu_vs_sql'), '.2f')} "
+            f"| {fmt(r['mem_vs_sql'], '.2f')} | {fmt(r['load_1min'], '.1f')} |"
         )
     for r in rows:
         if not r.get("stages"):
