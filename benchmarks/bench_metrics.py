@@ -323,8 +323,10 @@ def markdown_tables(rows: list[dict[str, Any]]) -> str:
         return "-" if v is None else format(v, spec)
 
     lines = [
-        "| contacts | implementation | runs | median wall s | CPU s | peak RSS MB "
-        "| wall / SQL | CPU / SQL | peak / SQL | load (1 min) |",
+        (
+            "| contacts | implementation | runs | median wall s | CPU s | peak RSS MB "
+            "| wall / SQL | CPU / SQL | peak / SQL | load (1 min) |"
+        ),
         "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:

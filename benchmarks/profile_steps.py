@@ -27,10 +27,10 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 
-import cxroi  # noqa: E402
-from cxroi.io.engine_settings import EngineSettings  # noqa: E402
-from cxroi.io.engines import open_engine  # noqa: E402
-from cxroi.io.timings import resident_bytes  # noqa: E402
+import cxroi
+from cxroi.io.engine_settings import EngineSettings
+from cxroi.io.engines import open_engine
+from cxroi.io.timings import resident_bytes
 
 # (module where the caller looks the name up, name): the runner's own calls, stage by stage
 STEPS: tuple[tuple[str, str], ...] = (
