@@ -77,8 +77,12 @@ def _analyze_runner(dataset: Path) -> tuple[Callable[[], dict[str, Any]], Callab
 
     def stages() -> list[dict[str, Any]]:
         return [
-            {"stage": t.stage, "seconds": t.seconds, "cpu_seconds": t.cpu_seconds,
-             "peak_rss_mb": t.peak_bytes / 2**20}
+            {
+                "stage": t.stage,
+                "seconds": t.seconds,
+                "cpu_seconds": t.cpu_seconds,
+                "peak_rss_mb": t.peak_bytes / 2**20,
+            }
             for t in timer.finish()
         ]
 

@@ -115,8 +115,11 @@ class Recorder:
 def instrument(recorder: Recorder) -> None:
     for module_name, attr in STEPS:
         module = importlib.import_module(module_name)
-        setattr(module, attr, recorder.wrap(f"{module_name.rsplit('.', 1)[-1]}.{attr}",
-                                            getattr(module, attr)))
+        setattr(
+            module,
+            attr,
+            recorder.wrap(f"{module_name.rsplit('.', 1)[-1]}.{attr}", getattr(module, attr)),
+        )
 
 
 def main() -> None:
@@ -142,8 +145,11 @@ def main() -> None:
         )
     print(f"| **analyze** | 1 | {total:.1f} | {total_cpu:.1f} | | |")
     if args.out is not None:
-        payload = {"total_seconds": total, "total_cpu_seconds": total_cpu,
-                   "steps": [asdict(r) for r in records]}
+        payload = {
+            "total_seconds": total,
+            "total_cpu_seconds": total_cpu,
+            "steps": [asdict(r) for r in records],
+        }
         args.out.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
 
 
