@@ -20,8 +20,11 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 	$(BIN)/python -m mypy
 
+# Full analysis and exact metrics against hand-written SQL and pandas (docs/performance.md).
+BENCH_SIZES ?= 1000000 10000000
+BENCH_REPEAT ?= 3
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_metrics.py --sizes 1000000 10000000
+	$(BIN)/python benchmarks/bench_metrics.py --sizes $(BENCH_SIZES) --repeat $(BENCH_REPEAT)
 
 clean:
 	rm -rf $(VENV) demo-output

@@ -1,9 +1,16 @@
-"""Benchmark cxroi's exact metrics against hand-written DuckDB SQL and plain pandas.
+"""Benchmark the full ``cxroi analyze`` and cxroi's exact metrics against hand-written SQL and pandas.
 
-    python benchmarks/bench_metrics.py --sizes 1000000 10000000 [--data-dir bench-data] [--repeat 1]
+    python benchmarks/bench_metrics.py --sizes 1000000 10000000 [--data-dir bench-data] [--repeat 3]
 
-Every implementation runs in its own fresh subprocess, so the peak resident memory it reports
-(the child's own high-water mark) belongs to that implementation alone. Not a test; not in CI.
+Side by side in one run, on the same demo data: the exact metrics (FCR 7/14, containment, false
+containment, cost per resolution by mode) in hand-written DuckDB SQL (``sql``), in plain pandas
+(``pandas``) and through cxroi (``cxroi``), and the whole analysis (``analyze``: loading,
+validation, metrics, retention, value, agents, stack, writing results.json) with its time split
+per stage. Every run is a fresh subprocess, so the peak resident memory it reports (the child's
+own high-water mark, DuckDB's threads included) belongs to that implementation alone; CPU is the
+child's user + system time over the timed work. The figures quoted are the median wall and CPU of
+the repeats and the highest peak. The load average is recorded before every implementation: on
+a shared machine a wall time means little without it. Not a test; not in CI.
 """
 
 from __future__ import annotations
@@ -13,8 +20,10 @@ import json
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,7 +31,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-IMPLS: tuple[str, ...] = ("cxroi", "sql", "pandas")
+IMPLS: tuple[str, ...] = ("sql", "pandas", "cxroi", "analyze")
 SKIPPED = 3  # child exit code: implementation not available yet
 
 
@@ -50,11 +59,44 @@ def _jsonable(value: Any) -> Any:
     return float(value)
 
 
+def _analyze_runner(dataset: Path) -> tuple[Callable[[], dict[str, Any]], Callable[[], Any]]:
+    """The full analysis, timed per stage as `cxroi analyze --timings` groups its progress."""
+    cxroi = _import_cxroi()
+    from cxroi.io.timings import StageTimer
+    from cxroi.outputs.timings_file import stage_of  # the stages of `cxroi analyze --timings`
+
+    timer = StageTimer(group=stage_of)
+
+    def run() -> dict[str, Any]:
+        say = timer.progress()
+        analysis = cxroi.analyze(dataset, cxroi.Config(), progress=say)
+        say("writing outputs")
+        with tempfile.TemporaryDirectory(prefix="cxroi-bench-") as out:
+            analysis.write(Path(out))
+        return {}
+
+    def stages() -> list[dict[str, Any]]:
+        return [
+            {
+                "stage": t.stage,
+                "seconds": t.seconds,
+                "cpu_seconds": t.cpu_seconds,
+                "peak_rss_mb": t.peak_bytes / 2**20,
+            }
+            for t in timer.finish()
+        ]
+
+    return run, stages
+
+
 def child(impl: str, dataset: Path) -> int:
     """Run one implementation once and print a JSON line for the parent."""
     sys.path.insert(0, str(HERE))
     run: Callable[[], dict[str, Any]]
-    if impl == "cxroi":
+    stages: Callable[[], Any] = lambda: None
+    if impl == "analyze":
+        run, stages = _analyze_runner(dataset)
+    elif impl == "cxroi":
         try:
             cxroi = _import_cxroi()
             compute, load = cxroi.compute_exact_metrics, cxroi.load_dataset
@@ -72,16 +114,18 @@ def child(impl: str, dataset: Path) -> int:
         run = lambda: pandas_metrics(dataset)
     # Baseline after imports, so the report can tell library weight from working memory.
     baseline = _peak_rss_mb()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     metrics = run()
-    seconds = time.perf_counter() - start
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
     print(
         json.dumps(
             {
                 "seconds": seconds,
+                "cpu_seconds": cpu_seconds,
                 "peak_rss_mb": _peak_rss_mb(),
                 "import_rss_mb": baseline,
-                "metrics": _jsonable(metrics),
+                "metrics": _jsonable(metrics) if impl != "analyze" else None,
+                "stages": stages(),
             }
         )
     )
@@ -113,8 +157,8 @@ def ensure_data(data_dir: Path, size: int) -> Path:
 
 
 def run_impl(impl: str, dataset: Path, repeat: int) -> dict[str, Any]:
-    best: dict[str, Any] | None = None
-    peak = 0.0
+    load = os.getloadavg()[0]
+    runs: list[dict[str, Any]] = []
     for _ in range(repeat):
         proc = _spawn(["--child", impl, str(dataset)])
         lines = proc.stdout.strip().splitlines()
@@ -125,13 +169,20 @@ def run_impl(impl: str, dataset: Path, repeat: int) -> dict[str, Any]:
             # The last stderr line is the exception; the full traceback is for the JSON file.
             err = proc.stderr.strip().splitlines() or [f"exit code {proc.returncode}"]
             return {"failed": err[-1], "stderr_tail": proc.stderr[-4000:]}
-        result = json.loads(lines[-1])
-        peak = max(peak, result["peak_rss_mb"])
-        if best is None or result["seconds"] < best["seconds"]:
-            best = result
-    assert best is not None
-    # Fastest wall time, worst memory: a repeat must not hide a memory spike.
-    return {**best, "peak_rss_mb": peak}
+        runs.append(json.loads(lines[-1]))
+    walls = [r["seconds"] for r in runs]
+    # The run with the median wall time speaks for the stages; the highest peak for memory:
+    # a repeat must not hide a memory spike.
+    median_run = sorted(runs, key=lambda r: r["seconds"])[(len(runs) - 1) // 2]
+    return {
+        **median_run,
+        "seconds": statistics.median(walls),
+        "cpu_seconds": statistics.median(r["cpu_seconds"] for r in runs),
+        "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+        "runs": len(runs),
+        "walls": walls,
+        "load_1min": load,
+    }
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:
@@ -143,7 +194,7 @@ def _row(
 ) -> dict[str, Any]:
     secs, mem = res.get("seconds"), res.get("peak_rss_mb")
     sql, pds = ok.get("sql", {}), ok.get("pandas", {})
-    if "metrics" in res:
+    if "seconds" in res:
         status = "ok"
     elif "skipped" in res:
         status = "skipped: " + res["skipped"]
@@ -152,10 +203,17 @@ def _row(
     return {
         "size": size,
         "impl": impl,
+        "runs": res.get("runs"),
+        "walls": res.get("walls"),
         "seconds": secs,
+        "cpu_seconds": res.get("cpu_seconds"),
         "peak_rss_mb": mem,
+        "load_1min": res.get("load_1min"),
+        "stages": res.get("stages"),
         "import_rss_mb": res.get("import_rss_mb"),
         "time_vs_sql": _ratio(secs, sql.get("seconds")),
+        # CPU is steadier than wall time when other processes share the cores
+        "cpu_vs_sql": _ratio(res.get("cpu_seconds"), sql.get("cpu_seconds")),
         "mem_vs_sql": _ratio(mem, sql.get("peak_rss_mb")),
         "time_vs_pandas": _ratio(secs, pds.get("seconds")),
         "mem_vs_pandas": _ratio(mem, pds.get("peak_rss_mb")),
@@ -168,12 +226,23 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--data-dir", type=Path, default=ROOT / "bench-data")
-    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--out", type=Path, default=HERE / "results.json")
+    parser.add_argument("--markdown", type=Path, default=HERE / "results.md")
     parser.add_argument("--only", choices=IMPLS, nargs="+", default=list(IMPLS))
     parser.add_argument("--child", nargs=2, metavar=("IMPL", "DATASET"), help=argparse.SUPPRESS)
     parser.add_argument("--generate", nargs=2, metavar=("SIZE", "DIR"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--render", type=Path, metavar="JSON", help="print the Markdown of a saved --out file"
+    )
     args = parser.parse_args(argv)
+    if args.render:
+        saved = json.loads(args.render.read_text(encoding="utf-8"))["rows"]
+        for row in saved:  # files written before the CPU ratio was recorded
+            sql = next((r for r in saved if r["size"] == row["size"] and r["impl"] == "sql"), {})
+            row.setdefault("cpu_vs_sql", _ratio(row.get("cpu_seconds"), sql.get("cpu_seconds")))
+        print(markdown_tables(saved))
+        return 0
     if args.child:
         return child(args.child[0], Path(args.child[1]))
     if args.generate:
@@ -196,15 +265,20 @@ def main(argv: list[str] | None = None) -> int:
             for problem in ("skipped", "failed"):
                 if problem in results[impl]:
                     print(f"[{size:,}] {impl} {problem.upper()}: {results[impl][problem]}")
-        ok = {k: v for k, v in results.items() if "metrics" in v}
+        ok = {k: v for k, v in results.items() if "seconds" in v}
         if "sql" in ok:
             base = ok["sql"]["metrics"]
             for impl, res in ok.items():
+                if impl == "analyze":
+                    continue  # its metrics go to results.json; compared by the tests
                 # Compare only the shared shape: cxroi may report more (e.g. mean CSAT score).
                 got = {k: v for k, v in res["metrics"].items() if k in base}
                 mismatches += [f"size {size}: {impl} vs sql: {p}" for p in diff_metrics(got, base)]
         rows += [_row(size, impl, res, ok) for impl, res in results.items()]
     print_table(rows)
+    markdown = markdown_tables(rows)
+    print("\n" + markdown)
+    args.markdown.write_text(markdown + "\n", encoding="utf-8")
     if mismatches:
         print("\n" + "!" * 72 + "\nRESULTS DISAGREE (relative tolerance 1e-9):")
         for line in mismatches:
@@ -222,7 +296,10 @@ def environment() -> dict[str, Any]:
     import duckdb
     import pandas
 
+    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1e9
     return {
+        "memory_gb": round(mem_gb, 1),
+        "cpu_model": _cpu_model(),
         "python": platform.python_version(),
         "duckdb": duckdb.__version__,
         "pandas": pandas.__version__,
@@ -233,6 +310,54 @@ def environment() -> dict[str, Any]:
     }
 
 
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def markdown_tables(rows: list[dict[str, Any]]) -> str:
+    """The side-by-side table and, for each full analysis, its per-stage split (Markdown)."""
+
+    def fmt(v: Any, spec: str) -> str:
+        return "-" if v is None else format(v, spec)
+
+    lines = [
+        (
+            "| contacts | implementation | runs | median wall s | CPU s | peak RSS MB "
+            "| wall / SQL | CPU / SQL | peak / SQL | load (1 min) |"
+        ),
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['size']:,} | {r['impl']} | {fmt(r['runs'], 'd')} | {fmt(r['seconds'], '.1f')} "
+            f"| {fmt(r['cpu_seconds'], '.1f')} | {fmt(r['peak_rss_mb'], '.0f')} "
+            f"| {fmt(r['time_vs_sql'], '.2f')} | {fmt(r.get('cpu_vs_sql'), '.2f')} "
+            f"| {fmt(r['mem_vs_sql'], '.2f')} | {fmt(r['load_1min'], '.1f')} |"
+        )
+    for r in rows:
+        if not r.get("stages"):
+            continue
+        lines += [
+            "",
+            f"`cxroi analyze` at {r['size']:,} contacts, per stage (the median run):",
+            "",
+            "| stage | wall s | CPU s | peak RSS MB |",
+            "|---|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {s['stage']} | {s['seconds']:.1f} | {s['cpu_seconds']:.1f} "
+            f"| {s['peak_rss_mb']:.0f} |"
+            for s in r["stages"]
+        ]
+    return "\n".join(lines)
+
+
 def print_table(rows: list[dict[str, Any]]) -> None:
     def fmt(v: Any, spec: str) -> str:
         return "-" if v is None else format(v, spec)
@@ -240,7 +365,9 @@ def print_table(rows: list[dict[str, Any]]) -> None:
     headers = [
         "size",
         "impl",
+        "runs",
         "wall s",
+        "CPU s",
         "peak MB",
         "time/sql",
         "mem/sql",
@@ -252,7 +379,9 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         [
             f"{r['size']:,}",
             r["impl"],
+            fmt(r["runs"], "d"),
             fmt(r["seconds"], ".2f"),
+            fmt(r["cpu_seconds"], ".2f"),
             fmt(r["peak_rss_mb"], ".0f"),
             fmt(r["time_vs_sql"], ".2f"),
             fmt(r["mem_vs_sql"], ".2f"),
@@ -266,7 +395,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         from rich.console import Console
         from rich.table import Table
 
-        table = Table(title="exact metrics: wall time and peak RSS per implementation")
+        table = Table(title="median wall time, CPU and peak RSS per implementation")
         for h in headers:
             table.add_column(h, justify="left" if h in ("impl", "status") else "right")
         for line in body:
