@@ -36,6 +36,7 @@ class CellKey(NamedTuple):
     mode: str
     escalated: bool
     touchpoint: str
+    inbound: bool = True  # the customer reached out (see Conventions in docs/metrics.md)
 
 
 @dataclass(frozen=True)
@@ -81,8 +82,9 @@ def where(
 
 
 def bot_entry(k: CellKey) -> bool:
-    """The contacts containment is measured on: ai_only or escalated (a bot spoke first)."""
-    return k.mode == "ai_only" or k.escalated
+    """The contacts containment is measured on: inbound, and ai_only or escalated (a bot spoke
+    first). An outbound contact is never in the containment denominator (docs/metrics.md)."""
+    return k.inbound and (k.mode == "ai_only" or k.escalated)
 
 
 def ai_assisted(k: CellKey) -> bool:
@@ -108,9 +110,10 @@ class Panel:
         return acc
 
     def containment(self, keep: Callable[[CellKey], bool]) -> Proportion:
-        """ai_only / (ai_only + escalated) as docs/metrics.md defines it, over the kept cells."""
-        ai = self.total(lambda k: keep(k) and k.mode == "ai_only").contacts
-        esc = self.total(keep).escalated
+        """Inbound ai_only / (inbound ai_only + inbound escalated) as docs/metrics.md defines it,
+        over the kept cells."""
+        ai = self.total(lambda k: keep(k) and k.inbound and k.mode == "ai_only").contacts
+        esc = self.total(lambda k: keep(k) and k.inbound).escalated
         return Proportion(ai + esc, ai)
 
 
@@ -151,7 +154,11 @@ def build_panel(ds: Dataset, enriched: ir.Table | None = None) -> Panel:
         aggs.update({c: e[c].sum() for c in cols})
         aggs["surveyed"] = (e.answers > 0).sum()
     g = e.group_by(
-        month=e.month, mode=e.ai_mode, escalated=e.escalated_value, touchpoint=e._tp
+        month=e.month,
+        mode=e.ai_mode,
+        escalated=e.escalated_value,
+        touchpoint=e._tp,
+        inbound=e.inbound,
     ).aggregate(**aggs)
     frame = g.execute()
     cells = tuple(
@@ -215,6 +222,7 @@ def _key(r: dict[str, Any]) -> CellKey:
         str(r["mode"]),
         bool(esc) if not pd.isna(esc) else False,
         str(r["touchpoint"]),
+        bool(r["inbound"]),
     )
 
 
