@@ -1,10 +1,17 @@
-"""The contact panel: sufficient statistics per month × mode × escalated × touchpoint.
+"""The contact panel: sufficient statistics per month × mode × escalated × touchpoint × direction.
 
-One Ibis query serves the stack's monthly series and the loyalty chain map: each asks for a
-different slice (a mode by month, a touchpoint overall) and sums the cells it needs, so totals
-always add up. The masking detector needs more than cell sums (customer-clustered covariances
-across months, intent-standardised levels): the panel carries its series too
+One Ibis query serves the loyalty chain map and the audit: each asks for a different slice (a
+touchpoint overall, everything) and sums the cells it needs, so totals always add up. Cells are
+sums over contacts, so they cannot give a customer-clustered variance (a customer's contacts in
+two cells are not independent). The stack's monthly panel therefore reads a second table,
+``clustered``: per month and group (each mode, AI-assisted, all) the sums over customers that
+:class:`cxroi.stats.clustered.RatioSums` turns into customer-clustered intervals, built in one
+pass like the exact metrics' (:mod:`cxroi.metrics.customer_sums`). The masking detector needs
+covariances across months and intent-standardised levels: the panel carries its series too
 (:mod:`cxroi.analyses.masking.series`), built from the same enriched contacts.
+
+Containment and FCR count inbound contacts only, survey answers count on contacts of either
+direction, as in ``metrics`` (docs/metrics.md).
 """
 
 from __future__ import annotations
@@ -13,14 +20,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pandas as pd
 
 from cxroi.analyses.masking.series import MaskingSeries, masking_series
 from cxroi.io.dataset import Dataset
+from cxroi.metrics.customer_sums import CUSTOMER, Ratio, clustered_sums, ratio_sums
 from cxroi.metrics.exact import ExactMetrics
 from cxroi.metrics.queries import enrich
+from cxroi.stats.clustered import RatioSums
 from cxroi.stats.summary import Moments, NpsCounts, Proportion
 
 # Scores and sentiment are summed as decimals: exact, so parallel threads cannot change the
@@ -36,6 +46,7 @@ class CellKey(NamedTuple):
     mode: str
     escalated: bool
     touchpoint: str
+    inbound: bool = True  # the customer reached out (see Conventions in docs/metrics.md)
 
 
 @dataclass(frozen=True)
@@ -81,12 +92,35 @@ def where(
 
 
 def bot_entry(k: CellKey) -> bool:
-    """The contacts containment is measured on: ai_only or escalated (a bot spoke first)."""
-    return k.mode == "ai_only" or k.escalated
+    """The contacts containment is measured on: inbound, and ai_only or escalated (a bot spoke
+    first). An outbound contact is never in the containment denominator (docs/metrics.md)."""
+    return k.inbound and (k.mode == "ai_only" or k.escalated)
 
 
 def ai_assisted(k: CellKey) -> bool:
     return k.mode in ("ai_only", "hybrid")
+
+
+# The groups of the stack's monthly panel; "ai_assisted" is ai_only + hybrid, "all" every mode.
+GROUPS = ("ai_only", "hybrid", "human_only", "ai_assisted", "all")
+AI_ASSISTED = ("ai_only", "hybrid")
+CONTAINMENT = Ratio("containment", "contained", "bot_entry")
+FCR = Ratio("fcr", "resolved", "eligible")
+CSAT = Ratio("csat", "csat_top", "csat_n")
+NPS = Ratio("nps", "nps_net", "nps_n")
+CES = Ratio("ces", "ces_sum", "ces_n")
+RATIOS = (CONTAINMENT, FCR, CSAT, NPS, CES)
+
+
+@dataclass(frozen=True)
+class ClusteredCell:
+    """One month and group: each ratio's sums over customers (``Σx, Σy, Σx², Σy², Σxy, G``)."""
+
+    containment: RatioSums = field(default_factory=RatioSums)
+    fcr: RatioSums = field(default_factory=RatioSums)
+    csat: RatioSums = field(default_factory=RatioSums)
+    nps: RatioSums = field(default_factory=RatioSums)  # x: promoters − detractors per answer
+    ces: RatioSums = field(default_factory=RatioSums)
 
 
 @dataclass(frozen=True)
@@ -95,6 +129,15 @@ class Panel:
     has_surveys: bool
     has_sentiment: bool
     masking: MaskingSeries | None = None
+    # (month, group) -> sums over customers, sorted; groups as in GROUPS
+    clustered: tuple[tuple[tuple[str, str], ClusteredCell], ...] = ()
+
+    def clustered_cell(self, month: str, group: str) -> ClusteredCell:
+        """The customers' sums of one month and group (empty when it has no contact)."""
+        for key, sums in self.clustered:
+            if key == (month, group):
+                return sums
+        return ClusteredCell()
 
     @property
     def months(self) -> tuple[str, ...]:
@@ -108,9 +151,10 @@ class Panel:
         return acc
 
     def containment(self, keep: Callable[[CellKey], bool]) -> Proportion:
-        """ai_only / (ai_only + escalated) as docs/metrics.md defines it, over the kept cells."""
-        ai = self.total(lambda k: keep(k) and k.mode == "ai_only").contacts
-        esc = self.total(keep).escalated
+        """Inbound ai_only / (inbound ai_only + inbound escalated) as docs/metrics.md defines it,
+        over the kept cells."""
+        ai = self.total(lambda k: keep(k) and k.inbound and k.mode == "ai_only").contacts
+        esc = self.total(lambda k: keep(k) and k.inbound).escalated
         return Proportion(ai + esc, ai)
 
 
@@ -151,7 +195,11 @@ def build_panel(ds: Dataset, enriched: ir.Table | None = None) -> Panel:
         aggs.update({c: e[c].sum() for c in cols})
         aggs["surveyed"] = (e.answers > 0).sum()
     g = e.group_by(
-        month=e.month, mode=e.ai_mode, escalated=e.escalated_value, touchpoint=e._tp
+        month=e.month,
+        mode=e.ai_mode,
+        escalated=e.escalated_value,
+        touchpoint=e._tp,
+        inbound=e.inbound,
     ).aggregate(**aggs)
     frame = g.execute()
     cells = tuple(
@@ -162,7 +210,54 @@ def build_panel(ds: Dataset, enriched: ir.Table | None = None) -> Panel:
     )
     has_sentiment = ds.has("contacts", "sentiment_start") and ds.has("contacts", "sentiment_end")
     masking = masking_series(base, surveys)
-    return Panel(cells, surveys is not None, has_sentiment, masking)
+    clustered = clustered_cells(e, surveys is not None)
+    return Panel(cells, surveys is not None, has_sentiment, masking, clustered)
+
+
+def clustered_cells(
+    e: ir.Table, answers: bool
+) -> tuple[tuple[tuple[str, str], ClusteredCell], ...]:
+    """Per month and group, the sums over customers of every ratio in RATIOS.
+
+    ``e``: the panel's contacts (``_eligible``, ``_resolved`` and, with ``answers``, the answer
+    counts joined per contact). Summed per customer × month × mode first (the one pass), then
+    each group is those rows under a group label, stacked, so one query serves every group.
+    """
+    contained = e.inbound & (e.ai_mode == "ai_only")
+    aggs: dict[str, ir.Value] = {
+        "eligible": e._eligible.sum(),
+        "resolved": e._resolved.sum(),
+        "contained": contained.sum(),
+        "bot_entry": (contained | (e.inbound & e.escalated_value)).sum(),
+    }
+    if answers:
+        aggs.update(
+            csat_n=e.csat_n.sum(),
+            csat_top=e.csat_top.sum(),
+            nps_n=e.nps_n.sum(),
+            nps_net=(e.nps_prom - e.nps_det).sum(),
+            ces_n=e.ces_n.sum(),
+            ces_sum=e.ces_sum.sum().cast(DEC),
+        )
+    per = e.group_by([CUSTOMER, "month", "ai_mode"]).aggregate(**aggs)
+    stacked = ibis.union(
+        per.mutate(group=per.ai_mode),
+        per.filter(per.ai_mode.isin(list(AI_ASSISTED))).mutate(group=ibis.literal("ai_assisted")),
+        per.mutate(group=ibis.literal("all")),
+        distinct=False,
+    )
+    ratios = RATIOS if answers else (CONTAINMENT, FCR)
+    names = sorted({r.num for r in ratios} | {r.den for r in ratios})
+
+    def variables(c: ir.Table) -> dict[str, ir.Value]:
+        return {name: c[name].sum() for name in names}
+
+    frame = clustered_sums(stacked, ["month", "group"], variables, ratios).execute()
+    out = []
+    for row in frame.to_dict("records"):
+        sums = {r.name: ratio_sums(row, r) for r in ratios}
+        out.append(((str(row["month"]), str(row["group"])), ClusteredCell(**sums)))
+    return tuple(sorted(out, key=lambda kv: kv[0]))
 
 
 _ANSWER_COLUMNS = (
@@ -215,6 +310,7 @@ def _key(r: dict[str, Any]) -> CellKey:
         str(r["mode"]),
         bool(esc) if not pd.isna(esc) else False,
         str(r["touchpoint"]),
+        bool(r["inbound"]),
     )
 
 

@@ -118,7 +118,7 @@ METRICS = TableSpec(
 STACK_MONTHLY = TableSpec(
     "stack_monthly",
     "The monthly panel the metric stack's triggers watch: per AI mode (and AI-assisted) and "
-    "month; contact-level Wilson or t intervals, as the triggers read them.",
+    "month; customer-clustered intervals, as the triggers read them.",
     _MEASURE,
     _MEASURE_ORDER,
 )

@@ -1,7 +1,7 @@
 """The monthly series the masking detector compares, with customer-clustered covariances.
 
-Three measures on the **bot-entry contacts** (ai_only or escalated: the population containment
-is a share of, see docs/metric-stack.md):
+Three measures on the **bot-entry contacts** (inbound, and ai_only or escalated: the population
+containment is a share of, see docs/metrics.md and docs/metric-stack.md):
 
 * containment = ai_only / bot-entry contacts (docs/metrics.md's definition);
 * 7-day FCR of the bot-entry contacts eligible for 7 days;
@@ -143,8 +143,13 @@ def _assemble(cells: pd.DataFrame, residuals: Residuals, has_surveys: bool) -> M
 
 # -- the production path: Ibis ---------------------------------------------------------------
 def bot_entry_units(enriched: ir.Table, surveys: ir.Table | None) -> ir.Table:
-    """One row per bot-entry contact with the unit columns every measure sums."""
-    e = enriched.filter((enriched.ai_mode == "ai_only") | enriched.escalated_value)
+    """One row per bot-entry contact with the unit columns every measure sums.
+
+    Inbound contacts only, as ``metrics.containment_rate`` counts them: an outbound contact (a
+    call-back, a campaign) is never in the containment or resolution denominators.
+    """
+    bot = (enriched.ai_mode == "ai_only") | enriched.escalated_value
+    e = enriched.filter(enriched.inbound & bot)
     eligible = e[f"eligible_{WINDOW}"]
     e = e.mutate(
         stratum=e.intent.fill_null(UNKNOWN_INTENT),

@@ -111,6 +111,7 @@ class History:
                 "intent": c["intent"].astype(str),
                 "ai_mode": c["ai_mode"].astype(str),
                 "escalated_value": c["escalated"],
+                "inbound": True,  # the simulated centre never reaches out first
                 "eligible_7": c["eligible_7"],
                 "repeat_7": c["repeat_7"],
             }

@@ -15,15 +15,7 @@ from cxroi.analyses.loyalty_stats import with_small_cell
 from cxroi.analyses.masking.detector import detect_masking
 from cxroi.analyses.masking.result import MaskingResult
 from cxroi.analyses.masking.settings import MaskingSettings
-from cxroi.analyses.panel import (
-    CellKey,
-    CellStats,
-    Panel,
-    ai_assisted,
-    build_panel,
-    enriched_contacts,
-    where,
-)
+from cxroi.analyses.panel import GROUPS, ClusteredCell, Panel, build_panel, enriched_contacts
 from cxroi.analyses.stack.evaluate import evaluate_stack
 from cxroi.analyses.stack.scope import StackPanel, TriggerScope
 from cxroi.analyses.stack.settings import StackSettings
@@ -38,41 +30,48 @@ from cxroi.results.model.governance import (
     StackSection,
 )
 from cxroi.results.model.loyalty import ChainSection, EscalationSection
+from cxroi.results.model.metrics import as_clustered
 from cxroi.results.tree import Measured, Results
+from cxroi.stats.clustered import NPS_METHOD
 from cxroi.stats.result import Estimate, Result
 
-STACK_CELLS: dict[str, Callable[[CellKey], bool]] = {
-    "ai_only": lambda k: k.mode == "ai_only",
-    "hybrid": lambda k: k.mode == "hybrid",
-    "human_only": lambda k: k.mode == "human_only",
-    "ai_assisted": ai_assisted,
-    "all": lambda k: True,
-}
+NPS_BOUNDS = (-100.0, 100.0)
 
 
 def stack_monthly(panel: Panel, min_cell: int) -> tuple[StackMonth, ...]:
-    """Per month, by mode (and AI-assisted): 7-day FCR, CSAT, NPS, CES, and containment."""
+    """Per month, by mode (and AI-assisted): 7-day FCR, CSAT, NPS, CES, and containment.
+
+    Each a ratio of the customers' totals with a customer-clustered interval, as the month's
+    ``metrics.monthly`` entry has (docs/metrics.md, "Intervals of contact-level metrics").
+    """
     rows = []
     for month in panel.months:
-        cells = {g: panel.total(where(month, also=keep)) for g, keep in STACK_CELLS.items()}
+        sums = {g: panel.clustered_cell(month, g) for g in GROUPS}
 
-        def groups(make: Callable[[str, CellStats], Result]) -> StackGroups:
+        def groups(make: Callable[[str, ClusteredCell], Result]) -> StackGroups:
             return StackGroups(
-                **{g: with_small_cell(make(f"{month}, {g}", s), min_cell) for g, s in cells.items()}
+                **{
+                    g: with_small_cell(as_clustered(make(f"{month}, {g}", s)), min_cell)
+                    for g, s in sums.items()
+                }
             )
 
+        containment = sums["all"].containment.share(
+            f"{month}: no inbound ai_only or escalated contacts"
+        )
         rows.append(
             StackMonth(
                 month=month,
-                containment_rate=with_small_cell(
-                    panel.containment(where(month)).estimate(
-                        f"{month}: no ai_only or escalated contacts"
-                    ),
-                    min_cell,
+                containment_rate=with_small_cell(as_clustered(containment), min_cell),
+                fcr_7d=groups(
+                    lambda lab, s: s.fcr.share(f"{lab}: no inbound contact 7 days before as_of")
                 ),
-                fcr_7d=groups(lambda lab, s: s.fcr.estimate(f"{lab}: no contact 7 days before as_of")),
-                csat=groups(lambda lab, s: s.csat.estimate(f"{lab}: no CSAT answers")),
-                nps=groups(lambda lab, s: s.nps.estimate(f"{lab}: no NPS answers")),
+                csat=groups(lambda lab, s: s.csat.share(f"{lab}: no CSAT answers")),
+                nps=groups(
+                    lambda lab, s: s.nps.mean(
+                        f"{lab}: no NPS answers", scale=100.0, method=NPS_METHOD, bounds=NPS_BOUNDS
+                    )
+                ),
                 ces=groups(lambda lab, s: s.ces.mean(f"{lab}: no CES answers")),
             )
         )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from cxroi.results.layout import omitted_when_none, spec
+from cxroi.results.model.metrics import Clustered
 from cxroi.stats.result import Result, Unit
 
 TriggerStateName = Literal["fired", "not_fired", "cannot_evaluate"]
@@ -64,13 +65,14 @@ class MetricState:
 
 @dataclass(frozen=True)
 class StackGroups:
-    """One monthly value per mode, and for AI-assisted contacts (ai_only + hybrid)."""
+    """One monthly value per mode, and for AI-assisted contacts (ai_only + hybrid), each with a
+    customer-clustered interval."""
 
-    ai_only: Result
-    hybrid: Result
-    human_only: Result
-    ai_assisted: Result
-    all: Result
+    ai_only: Clustered
+    hybrid: Clustered
+    human_only: Clustered
+    ai_assisted: Clustered
+    all: Clustered
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ class StackMonth:
     """The monthly panel the stack's default triggers watch."""
 
     month: str
-    containment_rate: Result = spec(unit=Unit.FRACTION)
+    containment_rate: Clustered = spec(unit=Unit.FRACTION)
     fcr_7d: StackGroups = spec(unit=Unit.FRACTION)
     csat: StackGroups = spec(unit=Unit.FRACTION)
     nps: StackGroups = spec(unit=Unit.NPS)
