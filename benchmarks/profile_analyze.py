@@ -25,27 +25,12 @@ import cxroi  # noqa: E402
 from cxroi.io.engine_settings import EngineSettings  # noqa: E402
 from cxroi.io.engines import open_engine  # noqa: E402
 from cxroi.io.timings import StageTimer, StageTiming  # noqa: E402
+from cxroi.outputs.timings_file import stage_of  # noqa: E402  (the stages --timings uses)
 
 try:  # the profile extra; only --pyinstrument needs it
     from pyinstrument import Profiler
 except ImportError:  # pragma: no cover
     Profiler = None
-
-# progress message prefix -> stage
-STAGES: tuple[tuple[str, str], ...] = (
-    ("reading", "loading"),
-    ("validating", "validation"),
-    ("computing resolution", "exact metrics"),
-    ("retention", "retention"),
-    ("valuing", "value"),
-    ("agent experience", "agents"),
-    ("metric stack", "stack"),
-    ("writing", "writing results"),
-)
-
-
-def stage_of(message: str) -> str:
-    return next((stage for prefix, stage in STAGES if message.startswith(prefix)), message)
 
 
 def table(stages: tuple[StageTiming, ...], total: float, peak_bytes: float) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from cxroi.report.privacy import redact
 from cxroi.results.model.metrics import MetricCounts, PerMode
-from cxroi.results.model.retention import Curve
+from cxroi.results.model.retention import Curve, CurvePoint
 from cxroi.stats.result import CannotCompute, Estimate
 
 MODES: tuple[str, ...] = ("ai_only", "hybrid", "human_only", "all")
@@ -71,23 +71,16 @@ def sign(e: Estimate) -> int | None:
     return 0
 
 
-@dataclass(frozen=True)
-class CurvePoint:
-    day: float
-    survival: float
-    ci_low: float | None
-    ci_high: float | None
-
-
 def curve_points(curve: Curve, min_cell: int) -> list[CurvePoint]:
-    """A survival curve cut where fewer than ``min_cell`` customers remain at risk."""
+    """The points of a survival curve that have a survival, cut where fewer than ``min_cell``
+    customers remain at risk."""
     out: list[CurvePoint] = []
     for p in curve.points:
         if p.survival is None:
             continue
         if p.at_risk is not None and p.at_risk < min_cell:
             break
-        out.append(CurvePoint(float(p.day), p.survival, p.ci_low, p.ci_high))
+        out.append(p)
     return out
 
 

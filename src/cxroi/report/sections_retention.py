@@ -54,7 +54,7 @@ def _curves(ret: RetentionSection, min_cell: int) -> Chart | None:
         pts = curve_points(curve, min_cell)
         if len(pts) >= 2:
             series.append(Series(label(group), tuple(p.survival for p in pts), tuple(p.ci_low for p in pts),
-                                 tuple(p.ci_high for p in pts), x=tuple(p.day for p in pts), color=mode_color(group, i)))
+                                 tuple(p.ci_high for p in pts), x=tuple(float(p.day) for p in pts), color=mode_color(group, i)))
     if not series:
         return None
     return Chart("retention_curves", "curves", "Share of customers still with us",
