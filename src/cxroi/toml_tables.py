@@ -56,12 +56,27 @@ class TableReader:
         value = body.get(key)
         if value is None:
             return None
+        checked = self.ranged(value, f"{where}.{key}", lo, hi, integer)
+        return None if checked is None else float(checked)
+
+    def ranged(
+        self, value: Any, where: str, lo: float, hi: float, integer: bool = False
+    ) -> int | float | None:
+        """``value`` when it is a number (a whole one with ``integer``) in ``[lo, hi]``, as an int
+        or a float; otherwise a Problem at ``where`` and None."""
         ok = isinstance(value, int) if integer else isinstance(value, (int, float))
         if isinstance(value, bool) or not ok:
             kind = "a whole number" if integer else "a number"
-            self.bad(f"{where}.{key}", "wrong_type", f"expected {kind}, got {value!r}")
+            self.bad(where, "wrong_type", f"expected {kind}, got {value!r}")
             return None
         if not lo <= value <= hi:
-            self.bad(f"{where}.{key}", "out_of_range", f"must be between {lo:g} and {hi:g}")
+            self.bad(
+                where, "out_of_range", f"must be between {_bound(lo)} and {_bound(hi)}, got {value}"
+            )
             return None
-        return float(value)
+        return int(value) if integer else float(value)
+
+
+def _bound(x: float) -> str:
+    # whole bounds in full (a seed's 2**63 - 1), others as %g
+    return str(x) if isinstance(x, int) else f"{x:g}"

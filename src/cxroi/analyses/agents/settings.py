@@ -32,6 +32,7 @@ from typing import Any
 
 from cxroi.analyses.agents.index import INDEX_COMPONENTS
 from cxroi.errors import Problem
+from cxroi.toml_tables import TableReader
 
 LOYALTY_METRICS: tuple[str, ...] = ("csat", "nps", "ces", "fcr_7d")
 
@@ -87,6 +88,7 @@ def parse_agents_settings(raw: dict[str, Any], problems: list[Problem]) -> Agent
         return AgentsSettings()
     known = {f.name for f in fields(AgentsSettings)}
     values: dict[str, Any] = {}
+    reader = TableReader(problems)
 
     def bad(key: str, rule: str, message: str) -> None:
         problems.append(Problem(f"agents.{key}", rule, message))
@@ -98,22 +100,12 @@ def parse_agents_settings(raw: dict[str, Any], problems: list[Problem]) -> Agent
             weights = _weights(value, bad)
             if weights is not None:
                 values[key] = weights
-        elif key in _INT_RANGES:
-            low, high = _INT_RANGES[key]
-            if isinstance(value, bool) or not isinstance(value, int):
-                bad(key, "wrong_type", f"expected a whole number, got {value!r}")
-            elif not low <= value <= high:
-                bad(key, "out_of_range", f"must be between {low} and {high}, got {value}")
-            else:
-                values[key] = value
-        elif key in _FLOAT_RANGES:
-            low_f, high_f = _FLOAT_RANGES[key]
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                bad(key, "wrong_type", f"expected a number, got {value!r}")
-            elif not low_f <= value <= high_f:
-                bad(key, "out_of_range", f"must be between {low_f} and {high_f}, got {value}")
-            else:
-                values[key] = float(value)
+        elif key in _INT_RANGES or key in _FLOAT_RANGES:
+            integer = key in _INT_RANGES
+            low, high = _INT_RANGES[key] if integer else _FLOAT_RANGES[key]
+            checked = reader.ranged(value, f"agents.{key}", low, high, integer)
+            if checked is not None:
+                values[key] = checked
         elif key in _CHOICES:
             if value not in _CHOICES[key]:
                 bad(

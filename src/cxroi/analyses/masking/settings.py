@@ -22,6 +22,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from cxroi.errors import Problem
+from cxroi.toml_tables import TableReader
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ def parse_masking_settings(
         return MaskingSettings()
     known = {f.name for f in fields(MaskingSettings)}
     values: dict[str, Any] = {}
+    reader = TableReader(problems)
 
     def bad(key: str, rule: str, message: str) -> None:
         problems.append(Problem(f"{where}.{key}", rule, message))
@@ -64,22 +66,12 @@ def parse_masking_settings(
     for key, value in sorted(body.items()):
         if key not in known:
             bad(key, "unknown_key", f"unknown key; known keys: {', '.join(sorted(known))}")
-        elif key in _INT_RANGES:
-            low, high = _INT_RANGES[key]
-            if isinstance(value, bool) or not isinstance(value, int):
-                bad(key, "wrong_type", f"expected a whole number, got {value!r}")
-            elif not low <= value <= high:
-                bad(key, "out_of_range", f"must be between {low} and {high}, got {value}")
-            else:
-                values[key] = value
-        elif key in _FLOAT_RANGES:
-            low_f, high_f = _FLOAT_RANGES[key]
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                bad(key, "wrong_type", f"expected a number, got {value!r}")
-            elif not low_f <= value <= high_f:
-                bad(key, "out_of_range", f"must be between {low_f} and {high_f}, got {value}")
-            else:
-                values[key] = float(value)
+        elif key in _INT_RANGES or key in _FLOAT_RANGES:
+            integer = key in _INT_RANGES
+            low, high = _INT_RANGES[key] if integer else _FLOAT_RANGES[key]
+            checked = reader.ranged(value, f"{where}.{key}", low, high, integer)
+            if checked is not None:
+                values[key] = checked
         elif key in _BOOLS:
             if not isinstance(value, bool):
                 bad(key, "wrong_type", f"expected true or false, got {value!r}")
