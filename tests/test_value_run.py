@@ -21,8 +21,8 @@ from cxroi.analyses.retention.run import run_retention
 from cxroi.analyses.value.run import run_value
 from cxroi.analyses.value.settings import ValueSettings, parse_value_settings
 from cxroi.demo import DemoTruths, generate_demo
-from cxroi.demo import _params as P
 from cxroi.demo._population import draw_population
+from cxroi.demo._risk_truth import current_hazard
 from cxroi.errors import Problem
 from cxroi.results.codec import canonical, decode, encode
 from cxroi.results.files import dumps_json as dumps
@@ -81,17 +81,7 @@ def planted_hazards() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Daily churn hazard now, monthly revenue, and 'active at the end', from the generator."""
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence([SEED, N]).spawn(8)]
     pop = draw_population(streams[0], N)
-    log_rev = np.log(pop.monthly_revenue)
-    static = (
-        np.asarray(P.CHURN_SEGMENT)[pop.segment]
-        + np.asarray(P.CHURN_PLAN)[pop.plan]
-        + np.asarray(P.CHURN_REGION)[pop.region]
-        + P.CHURN_LOG_REVENUE * (log_rev - log_rev.mean())
-    )
-    tenure_at_start = (np.maximum(pop.acquired_days, 0) - pop.acquired_days) / 365.25
-    h_before = P.BASE_DAILY_HAZARD * np.exp(static + P.CHURN_TENURE_PER_YEAR * tenure_at_start)
-    h_after = pop.hazard_at_index * np.where(pop.exposed, P.HAZARD_RATIO, 1.0)
-    hazard = np.where(pop.has_contact, h_after, h_before)
+    hazard = current_hazard(pop)  # the generator's own hazard, exposure applied
     return hazard, pop.monthly_revenue, ~np.isfinite(pop.churn_days)
 
 
