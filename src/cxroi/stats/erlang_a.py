@@ -291,7 +291,8 @@ def agents_needed(
     perf = performance(
         arrival_rate_per_hour, aht_seconds, patience_seconds, n, target_answer_seconds
     )
-    by_sl = int(
+    # without an occupancy cap the service level alone set n; with one, see whether it did
+    by_sl = n if max_occupancy is None else int(
         agents_needed_many(
             np.array([arrival_rate_per_hour]),
             aht_seconds,
