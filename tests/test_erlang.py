@@ -26,12 +26,13 @@ AHT = 180.0
 CALLS_PER_HOUR = 200.0  # 100 calls per 30 minutes
 
 
-def stationary_mmn(traffic: float, agents: int, states: int) -> np.ndarray:
-    """Stationary distribution of M/M/N (rates in units of 1/AHT) truncated at ``states``."""
+def stationary_mmn(traffic: float, agents: int, states: int, gamma: float = 0.0) -> np.ndarray:
+    """Stationary distribution of M/M/N (rates in units of 1/AHT) truncated at ``states``; with
+    ``gamma`` > 0 each waiting caller also abandons at that rate (M/M/N+M, Erlang A)."""
     q = np.zeros((states, states))
     for n in range(states - 1):
         q[n, n + 1] = traffic
-        q[n + 1, n] = min(n + 1, agents)
+        q[n + 1, n] = min(n + 1, agents) + max(n + 1 - agents, 0) * gamma
     np.fill_diagonal(q, -q.sum(axis=1))
     # pi Q = 0 with sum(pi) = 1: replace one balance equation by the normalisation.
     lhs = q.T.copy()

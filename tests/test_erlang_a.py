@@ -22,22 +22,9 @@ import pytest
 from scipy import linalg, stats
 
 from cxroi.stats import erlang, erlang_a
+from test_erlang import stationary_mmn
 
 AHT = 180.0
-
-
-def stationary(traffic: float, agents: int, gamma: float, states: int) -> np.ndarray:
-    """Stationary law of the number in system (mu = 1, theta = gamma), truncated."""
-    q = np.zeros((states, states))
-    for n in range(states - 1):
-        q[n, n + 1] = traffic
-        q[n + 1, n] = min(n + 1, agents) + max(n + 1 - agents, 0) * gamma
-    np.fill_diagonal(q, -q.sum(axis=1))
-    lhs = q.T.copy()
-    lhs[-1, :] = 1.0
-    rhs = np.zeros(states)
-    rhs[-1] = 1.0
-    return np.linalg.solve(lhs, rhs)
 
 
 def answered_within(agents: int, gamma: float, t: float, ahead_max: int) -> np.ndarray:
@@ -62,7 +49,7 @@ def brute_force(
     traffic: float, agents: int, patience: float, target: float, ahead_max: int = 150
 ) -> dict[str, float]:
     gamma = AHT / patience
-    pi = stationary(traffic, agents, gamma, agents + ahead_max + 1)
+    pi = stationary_mmn(traffic, agents, agents + ahead_max + 1, gamma)
     n = np.arange(pi.size)
     waiting = n >= agents
     mean_queue = float(((n - agents)[waiting] * pi[waiting]).sum())
