@@ -1,6 +1,7 @@
 """Benchmark the full ``cxroi analyze`` and cxroi's exact metrics against hand-written SQL and pandas.
 
     python benchmarks/bench_metrics.py --sizes 1000000 10000000 [--data-dir bench-data] [--repeat 3]
+        [--memory-limit 4GB] [--pandas-max 20000000]
 
 Side by side in one run, on the same demo data: the exact metrics (FCR 7/14, containment, false
 containment, cost per resolution by mode) in hand-written DuckDB SQL (``sql``), in plain pandas
@@ -10,7 +11,10 @@ per stage. Every run is a fresh subprocess, so the peak resident memory it repor
 own high-water mark, DuckDB's threads included) belongs to that implementation alone; CPU is the
 child's user + system time over the timed work. The figures quoted are the median wall and CPU of
 the repeats and the highest peak. The load average is recorded before every implementation: on
-a shared machine a wall time means little without it. Not a test; not in CI.
+a shared machine a wall time means little without it. ``--memory-limit`` sets DuckDB's memory
+limit for every implementation that uses DuckDB (sql, cxroi, analyze; past it they spill to a
+temporary folder); pandas holds every row in memory and is skipped above ``--pandas-max`` contacts
+(at 10M it peaks near 8 GB). Not a test; not in CI.
 """
 
 from __future__ import annotations
@@ -59,7 +63,16 @@ def _jsonable(value: Any) -> Any:
     return float(value)
 
 
-def _analyze_runner(dataset: Path) -> tuple[Callable[[], dict[str, Any]], Callable[[], Any]]:
+def _config(memory_limit: str | None) -> Any:
+    cxroi = _import_cxroi()
+    from cxroi.io.engine_settings import EngineSettings
+
+    return cxroi.Config(engine=EngineSettings(memory_limit=memory_limit))
+
+
+def _analyze_runner(
+    dataset: Path, memory_limit: str | None
+) -> tuple[Callable[[], dict[str, Any]], Callable[[], Any]]:
     """The full analysis, timed per stage as `cxroi analyze --timings` groups its progress."""
     cxroi = _import_cxroi()
     from cxroi.io.timings import StageTimer
@@ -69,7 +82,7 @@ def _analyze_runner(dataset: Path) -> tuple[Callable[[], dict[str, Any]], Callab
 
     def run() -> dict[str, Any]:
         say = timer.progress()
-        analysis = cxroi.analyze(dataset, cxroi.Config(), progress=say)
+        analysis = cxroi.analyze(dataset, _config(memory_limit), progress=say)
         say("writing outputs")
         with tempfile.TemporaryDirectory(prefix="cxroi-bench-") as out:
             analysis.write(Path(out))
@@ -89,25 +102,26 @@ def _analyze_runner(dataset: Path) -> tuple[Callable[[], dict[str, Any]], Callab
     return run, stages
 
 
-def child(impl: str, dataset: Path) -> int:
+def child(impl: str, dataset: Path, memory_limit: str | None = None) -> int:
     """Run one implementation once and print a JSON line for the parent."""
     sys.path.insert(0, str(HERE))
     run: Callable[[], dict[str, Any]]
     stages: Callable[[], Any] = lambda: None
     if impl == "analyze":
-        run, stages = _analyze_runner(dataset)
+        run, stages = _analyze_runner(dataset, memory_limit)
     elif impl == "cxroi":
         try:
             cxroi = _import_cxroi()
             compute, load = cxroi.compute_exact_metrics, cxroi.load_dataset
-            run = lambda: compute(load(dataset)).to_dict()
+            options = _config(memory_limit).load_options
+            run = lambda: compute(load(dataset, options)).to_dict()
         except (ImportError, AttributeError) as exc:
             print(json.dumps({"skipped": f"cxroi not usable yet: {exc!r}"}))
             return SKIPPED
     elif impl == "sql":
         from impl_sql import sql_metrics
 
-        run = lambda: sql_metrics(dataset)
+        run = lambda: sql_metrics(dataset, memory_limit)
     else:
         from impl_pandas import pandas_metrics
 
@@ -156,11 +170,14 @@ def ensure_data(data_dir: Path, size: int) -> Path:
     return dataset
 
 
-def run_impl(impl: str, dataset: Path, repeat: int) -> dict[str, Any]:
+def run_impl(
+    impl: str, dataset: Path, repeat: int, memory_limit: str | None = None
+) -> dict[str, Any]:
     load = os.getloadavg()[0]
     runs: list[dict[str, Any]] = []
+    limit = ["--child-memory-limit", memory_limit] if memory_limit else []
     for _ in range(repeat):
-        proc = _spawn(["--child", impl, str(dataset)])
+        proc = _spawn(["--child", impl, str(dataset), *limit])
         lines = proc.stdout.strip().splitlines()
         if proc.returncode == SKIPPED:
             skipped: dict[str, Any] = json.loads(lines[-1])
@@ -230,7 +247,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=HERE / "results.json")
     parser.add_argument("--markdown", type=Path, default=HERE / "results.md")
     parser.add_argument("--only", choices=IMPLS, nargs="+", default=list(IMPLS))
+    parser.add_argument(
+        "--memory-limit", help="DuckDB memory limit for sql, cxroi and analyze, e.g. 4GB"
+    )
+    parser.add_argument(
+        "--pandas-max",
+        type=int,
+        default=20_000_000,
+        help="skip pandas above this many contacts (it holds every row in memory)",
+    )
     parser.add_argument("--child", nargs=2, metavar=("IMPL", "DATASET"), help=argparse.SUPPRESS)
+    parser.add_argument("--child-memory-limit", help=argparse.SUPPRESS)
     parser.add_argument("--generate", nargs=2, metavar=("SIZE", "DIR"), help=argparse.SUPPRESS)
     parser.add_argument(
         "--render", type=Path, metavar="JSON", help="print the Markdown of a saved --out file"
@@ -244,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
         print(markdown_tables(saved))
         return 0
     if args.child:
-        return child(args.child[0], Path(args.child[1]))
+        return child(args.child[0], Path(args.child[1]), args.child_memory_limit)
     if args.generate:
         from cxroi.demo import generate_demo
 
@@ -260,8 +287,11 @@ def main(argv: list[str] | None = None) -> int:
         dataset = ensure_data(args.data_dir, size)
         results = {}
         for impl in args.only:
+            if impl == "pandas" and size > args.pandas_max:
+                results[impl] = {"skipped": f"above --pandas-max {args.pandas_max:,} contacts"}
+                continue
             print(f"[{size:,}] running {impl} ...", flush=True)
-            results[impl] = run_impl(impl, dataset, args.repeat)
+            results[impl] = run_impl(impl, dataset, args.repeat, args.memory_limit)
             for problem in ("skipped", "failed"):
                 if problem in results[impl]:
                     print(f"[{size:,}] {impl} {problem.upper()}: {results[impl][problem]}")
@@ -286,7 +316,8 @@ def main(argv: list[str] | None = None) -> int:
         print("!" * 72)
     else:
         print("\nall implementations that ran agree (relative tolerance 1e-9)")
-    report = {"rows": rows, "mismatches": mismatches, "environment": environment()}
+    env = {**environment(), "memory_limit": args.memory_limit or "DuckDB default / cxroi default"}
+    report = {"rows": rows, "mismatches": mismatches, "environment": env}
     args.out.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
     print(f"figures written to {args.out}")
     return 1 if mismatches else 0

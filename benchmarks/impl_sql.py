@@ -135,10 +135,12 @@ def _counts(rows: dict[str, dict[str, Any]], col: str) -> dict[str, int]:
     return {g: int(rows[g][col]) if g in rows else 0 for g in GROUPS}
 
 
-def sql_metrics(dataset_dir: Path) -> dict[str, Any]:
+def sql_metrics(dataset_dir: Path, memory_limit: str | None = None) -> dict[str, Any]:
     dataset_dir = Path(dataset_dir)
     con = duckdb.connect()
     try:
+        if memory_limit:
+            con.execute(f"SET memory_limit = '{memory_limit}'")
         # Exact elapsed-time arithmetic and a well-defined reading of zone-less timestamps.
         con.execute("SET TimeZone = 'UTC'")
         cpath = dataset_dir / "contacts.parquet"

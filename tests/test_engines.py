@@ -26,7 +26,7 @@ from cxroi.io.engine_settings import (
     size_bytes,
     with_overrides,
 )
-from cxroi.io.engines import open_duckdb, open_engine
+from cxroi.io.engines import EngineError, engine_step, open_duckdb, open_engine
 from cxroi.io.warehouse import redact
 from helpers import contact, customers_for, write_csv, write_parquet
 
@@ -149,6 +149,20 @@ def test_a_grouping_larger_than_the_limit_spills_and_finishes() -> None:
         engine.close()
     # brute force: every key is distinct, so each i appears once
     assert (n, total) == (6_000_000, sum(range(6_000_000)))
+
+
+def test_running_out_of_memory_names_the_step_and_what_to_change() -> None:
+    engine = open_duckdb(EngineSettings(memory_limit="150MiB", threads=1))
+    con = engine.backend.con
+    try:
+        con.execute("SET temp_directory = ''")  # as above: this grouping cannot fit
+        with pytest.raises(EngineError) as caught, engine_step(engine, "retention"):
+            con.execute(_BIG_GROUPING).fetchall()
+    finally:
+        engine.close()
+    (problem,) = caught.value.problems
+    assert (problem.where, problem.rule) == ("retention", "out_of_memory")
+    assert "150MiB" in problem.message and "memory_limit" in problem.message
 
 
 def _tiny_dataset(folder: Path) -> Path:

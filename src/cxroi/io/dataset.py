@@ -25,7 +25,14 @@ from cxroi.errors import ContractError, Problem
 from cxroi.io.atomic import StagedOutputs, all_or_nothing, os_error_from_engine
 from cxroi.io.contract import TABLES
 from cxroi.io.engine_settings import EngineSettings
-from cxroi.io.engines import Engine, adopt_table, check_zone, open_duckdb, open_engine
+from cxroi.io.engines import (
+    Engine,
+    adopt_table,
+    check_zone,
+    engine_step,
+    open_duckdb,
+    open_engine,
+)
 from cxroi.io.faults import nothing_accepted
 from cxroi.io.normalize import TypedTable, normalize, unparseable_columns
 from cxroi.io.sources import (
@@ -192,8 +199,9 @@ def load_dataset(
     assert isinstance(validator, DuckDBBackend)
     # Instants are compared as instants; the zone only shapes calendar buckets (months, weeks).
     run(validator.con, f"SET TimeZone = '{opts.timezone}'")
-    label, relations, problems = _locate(source, engine, validator, say)
-    done = _validate(validator, relations, problems, label, opts, say)
+    with engine_step(checker, "loading and validation"):
+        label, relations, problems = _locate(source, engine, validator, say)
+        done = _validate(validator, relations, problems, label, opts, say)
     clean = {name: adopt_table(engine, validator, name, view) for name, view in done.clean.items()}
     contacts = clean["contacts"]
     as_of, excluded = _as_of(contacts, opts.as_of)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import ibis
 import ibis.expr.schema as sch
 import ibis.expr.types as ir
@@ -207,11 +208,16 @@ def _same_types(t: ir.Table, schema: sch.Schema) -> ir.Table:
 def engine_step(engine: Engine | None, step: str) -> Iterator[None]:
     """Turn an engine failure inside ``step`` into a message that names the step.
 
-    On DuckDB nothing is caught: a failure there is a bug to see in full. On Spark an expression
-    the backend cannot compile or run becomes an :class:`EngineError` naming the step.
+    On DuckDB only running out of memory is caught (the configured limit was too low for what
+    could not spill, or the spill folder filled up): any other failure there is a bug to see in
+    full. On Spark an expression the backend cannot compile or run becomes an
+    :class:`EngineError` naming the step.
     """
     if engine is None or engine.kind == "duckdb":
-        yield
+        try:
+            yield
+        except duckdb.OutOfMemoryException as exc:
+            raise out_of_memory(engine.settings if engine else None, step, exc) from exc
         return
     try:
         yield
@@ -222,6 +228,23 @@ def engine_step(engine: Engine | None, step: str) -> Iterator[None]:
             [Problem(step, "unsupported_on_engine",
                      f"cannot run on {engine.settings.describe()}: {_first_line(exc)}")]
         ) from exc
+
+
+def out_of_memory(settings: EngineSettings | None, step: str, exc: BaseException) -> EngineError:
+    """DuckDB's out-of-memory error as what to change: the limit, the threads or the spill room."""
+    limit = settings.effective_memory_limit if settings else "its default"
+    return EngineError(
+        [
+            Problem(
+                step,
+                "out_of_memory",
+                f"DuckDB ran out of memory under its limit of {limit} ({_first_line(exc)}); "
+                "raise [engine] memory_limit (--memory-limit), use fewer threads "
+                "([engine] threads, --threads), or give the spill folder more room "
+                "([engine] temp_directory, spill_limit)",
+            )
+        ]
+    )
 
 
 def _first_line(exc: BaseException) -> str:
@@ -238,4 +261,5 @@ __all__ = [
     "open_duckdb",
     "open_engine",
     "open_spark",
+    "out_of_memory",
 ]
