@@ -13,15 +13,13 @@ import functools
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Annotated, NoReturn, Optional, ParamSpec
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from cxroi._version import __version__
 from cxroi.config import Config, load_config
@@ -39,6 +37,7 @@ from cxroi.cli_options import (
     TimingsOption,
     report_arguments,
 )
+from cxroi.cli_progress import ANALYSIS_STAGES, steps
 from cxroi.config_template import render as render_starter_config
 from cxroi.errors import ConfigError, CxroiInputError, Problem, explain_os_error
 from cxroi.io.atomic import StagedOutputs, all_or_nothing, usable_folder, write_text
@@ -92,20 +91,6 @@ def _config(path: Path | None, strict: bool, engine: EngineFlags | None = None) 
     if strict and not cfg.strict:
         cfg = replace(cfg, strict=True)
     return cfg if engine is None else engine.apply(cfg)
-
-
-@contextmanager
-def _steps() -> Iterator[Callable[[str], None]]:
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("[progress.description]{task.description}"),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-        disable=not err_console.is_terminal,
-    ) as progress:
-        task = progress.add_task("starting", total=None)
-        yield lambda message: progress.update(task, description=message)
 
 
 def _fail(exc: CxroiInputError) -> NoReturn:
@@ -163,7 +148,7 @@ def validate(
     cfg = _config(config, strict, EngineFlags(engine, None, memory_limit, threads))
     if quarantine_dir is not None:
         usable_folder(quarantine_dir)
-    with _steps() as say:
+    with steps(err_console) as say:
         ds = load_dataset(dataset, cfg, progress=say)
     print_validation(console, ds.report)
     if quarantine_dir is not None:
@@ -208,7 +193,7 @@ def _analyse_and_write(dataset: str, out: Path, cfg: Config, extras: Extras) -> 
     timer = StageTimer(group=stage_of) if extras.timings else None
     started = time.perf_counter()
     try:
-        with _steps() as show:
+        with steps(err_console, ANALYSIS_STAGES) as show:
             say = timer.progress(show) if timer is not None else show
             analysis = run_analysis(dataset, cfg, progress=say)
             say("writing results")
@@ -264,7 +249,7 @@ def _render_from_results(
     results = load_results(results_path)
     target = out if out is not None else results_path.parent
     usable_folder(target)
-    with _steps() as say:
+    with steps(err_console) as say:
         with all_or_nothing(target) as outputs:
             written = _write_beside(results, outputs, cfg.min_cell,
                                     Extras(tables=tables, report=True), say)
@@ -341,7 +326,7 @@ def demo_data(
     from cxroi.demo import generate_demo
 
     usable_folder(out)
-    with _steps() as say:
+    with steps(err_console) as say:
         say(f"generating {contacts:,} contacts")
         generate_demo(out, contacts=contacts, seed=seed)
     console.print(f"demo dataset written to {out} (planted truths in {out / 'truths.json'})")
@@ -362,7 +347,7 @@ def demo(
 
     data = out / "data"
     usable_folder(out)
-    with _steps() as say:
+    with steps(err_console) as say:
         say(f"generating {contacts:,} demo contacts")
         generate_demo(data, contacts=contacts, seed=seed)
     _analyse_and_write(str(data), out, _config(None, False), Extras(tables=tables, report=True))
@@ -398,7 +383,7 @@ def import_(
     }
     if problems:
         raise ConfigError(problems)
-    with _steps() as say:
+    with steps(err_console) as say:
         say(f"importing {source} export")
         report = import_command(source, input, out, options, fmt, overwrite)
     for line in report.lines():
@@ -424,7 +409,7 @@ def vendor_audit(
     from cxroi.pipeline import vendor_audit_command
 
     cfg = _config(config, False)
-    with _steps() as say:
+    with steps(err_console) as say:
         say("auditing vendor resolutions")
         result = vendor_audit_command(Path(dataset), claimed, claimed_csv, window, price, cfg, out)
     for line in result.lines():
