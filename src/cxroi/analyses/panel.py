@@ -239,7 +239,9 @@ def clustered_cells(
             ces_n=e.ces_n.sum(),
             ces_sum=e.ces_sum.sum().cast(DEC),
         )
-    per = e.group_by([CUSTOMER, "month", "ai_mode"]).aggregate(**aggs)
+    # Materialised: the three stacked copies below would each recompute it, and at 10M contacts
+    # the three hash aggregations side by side do not fit a 2 GB DuckDB limit (it did not spill).
+    per = e.group_by([CUSTOMER, "month", "ai_mode"]).aggregate(**aggs).cache()
     stacked = ibis.union(
         per.mutate(group=per.ai_mode),
         per.filter(per.ai_mode.isin(list(AI_ASSISTED))).mutate(group=ibis.literal("ai_assisted")),
@@ -252,7 +254,10 @@ def clustered_cells(
     def variables(c: ir.Table) -> dict[str, ir.Value]:
         return {name: c[name].sum() for name in names}
 
-    frame = clustered_sums(stacked, ["month", "group"], variables, ratios).execute()
+    try:
+        frame = clustered_sums(stacked, ["month", "group"], variables, ratios).execute()
+    finally:
+        per.release()
     out = []
     for row in frame.to_dict("records"):
         sums = {r.name: ratio_sums(row, r) for r in ratios}
