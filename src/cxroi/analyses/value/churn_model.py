@@ -267,7 +267,7 @@ def _add_block(
     own = np.zeros(len(xl), dtype=np.int64)
     for k, (col, off) in enumerate(zip(link_cols, off_values, strict=True)):
         own |= (xl[:, col] != off).astype(np.int64) << k
-    scored: dict[int, tuple[FloatArray, FloatArray]] = {}  # subset -> (row positions, values)
+    scored: dict[int, tuple[npt.NDArray[np.int64], FloatArray]] = {}  # subset -> (positions, values)
     for size in range(n_links):
         for s in combinations(range(n_links), size):
             mask = _mask(s)
