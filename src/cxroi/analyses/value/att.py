@@ -172,13 +172,18 @@ class DoublyRobustAtt:
         self.ridge = ridge
         self.min_per_arm = min_per_arm
 
-    def fit(self, units: AttUnits, window: tuple[str, ...] | None = None) -> Self:
-        """Fit on ``units``; ``window`` (periods) adds a scope restricted to those periods."""
+    def fit(
+        self,
+        units: AttUnits,
+        window: tuple[str, ...] | None = None,
+        cells: pd.DataFrame | None = None,
+    ) -> Self:
+        """Fit on ``units``; ``window`` (periods) adds a scope restricted to those periods.
+        ``cells``: :func:`cell_sums` of the units when the caller has them already."""
         with threadpool_limits(limits=1):  # same summation order on every run
-            return self._fit(units, window)
+            return self._fit(units, window, cell_sums(units) if cells is None else cells)
 
-    def _fit(self, units: AttUnits, window: tuple[str, ...] | None) -> Self:
-        cells = cell_sums(units)
+    def _fit(self, units: AttUnits, window: tuple[str, ...] | None, cells: pd.DataFrame) -> Self:
         self.cells_ = cells
         self.units_ = units
         strata = (
