@@ -208,6 +208,19 @@ class _ColumnSums:
         rows = block if before is None else np.concatenate([before[None, :], block])
         self._sums[key] = rows.sum(axis=0)
 
+    def add_difference(self, key: object, a: FloatArray, b: FloatArray) -> None:
+        """``add(key, a - b)`` with the difference written behind the running total (no copy)."""
+        if len(a) == 0:
+            return
+        before = self._sums.get(key)
+        if before is None:
+            self._sums[key] = (a - b).sum(axis=0)
+            return
+        rows = np.empty((len(a) + 1, *a.shape[1:]))
+        rows[0] = before
+        np.subtract(a, b, out=rows[1:])
+        self._sums[key] = rows.sum(axis=0)
+
     def get(self, key: object) -> FloatArray:
         return self._sums.get(key, np.zeros(self.draws))
 
@@ -305,7 +318,7 @@ def _add_block(
         for key in (with_k, s):
             if key not in cache:
                 cache[key] = value(key)
-        sums.add((with_k, s), cache[with_k] - cache[s])
+        sums.add_difference((with_k, s), cache[with_k], cache[s])
 
 
 def _mask(subset: tuple[int, ...]) -> int:
