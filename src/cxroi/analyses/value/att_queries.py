@@ -86,7 +86,9 @@ def _cluster_sums(
     level = j[units.stratum] if units.stratum else None
     sums: dict[str, ir.Value] = {}
     for s in strata:
-        in_s = level == s if level is not None else ibis.literal(True)
+        # without strata every unit counts: no filter at all (the same sums)
+        in_s = level == s if level is not None else None
+        treated = arm if in_s is None else in_s & arm
         for o in units.outcomes:
             # float arithmetic made explicit: ibis types decimal - float64 as a decimal and would
             # then drop the cast below, leaving DuckDB to sum doubles in a thread-dependent order
@@ -94,7 +96,7 @@ def _cluster_sums(
             psi = ibis.ifelse(arm, resid, -j["w:odds"] * resid).cast(_DEC)
             sums[f"psi:{o}:{s}"] = psi.sum(where=in_s).cast(_DEC)
         for o in units.outcomes:
-            sums[f"y1:{o}:{s}"] = j[o].cast(_DEC).sum(where=in_s & arm).cast(_DEC)
+            sums[f"y1:{o}:{s}"] = j[o].cast(_DEC).sum(where=treated).cast(_DEC)
         sums[f"n1:{s}"] = arm.cast("int64").sum(where=in_s).cast(_DEC)
     return j.group_by(group).aggregate(**sums)
 
