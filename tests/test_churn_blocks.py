@@ -48,3 +48,48 @@ def test_no_customer_gives_zero_loss() -> None:
     out = attribute_loss(np.zeros((0, 7)), betas, np.zeros(0), [6], [0.0], block_rows=10)
     for value in out.values():
         np.testing.assert_array_equal(value, np.zeros(4))
+
+
+def _every_subset(x, betas, revenue, cols, offs):  # type: ignore[no-untyped-def]
+    """The reference: every customer with a link scored under every subset of the links."""
+    from itertools import combinations
+
+    from scipy.special import expit
+
+    from cxroi.analyses.value.churn_model import months_lost, shapley_weights
+
+    n_links = len(cols)
+    has = np.zeros(len(x), dtype=bool)
+    for col, off in zip(cols, offs):
+        has |= ~np.isclose(x[:, col], off)
+    xl, rl = x[has], revenue[has]
+    value = {}
+    for size in range(n_links + 1):
+        for s in combinations(range(n_links), size):
+            xs = xl.copy()
+            for k in range(n_links):
+                if k not in s:
+                    xs[:, cols[k]] = offs[k]
+            value[s] = rl[:, None] * months_lost(expit(xs @ betas.T))
+    pairs = [(tuple(range(n_links)), ())]
+    pairs += [(tuple(sorted((*s, k))), s) for k, s in shapley_weights(n_links)]
+    return {pair: (value[pair[0]] - value[pair[1]]).sum(axis=0) for pair in dict.fromkeys(pairs)}
+
+
+@pytest.mark.parametrize("n_links", [1, 2, 3])
+def test_scoring_each_customer_on_its_own_links_gives_every_subsets_bits(n_links: int) -> None:
+    """Customers are scored only under subsets of the links they have: the same bits."""
+    from cxroi.analyses.value.churn_model import _add_block, _ColumnSums
+
+    rng = np.random.default_rng(5 + n_links)
+    n, draws = 3_001, 50
+    x, cols = _scoring(rng, n, n_links)
+    offs = [-0.2] * n_links
+    revenue = rng.uniform(10.0, 200.0, n)
+    betas = rng.normal(-1.0, 0.4, (draws, x.shape[1]))
+    with threadpool_limits(limits=1):
+        want = _every_subset(x, betas, revenue, cols, offs)
+        sums = _ColumnSums(draws)
+        _add_block(sums, x, betas, revenue, cols, offs)
+    for pair, value in want.items():
+        np.testing.assert_array_equal(sums.get(pair), value, err_msg=str(pair))

@@ -183,3 +183,22 @@ def test_reduced_calibration_on_the_sales_world(con: ibis.BaseBackend) -> None:
         assert abs(err.mean()) < 3 * mcse, effect
         # nominal 0.95; measured 0.85-0.90 at this size; MC error of 30 replicates ~0.06
         assert covered / 30 >= 0.7, (effect, covered)
+
+
+def test_one_query_scopes_are_the_separate_queries(con: ibis.BaseBackend) -> None:
+    """Overall, window and per-period moments from one query equal those of three queries."""
+    from cxroi.analyses.value.att_queries import cluster_moment_scopes, cluster_moments
+
+    frame, _ = _world(11)
+    units = _units(con, frame, "scopes")
+    est = DoublyRobustAtt().fit(units)
+    window = ("2024-02", "2024-03", "2024-09")
+    overall, in_window, by_period = cluster_moment_scopes(units, est.weights_, est.strata_, window)
+    pd.testing.assert_frame_equal(overall, cluster_moments(units, est.weights_, est.strata_))
+    assert in_window is not None
+    pd.testing.assert_frame_equal(
+        in_window, cluster_moments(units, est.weights_, est.strata_, periods=window)
+    )
+    pd.testing.assert_frame_equal(
+        by_period, cluster_moments(units, est.weights_, est.strata_, by="month")
+    )

@@ -321,3 +321,16 @@ def test_clustered_sums_match_pandas(demo: Path) -> None:
     for key, row in want.iterrows():
         for col in row.index:
             assert got.loc[key, col] == pytest.approx(row[col], rel=1e-9), (key, col)
+
+
+def test_nested_clustered_sums_are_the_separate_queries(demo: Path) -> None:
+    """One query for the three key sets gives exactly the frames of three queries."""
+    ds = cxroi.load_dataset(demo)
+    exact = cxroi.compute_exact_metrics(ds)
+    assert exact.enriched is not None
+    contacts = q.what_if_contacts(exact.enriched)
+    surveys = ds.tables["surveys"] if ds.has("surveys") else None
+    key_sets = (q.WHAT_IF_CELL, ("channel", "ai_mode", "inbound"), ("ai_mode", "inbound"))
+    got = q.clustered_cell_sums_nested(contacts, surveys, key_sets)
+    for keys, frame in zip(key_sets, got, strict=True):
+        pd.testing.assert_frame_equal(frame, q.clustered_cell_sums(contacts, surveys, keys))

@@ -50,6 +50,7 @@ from cxroi.analyses.value.att_queries import (
     TREATED,
     AttUnits,
     cell_sums,
+    cluster_moment_scopes,
     cluster_moments,
     vector_names,
 )
@@ -171,13 +172,18 @@ class DoublyRobustAtt:
         self.ridge = ridge
         self.min_per_arm = min_per_arm
 
-    def fit(self, units: AttUnits, window: tuple[str, ...] | None = None) -> Self:
-        """Fit on ``units``; ``window`` (periods) adds a scope restricted to those periods."""
+    def fit(
+        self,
+        units: AttUnits,
+        window: tuple[str, ...] | None = None,
+        cells: pd.DataFrame | None = None,
+    ) -> Self:
+        """Fit on ``units``; ``window`` (periods) adds a scope restricted to those periods.
+        ``cells``: :func:`cell_sums` of the units when the caller has them already."""
         with threadpool_limits(limits=1):  # same summation order on every run
-            return self._fit(units, window)
+            return self._fit(units, window, cell_sums(units) if cells is None else cells)
 
-    def _fit(self, units: AttUnits, window: tuple[str, ...] | None) -> Self:
-        cells = cell_sums(units)
+    def _fit(self, units: AttUnits, window: tuple[str, ...] | None, cells: pd.DataFrame) -> Self:
         self.cells_ = cells
         self.units_ = units
         strata = (
@@ -203,14 +209,20 @@ class DoublyRobustAtt:
         weights = pd.concat([models[s].weights for s in self.strata_], ignore_index=True)
         self.weights_ = weights
         cell_w = cells.merge(weights, on=units.keys, how="inner")
-        moments = cluster_moments(units, weights, self.strata_)
+        if not units.period:
+            moments = cluster_moments(units, weights, self.strata_)
+            self.overall_ = make_scope(units, self.strata_, ALL, cell_w, moments)
+            return self
+        # one query for the three scopes: the units are joined to their weights once
+        moments, in_window_mom, by_period = cluster_moment_scopes(
+            units, weights, self.strata_, window
+        )
         self.overall_ = make_scope(units, self.strata_, ALL, cell_w, moments)
-        if window is not None and units.period:
+        if window is not None and in_window_mom is not None:
             in_window = cell_w[cell_w[units.period].isin(list(window))]
-            mom = cluster_moments(units, weights, self.strata_, periods=window)
-            self.window_ = make_scope(units, self.strata_, "window", in_window, mom)
+            self.window_ = make_scope(units, self.strata_, "window", in_window, in_window_mom)
         if units.period:
-            mom = cluster_moments(units, weights, self.strata_, by=units.period)
+            mom = by_period
             for _, row in mom.iterrows():
                 p = str(row[units.period])
                 part = cell_w[cell_w[units.period] == p]

@@ -75,6 +75,47 @@ def vector_names(outcomes: tuple[str, ...], strata: tuple[str, ...]) -> list[str
     return names
 
 
+def _cluster_sums(
+    units: AttUnits, weights: pd.DataFrame, strata: tuple[str, ...], t: ir.Table, group: list[str]
+) -> ir.Table:
+    """Per ``group`` (the cluster, maybe a period): the sums of :func:`vector_names`."""
+    w = ibis.memtable(weights)
+    # a fresh view: ibis would otherwise try to extend a join chain the units were built from
+    j = t.view().inner_join(w, units.keys)
+    arm = j[TREATED]
+    level = j[units.stratum] if units.stratum else None
+    sums: dict[str, ir.Value] = {}
+    for s in strata:
+        # without strata every unit counts: no filter at all (the same sums)
+        in_s = level == s if level is not None else None
+        treated = arm if in_s is None else in_s & arm
+        for o in units.outcomes:
+            # float arithmetic made explicit: ibis types decimal - float64 as a decimal and would
+            # then drop the cast below, leaving DuckDB to sum doubles in a thread-dependent order
+            resid = j[o].cast("float64") - j[f"w:m0:{o}"]
+            psi = ibis.ifelse(arm, resid, -j["w:odds"] * resid).cast(_DEC)
+            sums[f"psi:{o}:{s}"] = psi.sum(where=in_s).cast(_DEC)
+        for o in units.outcomes:
+            sums[f"y1:{o}:{s}"] = j[o].cast(_DEC).sum(where=treated).cast(_DEC)
+        sums[f"n1:{s}"] = arm.cast("int64").sum(where=in_s).cast(_DEC)
+    return j.group_by(group).aggregate(**sums)
+
+
+def _products(pc: ir.Table, names: list[str]) -> dict[str, ir.Value]:
+    prods: dict[str, ir.Value] = {"clusters": pc.count()}
+    for i, a in enumerate(names):
+        for b in names[i:]:
+            prods[f"m:{a}|{b}"] = (pc[a] * pc[b]).cast(_DEC_SQ).sum().cast(_DEC_SQ).cast("float64")
+    return prods
+
+
+def _zero_missing(out: pd.DataFrame) -> pd.DataFrame:
+    for col in out.columns:
+        if col.startswith("m:"):
+            out[col] = out[col].fillna(0.0).astype(float)
+    return out
+
+
 def cluster_moments(
     units: AttUnits,
     weights: pd.DataFrame,
@@ -94,36 +135,72 @@ def cluster_moments(
     if periods is not None:
         assert units.period is not None
         t = t.filter(t[units.period].isin(list(periods)))
-    w = ibis.memtable(weights)
-    # a fresh view: ibis would otherwise try to extend a join chain the units were built from
-    j = t.view().inner_join(w, units.keys)
-    arm = j[TREATED]
-    level = j[units.stratum] if units.stratum else None
-    sums: dict[str, ir.Value] = {}
-    for s in strata:
-        in_s = level == s if level is not None else ibis.literal(True)
-        for o in units.outcomes:
-            # float arithmetic made explicit: ibis types decimal - float64 as a decimal and would
-            # then drop the cast below, leaving DuckDB to sum doubles in a thread-dependent order
-            resid = j[o].cast("float64") - j[f"w:m0:{o}"]
-            psi = ibis.ifelse(arm, resid, -j["w:odds"] * resid).cast(_DEC)
-            sums[f"psi:{o}:{s}"] = psi.sum(where=in_s).cast(_DEC)
-        for o in units.outcomes:
-            sums[f"y1:{o}:{s}"] = j[o].cast(_DEC).sum(where=in_s & arm).cast(_DEC)
-        sums[f"n1:{s}"] = arm.cast("int64").sum(where=in_s).cast(_DEC)
     group = [CLUSTER] + ([by] if by else [])
-    per_cluster = j.group_by(group).aggregate(**sums)
+    per_cluster = _cluster_sums(units, weights, strata, t, group)
     names = vector_names(units.outcomes, strata)
     pc = per_cluster.mutate(**{k: per_cluster[k].fill_null(0) for k in names})
-    prods: dict[str, ir.Value] = {"clusters": pc.count()}
-    for i, a in enumerate(names):
-        for b in names[i:]:
-            prods[f"m:{a}|{b}"] = (pc[a] * pc[b]).cast(_DEC_SQ).sum().cast(_DEC_SQ).cast("float64")
+    prods = _products(pc, names)
     if by:
         out = pc.group_by(by).aggregate(**prods).order_by(by).execute()
     else:
         out = pc.aggregate(**prods).execute()
-    for col in out.columns:
-        if col.startswith("m:"):
-            out[col] = out[col].fillna(0.0).astype(float)
-    return out
+    return _zero_missing(out)
+
+
+_SCOPE = "_scope"
+_OVERALL, _WINDOW, _PERIOD = 0, 1, 2
+
+
+def cluster_moment_scopes(
+    units: AttUnits,
+    weights: pd.DataFrame,
+    strata: tuple[str, ...],
+    window: tuple[str, ...] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame]:
+    """:func:`cluster_moments` overall, over the ``window`` periods and per period, in one query.
+
+    Needs ``units.period``. The units are joined to their weights and summed per cluster and
+    period once; the per-cluster sums overall and over the window are sums of those (exact
+    decimals: the same values as summing the units directly). Returns the overall row, the
+    window row (None without a window) and one row per period, sorted.
+    """
+    period = units.period
+    assert period is not None
+    names = vector_names(units.outcomes, strata)
+    per = _cluster_sums(units, weights, strata, units.table, [CLUSTER, period])
+
+    def regroup(part: ir.Table) -> ir.Table:
+        pc = part.group_by(CLUSTER).aggregate(**{k: part[k].sum().cast(_DEC) for k in names})
+        return pc.mutate(**{k: pc[k].fill_null(0) for k in names})
+
+    no_period = ibis.null().cast(per[period].type())
+    branches = [
+        regroup(per).aggregate(**_products(regroup(per), names)).mutate(
+            **{_SCOPE: ibis.literal(_OVERALL), period: no_period}
+        )
+    ]
+    if window is not None:
+        inside = regroup(per.filter(per[period].isin(list(window))))
+        branches.append(
+            inside.aggregate(**_products(inside, names)).mutate(
+                **{_SCOPE: ibis.literal(_WINDOW), period: no_period}
+            )
+        )
+    pcp = per.mutate(**{k: per[k].fill_null(0) for k in names})
+    branches.append(
+        pcp.group_by(period).aggregate(**_products(pcp, names)).mutate(
+            **{_SCOPE: ibis.literal(_PERIOD)}
+        )
+    )
+    cols = [_SCOPE, period, "clusters", *[c for c in branches[0].columns if c.startswith("m:")]]
+    union = ibis.union(*[b.select(*cols) for b in branches], distinct=False)
+    out = _zero_missing(union.execute())
+    scope = out[_SCOPE].to_numpy()
+
+    def rows(which: int) -> pd.DataFrame:
+        part = out[scope == which].drop(columns=[_SCOPE])
+        return part.sort_values(period, kind="stable").reset_index(drop=True)
+
+    overall = rows(_OVERALL).drop(columns=[period])
+    in_window = rows(_WINDOW).drop(columns=[period]) if window is not None else None
+    return overall, in_window, rows(_PERIOD)

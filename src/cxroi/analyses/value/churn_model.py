@@ -47,9 +47,17 @@ _P_CLIP = 1e-12
 
 def months_lost(p: FloatArray) -> FloatArray:
     """Expected months of revenue lost in 12 months at churn probability ``p`` (constant hazard)."""
-    q = np.clip(p, _P_CLIP, 1.0 - _P_CLIP)
-    lost: FloatArray = 12.0 - 12.0 * q / -np.log1p(-q)
-    return np.where(p <= 0.0, 0.0, lost)
+    # 12 - 12 q / -log1p(-q), operation by operation in two buffers (the same bits as the
+    # expression, without its five temporaries)
+    lost: FloatArray = np.clip(p, _P_CLIP, 1.0 - _P_CLIP)
+    log = np.negative(lost)
+    np.log1p(log, out=log)
+    np.negative(log, out=log)
+    np.multiply(lost, 12.0, out=lost)
+    np.divide(lost, log, out=lost)
+    np.subtract(12.0, lost, out=lost)
+    lost[p <= 0.0] = 0.0
+    return lost
 
 
 class RiskDesign:
@@ -200,6 +208,19 @@ class _ColumnSums:
         rows = block if before is None else np.concatenate([before[None, :], block])
         self._sums[key] = rows.sum(axis=0)
 
+    def add_difference(self, key: object, a: FloatArray, b: FloatArray) -> None:
+        """``add(key, a - b)`` with the difference written behind the running total (no copy)."""
+        if len(a) == 0:
+            return
+        before = self._sums.get(key)
+        if before is None:
+            self._sums[key] = (a - b).sum(axis=0)
+            return
+        rows = np.empty((len(a) + 1, *a.shape[1:]))
+        rows[0] = before
+        np.subtract(a, b, out=rows[1:])
+        self._sums[key] = rows.sum(axis=0)
+
     def get(self, key: object) -> FloatArray:
         return self._sums.get(key, np.zeros(self.draws))
 
@@ -226,16 +247,94 @@ def _add_block(
     link_cols: list[int],
     off_values: list[float],
 ) -> None:
-    """Add one block of customers: losses and churn, and the Shapley increments v(S+k) - v(S)."""
+    """Add one block of customers: losses and churn, and the Shapley increments v(S+k) - v(S).
+
+    ``v(S)`` of a customer switches off the links outside ``S``; a link the customer does not
+    have is off already (its column holds exactly the off value), so ``v(S)`` is ``v`` of ``S``
+    restricted to the customer's own links, and ``v`` of all the customer's links is the
+    observed loss. Each customer is therefore scored once per proper subset of the links they
+    have (one with a single link: once, all off) instead of once per subset of every link, and
+    the customers x draws matrix of each ``v(S)`` is gathered from those rows. A row's values do
+    not depend on the rows scored beside it (the premise of the blocks, :class:`_ColumnSums`),
+    so the sums are those of scoring every customer under every subset.
+    """
     n_links = len(link_cols)
     has_link = np.zeros(len(x), dtype=bool)
     for col, off in zip(link_cols, off_values, strict=True):
         has_link |= ~np.isclose(x[:, col], off)
     p_all = expit(_linear(x, betas))  # customers x draws
     sums.add("churners", p_all)
-    sums.add("total", revenue[:, None] * months_lost(p_all))
+    observed = months_lost(p_all)
     del p_all
-    xl, rl = x[has_link], revenue[has_link]
+    np.multiply(observed, revenue[:, None], out=observed)
+    sums.add("total", observed)
+    if betas.shape[0] == 1:
+        # one draw: gemv may round a row differently beside other rows, so every customer is
+        # scored under every subset as one matrix
+        del observed
+        _add_subsets(sums, x[has_link], betas, revenue[has_link], link_cols, off_values)
+        return
+    xl, rl, seen = x[has_link], revenue[has_link], observed[has_link]
+    del observed
+    # bit k of own: the customer has link k (its column differs from the off value at all)
+    own = np.zeros(len(xl), dtype=np.int64)
+    for k, (col, off) in enumerate(zip(link_cols, off_values, strict=True)):
+        own |= (xl[:, col] != off).astype(np.int64) << k
+    scored: dict[int, tuple[npt.NDArray[np.int64], FloatArray]] = {}  # subset -> (positions, values)
+    for size in range(n_links):
+        for s in combinations(range(n_links), size):
+            mask = _mask(s)
+            rows = np.flatnonzero(((own & mask) == mask) & (own != mask))
+            if len(rows) == 0:
+                continue
+            xs = xl[rows]
+            for k in range(n_links):
+                if k not in s:
+                    xs[:, link_cols[k]] = off_values[k]
+            lin = _linear(xs, betas)
+            values = months_lost(expit(lin, out=lin))
+            np.multiply(values, rl[rows][:, None], out=values)
+            position = np.full(len(xl), -1, dtype=np.int64)
+            position[rows] = np.arange(len(rows))
+            scored[mask] = (position, values)
+
+    def value(s: tuple[int, ...]) -> FloatArray:
+        got = own & _mask(s)
+        out = np.empty_like(seen)
+        for mask in np.unique(got).tolist():
+            rows = np.flatnonzero(got == mask)
+            full = own[rows] == mask
+            out[rows[full]] = seen[rows[full]]
+            if not full.all():
+                position, values = scored[mask]
+                part = rows[~full]
+                out[part] = values[position[part]]
+        return out
+
+    pairs: list[tuple[tuple[int, ...], tuple[int, ...]]] = [(tuple(range(n_links)), ())]
+    pairs += [(tuple(sorted((*s, k))), s) for k, s in shapley_weights(n_links)]
+    cache: dict[tuple[int, ...], FloatArray] = {}
+    for with_k, s in dict.fromkeys(pairs):  # with one link, all-on vs all-off is its only pair
+        for key in (with_k, s):
+            if key not in cache:
+                cache[key] = value(key)
+        sums.add_difference((with_k, s), cache[with_k], cache[s])
+
+
+def _mask(subset: tuple[int, ...]) -> int:
+    return sum(1 << k for k in subset)
+
+
+def _add_subsets(
+    sums: _ColumnSums,
+    xl: FloatArray,
+    betas: FloatArray,
+    rl: FloatArray,
+    link_cols: list[int],
+    off_values: list[float],
+) -> None:
+    """The Shapley increments with every customer scored under every subset of the links."""
+    n_links = len(link_cols)
     value: dict[tuple[int, ...], FloatArray] = {}
     for size in range(n_links + 1):
         for s in combinations(range(n_links), size):

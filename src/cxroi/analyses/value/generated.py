@@ -28,7 +28,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cxroi.analyses.value.att import DoublyRobustAtt, Linear, Scope, treated_scope
-from cxroi.analyses.value.att_queries import AttUnits
+from cxroi.analyses.value.att_queries import AttUnits, cell_sums
 from cxroi.analyses.value.money import as_money
 from cxroi.results.model.money import Basis, Evidence, Money
 from cxroi.analyses.value.conversion import conversion
@@ -47,16 +47,27 @@ def _estimator(covariates: tuple[str, ...]) -> DoublyRobustAtt:
     return DoublyRobustAtt(interactions=pairs if "intent" in covariates else ())
 
 
-def calendar_window(units: AttUnits, months: int = HORIZON_MONTHS) -> tuple[str, ...]:
+def calendar_window(
+    units: AttUnits, months: int = HORIZON_MONTHS, cells: pd.DataFrame | None = None
+) -> tuple[str, ...]:
     """The latest ``months`` calendar months up to the last month with a unit (fewer when the
-    data start later), including months without any unit."""
-    seen = units.table.aggregate(
-        first=units.table.month.min(), last=units.table.month.max()
-    ).execute()
-    if seen.empty or seen["last"].iloc[0] is None:
-        return ()
-    last = pd.Period(str(seen["last"].iloc[0]), freq="M")
-    first = max(pd.Period(str(seen["first"].iloc[0]), freq="M"), last - (months - 1))
+    data start later), including months without any unit. ``cells``: the units'
+    :func:`~cxroi.analyses.value.att_queries.cell_sums` (the month is one of their keys), read
+    instead of the units when given."""
+    if cells is not None:
+        seen_months = cells["month"].dropna()
+        if seen_months.empty:
+            return ()
+        first_seen, last_seen = min(seen_months), max(seen_months)
+    else:
+        seen = units.table.aggregate(
+            first=units.table.month.min(), last=units.table.month.max()
+        ).execute()
+        if seen.empty or seen["last"].iloc[0] is None:
+            return ()
+        first_seen, last_seen = seen["first"].iloc[0], seen["last"].iloc[0]
+    last = pd.Period(str(last_seen), freq="M")
+    first = max(pd.Period(str(first_seen), freq="M"), last - (months - 1))
     return tuple(str(p) for p in pd.period_range(first, last, freq="M"))
 
 
@@ -125,10 +136,11 @@ def revenue_generated(
         )
         return _refused(why)
     units = contact_units(ds, edges)
-    window = calendar_window(units)
+    cells = cell_sums(units)  # read once: the window and the models both need them
+    window = calendar_window(units, cells=cells)
     if not window:
         return _refused(CannotCompute("the dataset has no contacts"))
-    est = _estimator(units.covariates).fit(units, window)
+    est = _estimator(units.covariates).fit(units, window, cells=cells)
     diagnostics = AttDiagnostics(
         dict(getattr(est, "overlap_", {})), {s: r.reason for s, r in est.refused_.items()}
     )

@@ -138,10 +138,16 @@ class CategoricalDesign:
 
     def matrix(self, frame: pd.DataFrame) -> FloatArray:
         n = len(frame)
-        dummies = {
-            c: {lv: (frame[c].astype(str) == lv).to_numpy(dtype=np.float64) for lv in lvs}
-            for c, lvs in self.levels.items()
-        }
+        dummies: dict[str, dict[str, FloatArray]] = {}
+        for c, lvs in self.levels.items():
+            # each value's position among the levels (-1: the reference or unseen), compared
+            # once per level: the same 0/1 columns as comparing the strings, without doing so
+            text = frame[c].astype(str)
+            if len(set(lvs)) < len(lvs):  # values whose texts coincide (1 and "1")
+                dummies[c] = {lv: (text == lv).to_numpy(dtype=np.float64) for lv in lvs}
+                continue
+            codes = pd.Categorical(text, categories=lvs).codes
+            dummies[c] = {lv: (codes == i).astype(np.float64) for i, lv in enumerate(lvs)}
         cols: list[FloatArray] = [np.ones(n)]
         for c in self.columns:
             cols += [dummies[c][lv] for lv in self.levels[c]]

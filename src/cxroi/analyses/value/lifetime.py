@@ -103,12 +103,26 @@ def _log_baseline(
         # sBG: S(m) = B(alpha, beta + m) / B(alpha, beta), so S(n + k) / S(n) in log-gammas
         m = n + grid[None, :]
         out[sel] = (
-            special.gammaln(be + m)
-            - special.gammaln(a + be + m)
+            _gammaln_at(be, m)
+            - _gammaln_at(a + be, m)
             - special.gammaln(be + n)
             + special.gammaln(a + be + n)
         )
     return out
+
+
+def _gammaln_at(shift: float, m: FloatArray) -> FloatArray:
+    """``gammaln(shift + m)`` for months ``m``, each distinct month computed once.
+
+    ``m`` holds whole months (renewals plus grid months, exact in floating point), a few hundred
+    distinct values among cells x grid points: the log-gamma of each is computed once and
+    gathered, the same bits as computing it elementwise.
+    """
+    whole = m.astype(np.int64)
+    if m.size == 0 or whole.min() < 0 or not np.array_equal(whole, m):
+        return np.asarray(special.gammaln(shift + m), dtype=np.float64)
+    table = special.gammaln(shift + np.arange(int(whole.max()) + 1, dtype=np.float64))
+    return np.asarray(table[whole], dtype=np.float64)
 
 
 def _integral(curve: FloatArray, weights: FloatArray, grid: FloatArray) -> FloatArray:

@@ -50,11 +50,14 @@ def instant(value: datetime) -> ir.TimestampScalar:
 
 def index_contacts(contacts: ir.Table) -> ir.Table:
     """One row per customer: the first contact (ties broken by contact_id), its time and mode."""
-    w = ibis.window(
-        group_by=contacts.customer_id, order_by=[contacts.started_at, contacts.contact_id]
-    )
-    ranked = contacts.mutate(_rank=ibis.row_number().over(w))
-    first = ranked.filter(ranked._rank == 0)
+    # The first (started_at, contact_id) per customer by aggregates and joins instead of a
+    # window sorting every customer's contacts: the earliest start, the smallest id among the
+    # contacts at that instant (contact_id is unique and started_at required by the contract).
+    c = contacts
+    at = c.group_by(_cust=c.customer_id).aggregate(_first=c.started_at.min())
+    tied = c.join(at, (c.customer_id == at._cust) & (c.started_at == at._first))
+    pick = tied.group_by(_cust2=tied.customer_id).aggregate(_id=tied.contact_id.min())
+    first = c.join(pick, c.contact_id == pick._id)
     return first.select(
         "customer_id",
         index_at=first.started_at,
@@ -222,16 +225,13 @@ def what_if_contacts(enriched: ir.Table, first_month: str | None = None) -> ir.T
     return e.mutate(intent_key=e.intent.fill_null(NO_INTENT), inbound=inbound)
 
 
-def clustered_cell_sums(
-    contacts: ir.Table, surveys: ir.Table | None, keys: tuple[str, ...]
-) -> pd.DataFrame:
-    """Per cell: totals and the customer-level second moments of a cluster-robust variance.
+_PER_CUSTOMER = ("n", "cost", "handle", "elig", "rep", "ces_n", "ces")
 
-    ``contacts`` comes from :func:`what_if_contacts`. For each per-customer sum ``y_i`` (cost,
-    handle seconds, eligible contacts, their repeats, CES answers and scores) and contact count
-    ``n_i`` the cell carries ``sum y_i``, ``sum y_i^2`` and ``sum y_i n_i``: enough for the
-    variance of any ratio of two of them with customers as clusters. Repeats use the 7-day window.
-    """
+
+def _per_customer_cell(
+    contacts: ir.Table, surveys: ir.Table | None, keys: tuple[str, ...]
+) -> ir.Table:
+    """Per customer and cell: the sums :func:`clustered_cell_sums` works on."""
     e = contacts
     group = ["customer_id", *keys]
     per = e.group_by(group).aggregate(
@@ -250,8 +250,12 @@ def clustered_cell_sums(
         )
     else:
         per = per.mutate(ces_n=ibis.literal(0, type="int64"), ces=ibis.literal(0).cast(_MONEY))
+    return per
+
+
+def _cell_moments(per: ir.Table) -> dict[str, ir.Value]:
     aggs: dict[str, ir.Value] = {"customers": per.count()}
-    for name in ("n", "cost", "handle", "elig", "rep", "ces_n", "ces"):
+    for name in _PER_CUSTOMER:
         y = per[name].cast(_MONEY)
         aggs[name] = y.sum().cast(_MONEY)
         aggs[f"{name}_sq"] = (y * y).sum().cast(_SQ)
@@ -259,9 +263,61 @@ def clustered_cell_sums(
     for num, den in RATIOS.values():
         y, x = per[num].cast(_MONEY), per[den].cast(_MONEY)
         aggs[f"{num}_x_{den}"] = (y * x).sum().cast(_SQ)
-    out = per.group_by(list(keys)).aggregate(**aggs).order_by(list(keys)).execute()
+    return aggs
+
+
+def clustered_cell_sums(
+    contacts: ir.Table, surveys: ir.Table | None, keys: tuple[str, ...]
+) -> pd.DataFrame:
+    """Per cell: totals and the customer-level second moments of a cluster-robust variance.
+
+    ``contacts`` comes from :func:`what_if_contacts`. For each per-customer sum ``y_i`` (cost,
+    handle seconds, eligible contacts, their repeats, CES answers and scores) and contact count
+    ``n_i`` the cell carries ``sum y_i``, ``sum y_i^2`` and ``sum y_i n_i``: enough for the
+    variance of any ratio of two of them with customers as clusters. Repeats use the 7-day window.
+    """
+    per = _per_customer_cell(contacts, surveys, keys)
+    out = per.group_by(list(keys)).aggregate(**_cell_moments(per))
+    out = out.order_by(list(keys)).execute()
     money = [c for c in out.columns if c not in (*keys, "customers")]
     return _floats(out, money)
+
+
+def clustered_cell_sums_nested(
+    contacts: ir.Table, surveys: ir.Table | None, key_sets: tuple[tuple[str, ...], ...]
+) -> list[pd.DataFrame]:
+    """:func:`clustered_cell_sums` at each of ``key_sets`` in one query.
+
+    The first key set is the finest; every other one picks some of its keys, in its order. The
+    contacts are summed per customer and finest cell once; a coarser cell's per-customer sums are
+    sums of those (counts and exact decimals: the same values as summing the contacts).
+    """
+    finest = key_sets[0]
+    for keys in key_sets:
+        if [k for k in finest if k in keys] != list(keys):
+            return [clustered_cell_sums(contacts, surveys, keys) for keys in key_sets]
+    per = _per_customer_cell(contacts, surveys, finest)
+    branches: list[ir.Table] = []
+    for i, keys in enumerate(key_sets):
+        part = per
+        if keys != finest:
+            part = per.group_by(["customer_id", *keys]).aggregate(
+                **{name: per[name].sum() for name in _PER_CUSTOMER}
+            )
+        cells = part.group_by(list(keys)).aggregate(**_cell_moments(part))
+        absent = {k: ibis.null().cast(per[k].type()) for k in finest if k not in keys}
+        cells = cells.mutate(_scope=ibis.literal(i), **absent)
+        branches.append(cells.select("_scope", *finest, *_cell_moments(per)))
+    union = ibis.union(*branches, distinct=False)
+    out = union.order_by(["_scope", *finest]).execute()
+    frames: list[pd.DataFrame] = []
+    for i, keys in enumerate(key_sets):
+        part = out[out["_scope"] == i]
+        part = part[[*keys, *[c for c in part.columns if c not in ("_scope", *finest)]]]
+        part = part.reset_index(drop=True)
+        money = [c for c in part.columns if c not in (*keys, "customers")]
+        frames.append(_floats(part, money))
+    return frames
 
 
 def what_if_monthly_cells(contacts: ir.Table) -> pd.DataFrame:

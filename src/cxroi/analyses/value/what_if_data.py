@@ -106,14 +106,17 @@ def load_what_if_data(
     recent = q.what_if_contacts(enriched, window[0])
     surveys = ds.tables["surveys"] if ds.has("surveys") else None
     design = _busiest(monthly, window)
+    by_cell, by_channel, overall = q.clustered_cell_sums_nested(
+        recent, surveys, (q.WHAT_IF_CELL, ("channel", "ai_mode", "inbound"), ("ai_mode", "inbound"))
+    )
     return WhatIfData(
         monthly=monthly,
         window=window,
         design_month=design,
         days_in_design_month=_month_bounds(design, ds.timezone)[2],
-        by_cell=q.clustered_cell_sums(recent, surveys, q.WHAT_IF_CELL),
-        by_channel=q.clustered_cell_sums(recent, surveys, ("channel", "ai_mode", "inbound")),
-        overall=q.clustered_cell_sums(recent, surveys, ("ai_mode", "inbound")),
+        by_cell=by_cell,
+        by_channel=by_channel,
+        overall=overall,
         hours=q.hour_of_week_counts(recent),
         staffed=_staffed(ds, design),
         abandonment=_abandonment(ds, window[0], live_channels),
