@@ -23,6 +23,7 @@ from tests.helpers import contact, write_csv
 
 import cxroi
 from cxroi.analyses.retention.adjusted import AdjustedRetention
+from cxroi.analyses.retention.cohort import build_cohort
 from cxroi.analyses.retention.cox import CoxPH
 from cxroi.analyses.retention.kaplan_meier import KaplanMeier, difference_at
 from cxroi.analyses.retention.run import run_retention
@@ -384,6 +385,49 @@ def test_cohort_index_exclusions_and_missing_covariate(tmp_path: Path) -> None:
         p for p in out["curves"]["by_index_mode"]["ai_only"]["points"] if p["survival"] is None
     ]
     assert all(p["survival_note"] for p in suppressed)
+
+
+@pytest.mark.parametrize("empty_churn", [True, False])
+def test_cohort_follow_up_days_are_pandas_total_seconds(tmp_path: Path, empty_churn: bool) -> None:
+    """Durations, follow-up and tenure as pandas' ``total_seconds`` of the timestamps gives them:
+    at nanosecond resolution where the column (churn date, index contact) has an empty value,
+    else at microseconds (the two differ in the last bit for spans of years; decade-long tenures
+    make sure some do)."""
+    contacts, customers = _small_world()
+    rng = np.random.default_rng(5)
+    for i, c in enumerate(customers):
+        c["acquired_at"] = f"20{10 + i % 9:02d}-0{1 + i % 9}-0{1 + i % 7}T0{i % 10}:{i % 60:02d}:"
+        c["acquired_at"] += f"{int(rng.integers(60)):02d}.{int(rng.integers(10**6)):06d}Z"
+        if not empty_churn and c["churned_at"] is None:
+            c["churned_at"] = f"2026-0{1 + i % 9}-11T07:{i % 60:02d}:13.{i:06d}Z"
+    if empty_churn:  # and an empty index contact: a customer who never got in touch
+        customers.append({"customer_id": "K999", "acquired_at": "2020-01-01T00:00:00Z"})
+    ds = cxroi.load_dataset(_write(tmp_path / "d", contacts, customers), cxroi.Config())
+    cohort = build_cohort(ds, ())
+    unit = "ns" if empty_churn else "us"
+    frame = pd.DataFrame(customers).set_index("customer_id").loc[cohort.customer_ids]
+    first = pd.DataFrame(contacts).sort_values(["started_at", "contact_id"])
+    index_at = pd.to_datetime(
+        first.groupby("customer_id")["started_at"].first().loc[cohort.customer_ids], utc=True
+    )
+    as_of = pd.Timestamp(ds.as_of)
+    churned = pd.to_datetime(frame["churned_at"], utc=True, format="ISO8601").astype(f"datetime64[{unit}, UTC]")
+    acquired = pd.to_datetime(frame["acquired_at"], utc=True, format="ISO8601").astype("datetime64[us, UTC]")
+    index_at = index_at.astype(f"datetime64[{unit}, UTC]")
+    event = (churned.notna() & (churned <= as_of)).to_numpy()
+    end = churned.where(event, as_of)
+    days = 86_400.0
+
+    def same(got: pd.Series, want: pd.Series) -> None:
+        assert np.array_equal(got.to_numpy().view(np.int64), want.to_numpy().view(np.int64))
+
+    assert np.array_equal(cohort.frame["event"].to_numpy(), event)
+    same(cohort.frame["duration"], (end - index_at).dt.total_seconds() / days)
+    same(cohort.frame["followup"], (as_of - index_at).dt.total_seconds() / days)
+    same(cohort.frame["tenure_days"], (index_at - acquired).dt.total_seconds() / days)
+    if empty_churn:  # the us path divides differently for some of these spans
+        micro = (index_at.astype("datetime64[us, UTC]") - acquired).dt.total_seconds() / days
+        assert not np.array_equal(cohort.frame["tenure_days"].to_numpy(), micro.to_numpy())
 
 
 # ----------------------------------------------------------------------------- settings

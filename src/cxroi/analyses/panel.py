@@ -27,7 +27,7 @@ import pandas as pd
 
 from cxroi.analyses.masking.series import MaskingSeries, masking_series
 from cxroi.io.dataset import Dataset
-from cxroi.metrics.customer_sums import CUSTOMER, Ratio, clustered_sums, ratio_sums
+from cxroi.metrics.customer_sums import CUSTOMER, Ratio, moment_sums, ratio_sums
 from cxroi.metrics.exact import ExactMetrics
 from cxroi.metrics.queries import enrich
 from cxroi.stats.clustered import RatioSums
@@ -239,23 +239,29 @@ def clustered_cells(
             ces_n=e.ces_n.sum(),
             ces_sum=e.ces_sum.sum().cast(DEC),
         )
-    # Materialised: the three stacked copies below would each recompute it, and at 10M contacts
-    # the three hash aggregations side by side do not fit a 2 GB DuckDB limit (it did not spill).
+    # Materialised: the three stacked groups below each read it, and at 10M contacts computing it
+    # three times side by side did not fit a 2 GB DuckDB limit (it did not spill).
     per = e.group_by([CUSTOMER, "month", "ai_mode"]).aggregate(**aggs).cache()
-    stacked = ibis.union(
-        per.mutate(group=per.ai_mode),
-        per.filter(per.ai_mode.isin(list(AI_ASSISTED))).mutate(group=ibis.literal("ai_assisted")),
-        per.mutate(group=ibis.literal("all")),
-        distinct=False,
-    )
     ratios = RATIOS if answers else (CONTAINMENT, FCR)
     names = sorted({r.num for r in ratios} | {r.den for r in ratios})
 
-    def variables(c: ir.Table) -> dict[str, ir.Value]:
-        return {name: c[name].sum() for name in names}
+    def totals(rows: ir.Table, group: str) -> ir.Table:
+        summed = rows.group_by([CUSTOMER, "month"]).aggregate(
+            **{name: rows[name].sum() for name in names}
+        )
+        return summed.select(CUSTOMER, "month", *names, group=ibis.literal(group))
 
+    # One row per customer, month and group: a mode's rows are already that; the AI-assisted
+    # and "all" groups sum them over modes. Empty sums count as 0, as in clustered_sums.
+    stacked = ibis.union(
+        per.select(CUSTOMER, "month", *names, group=per.ai_mode),
+        totals(per.filter(per.ai_mode.isin(list(AI_ASSISTED))), "ai_assisted"),
+        totals(per, "all"),
+        distinct=False,
+    )
+    stacked = stacked.mutate(**{name: stacked[name].fill_null(0) for name in names})
     try:
-        frame = clustered_sums(stacked, ["month", "group"], variables, ratios).execute()
+        frame = moment_sums(stacked, ["month", "group"], names, ratios).execute()
     finally:
         per.release()
     out = []

@@ -122,6 +122,19 @@ def clustered_sums(
     per = cells.group_by([CUSTOMER, *by]).aggregate(
         **{name: expr.fill_null(0) for name, expr in wanted.items()}
     )
+    return moment_sums(per, by, tuple(wanted), ratios, pairs)
+
+
+def moment_sums(
+    per: ir.Table,
+    by: Sequence[str],
+    wanted: Sequence[str],
+    ratios: Sequence[Ratio],
+    pairs: Sequence[Pair] = (),
+) -> ir.Table:
+    """The second half of :func:`clustered_sums`, for ``per`` already one row per customer ×
+    ``by`` with the variables ``wanted`` (no nulls): their sums, squares and cross products per
+    group in ``by``."""
     moment = {name: _for_moments(per[name]) for name in wanted}
     aggs: dict[str, ir.Value] = {}
     for name in wanted:

@@ -138,29 +138,8 @@ def arm_scores(
     # One backward pass over the days; per customer, tail = S(H)/S(k) and
     # mean_left = ∫_k^H S(t)/S(k) dt, so no customer × day matrix is ever built.
     last = np.minimum(np.minimum(e - 1, c), h - 1)  # at risk of censoring on days 0 … last
-    tail = np.ones(len(own))
-    mean_left = np.zeros(len(own))
-    comp_surv = np.zeros(len(own))
-    comp_rest = np.zeros(len(own))
-    cens_surv = np.zeros(len(own))
-    cens_rest = np.zeros(len(own))
-    upper = lam[fold, h]
-    for day in range(h - 1, -1, -1):
-        lower = lam[fold, day]
-        ratio = np.exp(-(upper - lower) * risk)  # S(day+1)/S(day)
-        upper = lower
-        mean_left = ratio * mean_left + 0.5 * (1.0 + ratio)
-        tail = ratio * tail
-        q_rest = day + mean_left
-        at_risk = own & (last >= day)
-        weight = np.where(at_risk, step[strata, day], 0.0)
-        comp_surv += weight * tail
-        comp_rest += weight * q_rest
-        leaving = censored & (c == day)
-        if leaving.any():
-            w_leave = inv[strata[leaving], day + 1]
-            cens_surv[leaving] = tail[leaving] * w_leave
-            cens_rest[leaving] = q_rest[leaving] * w_leave
+    sums = _backward_pass(risk, lam, fold, _OwnAtRisk(own, last, strata, censored, c, h), step, inv)
+    mean_left, comp_surv, comp_rest, cens_surv, cens_rest = sums
     start = np.exp(-lam[fold, 0] * risk)  # S(0): below 1 only if someone churned at the index
     return ArmScores(
         m_survival=np.exp(-lam[fold, h] * risk),
@@ -168,3 +147,70 @@ def arm_scores(
         m_restricted=start * mean_left,
         u_restricted=np.where(own, w_rest + cens_rest - comp_rest, 0.0),
     )
+
+
+class _OwnAtRisk:
+    """The arm's own customers, those at risk of censoring longest first, so that the ones at
+    risk on any day are a prefix; and who leaves follow-up (censored) on which day."""
+
+    def __init__(
+        self, own: Bools, last: Array, strata: Ints, censored: Bools, c: Ints, horizon: int
+    ) -> None:
+        rows = np.flatnonzero(own)
+        self.rows = rows[np.argsort(-last[rows], kind="stable")]
+        self.strata = strata[self.rows]
+        # on day k, the first at_risk[k] of them (last ≥ k)
+        self.at_risk = np.searchsorted(-last[self.rows], -np.arange(horizon), side="right")
+        leaving = np.flatnonzero(censored[self.rows])
+        days = c[self.rows][leaving]
+        self.leaving: dict[int, Ints] = {
+            int(day): leaving[days == day] for day in np.unique(days)
+        }
+
+
+def _backward_pass(
+    risk: Array, lam: Array, fold: Ints, own: _OwnAtRisk, step: Array, inv: Array
+) -> tuple[Array, Array, Array, Array, Array]:
+    """Days H−1 … 0: mean_left for every customer, the compensator and censoring terms for the
+    arm's own (zero elsewhere). Each customer's arithmetic is that of the plain recursion
+    over all customers and days; customers not at risk on a day are skipped (they would add
+    zero)."""
+    n, h = len(risk), lam.shape[1] - 1
+    others = np.ones(n, dtype=bool)
+    others[own.rows] = False
+    order = np.concatenate([own.rows, np.flatnonzero(others)])
+    n_own = len(own.rows)
+    risk_o, fold_o = risk[order], fold[order]
+    mean_left = np.zeros(n)
+    ratio, half = np.empty(n), np.empty(n)
+    tail = np.ones(n_own)
+    comp_surv, comp_rest = np.zeros(n_own), np.zeros(n_own)
+    cens_surv, cens_rest = np.zeros(n_own), np.zeros(n_own)
+    for day in range(h - 1, -1, -1):
+        # S(day+1)/S(day) = exp(−(Λ0(day+1) − Λ0(day)) · risk), Λ0 of the customer's fold
+        np.multiply((-(lam[:, day + 1] - lam[:, day]))[fold_o], risk_o, out=ratio)
+        np.exp(ratio, out=ratio)
+        # mean_left = ratio · mean_left + 0.5 · (1 + ratio)
+        np.multiply(ratio, mean_left, out=mean_left)
+        np.add(1.0, ratio, out=half)
+        np.multiply(0.5, half, out=half)
+        np.add(mean_left, half, out=mean_left)
+        np.multiply(ratio[:n_own], tail, out=tail)
+        k = int(own.at_risk[day])
+        q_rest = day + mean_left[:k]
+        weight = step[:, day][own.strata[:k]]
+        comp_surv[:k] += weight * tail[:k]
+        comp_rest[:k] += weight * q_rest
+        leaving = own.leaving.get(day)
+        if leaving is not None:
+            w_leave = inv[own.strata[leaving], day + 1]
+            cens_surv[leaving] = tail[leaving] * w_leave
+            cens_rest[leaving] = q_rest[leaving] * w_leave
+    out = np.empty(n)
+    out[order] = mean_left
+    pieces = [out]
+    for values in (comp_surv, comp_rest, cens_surv, cens_rest):
+        full = np.zeros(n)
+        full[own.rows] = values
+        pieces.append(full)
+    return pieces[0], pieces[1], pieces[2], pieces[3], pieces[4]

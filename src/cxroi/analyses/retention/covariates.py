@@ -41,14 +41,16 @@ MONTH_OF_YEAR = "index_month_of_year"
 def calendar_columns(month: pd.Series) -> pd.DataFrame:
     """From "YYYY-MM" labels: months since the earliest one (a number) and the month of the
     year (a label)."""
-    text = month.astype(str)
+    # Parsed once per distinct label (a few dozen), then spread to the customers.
+    codes, labels = pd.factorize(month.astype(str), sort=False)
+    text = pd.Series(labels, dtype=object)
     year = pd.to_numeric(text.str.slice(0, 4), errors="coerce")
     number = pd.to_numeric(text.str.slice(5, 7), errors="coerce")
-    count = year * 12 + number
+    count = pd.Series((year * 12 + number).to_numpy()[codes])
     return pd.DataFrame(
         {
-            CALENDAR_TREND: (count - count.min()).astype(np.float64),
-            MONTH_OF_YEAR: text.str.slice(5, 7),
+            CALENDAR_TREND: (count - count.min()).astype(np.float64).to_numpy(),
+            MONTH_OF_YEAR: text.str.slice(5, 7).to_numpy()[codes],
         },
         index=month.index,
     )

@@ -30,20 +30,22 @@ class CoxPH:
         self.mean_ = x.mean(axis=0) if len(x) else np.zeros(x.shape[1])
         scale = x.std(axis=0) if len(x) else np.ones(x.shape[1])
         self.scale_ = np.where(scale > 0, scale, 1.0)
-        z = (x - self.mean_) / self.scale_
         # Descending time: a prefix is a risk set. Ties share the risk set of their whole group.
         order = np.lexsort((~events, -durations))
-        z, t, d = z[order], durations[order], events[order]
-        group_end = np.searchsorted(-t, -t, side="right") - 1
+        z = x[order]  # standardised in place: the same values as standardising, then sorting
+        z -= self.mean_
+        z /= self.scale_
+        t, d = durations[order], events[order]
+        risk_sets = _RiskSets(z, d, np.searchsorted(-t, -t, side="right") - 1)
         beta = np.zeros(z.shape[1])
-        loglik = self._loglik(z, d, group_end, beta)
+        loglik = self._loglik(risk_sets, beta)
         for _ in range(self.max_iter if z.shape[1] else 0):
-            grad, hess = self._derivatives(z, d, group_end, beta)
+            grad, hess = self._derivatives(risk_sets, beta)
             step = np.linalg.solve(hess, grad)
             for _halving in range(30):
                 candidate = beta + step
                 with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-                    new = self._loglik(z, d, group_end, candidate)
+                    new = self._loglik(risk_sets, candidate)
                 if np.isfinite(new) and new >= loglik - 1e-12:
                     break
                 step = step / 2.0
@@ -57,54 +59,40 @@ class CoxPH:
         self.coef_ = beta / self.scale_
         self.log_likelihood_ = loglik
         eta = z @ beta
-        risk = np.cumsum(np.exp(eta))[group_end]
         event_times, deaths = np.unique(t[d], return_counts=True)
         # Breslow: ΔΛ0(t) = deaths at t / Σ_{risk set} exp(η), η on the centred scale.
         first = np.searchsorted(-t, -event_times, side="left")
+        risk = np.cumsum(np.exp(eta))[risk_sets.group_end[first]]
         self.event_times_ = event_times
-        self.baseline_increments_ = deaths / risk[first] if len(first) else np.zeros(0)
+        self.baseline_increments_ = deaths / risk if len(first) else np.zeros(0)
         self.baseline_cumhaz_ = np.cumsum(self.baseline_increments_)
         return self
 
-    def _loglik(
-        self, z: Array, d: npt.NDArray[np.bool_], group_end: npt.NDArray[np.intp], beta: Array
-    ) -> float:
-        eta = z @ beta
+    def _loglik(self, sets: _RiskSets, beta: Array) -> float:
+        eta = sets.z @ beta
         shift = eta.max() if len(eta) else 0.0
-        log_risk = np.log(np.cumsum(np.exp(eta - shift)))[group_end] + shift
-        return float((eta[d] - log_risk[d]).sum() - 0.5 * self.penalizer * beta @ beta)
+        log_risk = np.log(np.cumsum(np.exp(eta - shift))[sets.event_end]) + shift
+        return float((eta[sets.d] - log_risk).sum() - 0.5 * self.penalizer * beta @ beta)
 
-    def _derivatives(
-        self, z: Array, d: npt.NDArray[np.bool_], group_end: npt.NDArray[np.intp], beta: Array
-    ) -> tuple[Array, Array]:
+    def _derivatives(self, sets: _RiskSets, beta: Array) -> tuple[Array, Array]:
+        z = sets.z
         eta = z @ beta
         w = np.exp(eta - eta.max())
-        s0 = np.cumsum(w)[group_end]
-        s1 = np.cumsum(w[:, None] * z, axis=0)[group_end]
-        mean_at = s1[d] / s0[d][:, None]
-        grad = z[d].sum(axis=0) - mean_at.sum(axis=0) - self.penalizer * beta
+        s0 = np.cumsum(w)[sets.event_end]  # at each event's tie group
+        s1 = np.cumsum(np.multiply(w[:, None], z, out=sets.work), axis=0, out=sets.work)[
+            sets.event_end
+        ]
+        mean_at = s1 / s0[:, None]
+        grad = sets.z_events_sum - mean_at.sum(axis=0) - self.penalizer * beta
         # Σ_events S2/S0 = Σ_i w_i z_i z_iᵀ · Σ_{e: t_e ≤ t_i} 1/S0(t_e), so no n×p×p array.
         inv = np.zeros(len(z))
-        inv[d] = 1.0 / s0[d]
+        inv[sets.d] = 1.0 / s0
         # Events at or before t_i sit at or after i's tie group in the descending order.
         acc = np.cumsum(inv[::-1])[::-1]
-        acc_at = acc[self._first_of_group(group_end)]
-        weight = w * acc_at
-        info = (z * weight[:, None]).T @ z - mean_at.T @ mean_at
+        weight = w * acc[sets.group_start]
+        info = np.multiply(z, weight[:, None], out=sets.work).T @ z - mean_at.T @ mean_at
         info += self.penalizer * np.eye(z.shape[1])
         return grad, info
-
-    @staticmethod
-    def _first_of_group(group_end: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
-        # In descending order a tie group spans [start, end]; events at or before t_i are those
-        # from the group's start onwards.
-        n = len(group_end)
-        starts = np.empty(n, dtype=np.intp)
-        is_start = np.ones(n, dtype=bool)
-        is_start[1:] = group_end[1:] != group_end[:-1]
-        idx = np.flatnonzero(is_start)
-        starts[:] = idx[np.searchsorted(idx, np.arange(n), side="right") - 1]
-        return starts
 
     def cumulative_hazard_at(self, times: Array) -> Array:
         """Baseline Λ0 (centred covariates) at each time, right-continuous."""
@@ -125,3 +113,28 @@ class CoxPH:
     @property
     def summary(self) -> pd.DataFrame:
         return pd.DataFrame({"coef": self.coef_, "coef_standardised": self.beta_std_})
+
+
+class _RiskSets:
+    """The fitting data sorted by descending time, with what every Newton step reuses."""
+
+    def __init__(self, z: Array, d: npt.NDArray[np.bool_], group_end: npt.NDArray[np.intp]):
+        self.z = z  # standardised covariates, rows by descending time
+        self.work = np.empty_like(z)  # room for one n × p product at a time
+        self.d = d
+        self.group_end = group_end  # last row of each row's tie group
+        self.event_end = group_end[d]
+        self.group_start = _first_of_group(group_end)
+        self.z_events_sum: Array = z[d].sum(axis=0)
+
+
+def _first_of_group(group_end: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
+    # In descending order a tie group spans [start, end]; events at or before t_i are those
+    # from the group's start onwards.
+    n = len(group_end)
+    starts = np.empty(n, dtype=np.intp)
+    is_start = np.ones(n, dtype=bool)
+    is_start[1:] = group_end[1:] != group_end[:-1]
+    idx = np.flatnonzero(is_start)
+    starts[:] = idx[np.searchsorted(idx, np.arange(n), side="right") - 1]
+    return starts

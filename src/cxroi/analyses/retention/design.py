@@ -28,21 +28,27 @@ def _categorical(
     name: str, values: pd.Series, min_level: int
 ) -> tuple[list[str], list[npt.NDArray[np.float64]], list[str]]:
     labels = values.astype("string").fillna(MISSING).astype(str)
-    counts = labels.value_counts()
+    # Work on one code per customer and one count per label, not on the labels themselves.
+    codes, uniques = pd.factorize(labels, sort=False)
+    counts = np.bincount(codes, minlength=len(uniques))
     # Stable order: by count descending, then name, so the reference level is reproducible.
-    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    keep = [lvl for lvl, c in ordered[:MAX_LEVELS] if c >= min_level]
+    ordered = sorted(zip(uniques.tolist(), counts.tolist()), key=lambda kv: (-kv[1], kv[0]))
+    keep = {lvl for lvl, c in ordered[:MAX_LEVELS] if c >= min_level}
     notes: list[str] = []
-    pooled = labels.where(labels.isin(keep), OTHER)
-    if (pooled == OTHER).any():
+    pooled_label = [lvl if lvl in keep else OTHER for lvl in uniques.tolist()]
+    levels_of = {lvl: i for i, lvl in enumerate(dict.fromkeys(pooled_label))}
+    pooled = np.asarray([levels_of[lvl] for lvl in pooled_label], dtype=np.int64)[codes]
+    pooled_counts = np.bincount(pooled, minlength=len(levels_of))
+    other = levels_of.get(OTHER)
+    if other is not None and pooled_counts[other] > 0:
         notes.append(
-            f"{name}: {int((pooled == OTHER).sum())} customers in rare levels pooled as {OTHER}"
+            f"{name}: {int(pooled_counts[other])} customers in rare levels pooled as {OTHER}"
         )
-    levels = sorted(set(pooled), key=lambda lvl: (-int((pooled == lvl).sum()), lvl))
+    levels = sorted(levels_of, key=lambda lvl: (-int(pooled_counts[levels_of[lvl]]), lvl))
     names, cols = [], []
     for lvl in levels[1:]:  # the most frequent level is the reference
         names.append(f"{name}={lvl}")
-        cols.append((pooled == lvl).to_numpy(dtype=np.float64))
+        cols.append((pooled == levels_of[lvl]).astype(np.float64))
     return names, cols, notes
 
 

@@ -61,17 +61,19 @@ def fit_logistic(x: Array, a: Bools, l2: float = LOGISTIC_L2) -> Logistic:
     penalty[0] = 0.0
     y = a.astype(np.float64)
     gamma = np.zeros(design.shape[1])
+    work = np.empty_like(design)  # room for one weighted copy of the design at a time
     for _ in range(100):
         p = 1.0 / (1.0 + np.exp(-(design @ gamma)))
         grad = design.T @ (y - p) - penalty * gamma
-        hess = (design * (p * (1.0 - p))[:, None]).T @ design + np.diag(penalty)
+        hess = np.multiply(design, (p * (1.0 - p))[:, None], out=work).T @ design
+        hess += np.diag(penalty)
         step = np.linalg.solve(hess, grad)
         gamma = gamma + step
         if float(np.abs(step).max()) < 1e-10:
             break
     p = 1.0 / (1.0 + np.exp(-(design @ gamma)))
-    hess = (design * (p * (1.0 - p))[:, None]).T @ design + np.diag(penalty)
-    influence = np.linalg.solve(hess, (design * (y - p)[:, None]).T).T
+    hess = np.multiply(design, (p * (1.0 - p))[:, None], out=work).T @ design + np.diag(penalty)
+    influence = np.linalg.solve(hess, np.multiply(design, (y - p)[:, None], out=work).T).T
     return Logistic(design, p, influence)
 
 
