@@ -110,14 +110,14 @@ def repeats_earlier_row(t: ir.Table, key: str) -> ir.BooleanValue:
 
     One aggregation finds the keys that occur more than once and the first row of each; a
     window numbering the rows of every key would sort the whole table, although almost every
-    key occurs once (the repeated keys and their first rows are few, and only they are looked up).
+    key occurs once. Usually none repeats (asked here, once): the rule is then false on every
+    row and no row is looked up.
     """
-    repeated = (
-        t.filter(t[key].notnull())
-        .group_by(key)
-        .having(t.count() > 1)
-        .aggregate(first_row=t[ROW].min())
-    )
+    keyed = t.filter(t[key].notnull())
+    rows_per_key = keyed.group_by(key).aggregate(rows=keyed.count(), first_row=keyed[ROW].min())
+    repeated = rows_per_key.filter(rows_per_key.rows > 1)
+    if int(repeated.count().execute()) == 0:
+        return t[key].notnull() & ibis.literal(False)  # a column, false on every row
     return t[key].isin(repeated[key]) & ~t[ROW].isin(repeated.first_row)
 
 
