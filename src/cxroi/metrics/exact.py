@@ -68,7 +68,8 @@ class ExactMetrics:
     outbound: ContactsApart | None = None
     proactive: ContactsApart | None = None
     # contacts with repeat/eligibility flags for every window (materialised): later analyses reuse
-    # it rather than re-running the windowed repeat query
+    # it rather than re-running the windowed repeat query. It holds every contact column but
+    # those no later analysis reads (UNREAD_COLUMNS)
     enriched: ir.Table | None = field(default=None, compare=False, repr=False)
     # the windows, cost model and privacy threshold these were computed with
     settings: MetricSettings = field(default_factory=MetricSettings)
@@ -108,11 +109,28 @@ class ExactMetrics:
         return out
 
 
+# Columns of the enriched contacts that neither these metrics nor any analysis reusing
+# ``ExactMetrics.enriched`` reads: left out of the materialised copy, which is as long as the
+# contacts (the row number of validation, the raw flags and costs the enriched columns replace,
+# and contact columns other analyses read from the dataset's own table).
+UNREAD_COLUMNS: tuple[str, ...] = (
+    "_cxroi_row",
+    "agent_id",
+    "wait_seconds",
+    "resolved",
+    "sales_transfer",
+    "escalated",
+    "cost",
+    "next_compatible_at",
+)
+
+
 def compute_exact_metrics(ds: Dataset, settings: MetricSettings | None = None) -> ExactMetrics:
     settings = settings or MetricSettings()
     windows = settings.windows_days
     flagged = R.windows_with_false_containment(windows)
-    enriched = enrich(ds.tables["contacts"], settings.cost_model, ds.as_of, flagged).cache()
+    full = enrich(ds.tables["contacts"], settings.cost_model, ds.as_of, flagged)
+    enriched = full.drop(*(c for c in UNREAD_COLUMNS if c in full.columns)).cache()
     rows = _resolution_rows(enriched, windows)
     month_rows = _month_rows(enriched, windows)
     res = R.resolution_results(rows, windows)
