@@ -322,10 +322,12 @@ def _validate(
         say(f"validating {spec.name}")
         parents = {name: backend.table(view) for name, view in clean.items()}
         info = typed[spec.name]
-        t = backend.table(info.staged_as)
+        # The source is read and typed once, here; every rule and the split read this table.
+        typed_rows = f"typed_rows_{spec.name}"
+        run(backend.con, f"CREATE OR REPLACE TABLE {typed_rows} AS SELECT * FROM {info.staged_as}")
+        t = backend.table(typed_rows)
         outcome = apply_rules(backend, info, t, table_rules(spec, t, parents))
-        flagged = f"flagged_{spec.name}"
-        problems.extend(unparseable_columns(backend.con, flagged, spec, rows[spec.name]))
+        problems.extend(unparseable_columns(backend.con, typed_rows, spec, rows[spec.name]))
         _split(backend, spec.name, outcome.clean, outcome.quarantine, outcome.quarantined)
         clean[spec.name] = f"clean_{spec.name}"
         run(backend.con, f"DROP VIEW IF EXISTS {info.staged_as}")
@@ -353,7 +355,7 @@ def _split(
     """Materialise ``clean_<name>`` and ``quarantine_<name>`` (raw values and the rules broken)."""
     con = backend.con
     if n_quarantined == 0:
-        # Every row is accepted: a view over the flagged rows avoids copying the table.
+        # Every row is accepted: a view over the typed rows avoids copying the table.
         run(con, f"CREATE OR REPLACE VIEW clean_{name} AS {backend.compile(clean)}")
         run(con, f"CREATE OR REPLACE TABLE quarantine_{name} AS "
                  f"SELECT *, NULL::VARCHAR AS {RULES_COLUMN} FROM raw_{name} LIMIT 0")
@@ -368,6 +370,7 @@ def _split(
     )
     run(con, f"DROP TABLE IF EXISTS quarantine_rows_{name}")
     run(con, f"DROP TABLE IF EXISTS flagged_{name}")
+    run(con, f"DROP TABLE IF EXISTS typed_rows_{name}")
 
 
 def _source_label(label: str, table: str) -> str:

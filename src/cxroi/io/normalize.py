@@ -22,6 +22,7 @@ from cxroi.io.sources import ROW, RawTable, _literal, _quote, run
 
 BAD_PREFIX = "_cxroi_bad_"
 _MISSING_TOKENS = "('', 'na', 'n/a', 'nan', 'null')"
+_LONGEST_TOKEN = 4
 _TRUE = "('true', 't', '1', 'yes', 'y')"
 _FALSE = "('false', 'f', '0', 'no', 'n')"
 _ZONED_TEXT = r"'\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([Zz]|[+-]\d{2}(:?\d{2})?)$'"
@@ -68,7 +69,12 @@ def _clean(col: str, family: str) -> str:
     """The raw value with every spelling of "missing" turned into NULL."""
     q = _quote(col)
     if family == "text":
-        return f"(CASE WHEN lower(trim({q})) IN {_MISSING_TOKENS} THEN NULL ELSE trim({q}) END)"
+        # Every token is at most 4 characters: the length test spares the lookup for ids and
+        # other long values (DuckDB turns the IN list into a join).
+        return (
+            f"(CASE WHEN length(trim({q})) <= {_LONGEST_TOKEN} AND lower(trim({q})) IN "
+            f"{_MISSING_TOKENS} THEN NULL ELSE trim({q}) END)"
+        )
     if family == "float":
         return f"(CASE WHEN isnan({q}) THEN NULL ELSE {q} END)"
     if family == "null":
@@ -196,7 +202,7 @@ def normalize(
     if problems:
         return None, problems
     typed_name = f"typed_{spec.name}"
-    # A view: validation materialises it once, together with its rule flags.
+    # A view: validation materialises it once (``typed_rows_<table>``) and checks that.
     run(
         con,
         f"CREATE OR REPLACE VIEW {typed_name} AS SELECT {', '.join(outer)} FROM "

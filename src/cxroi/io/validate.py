@@ -105,18 +105,32 @@ def column_rules(spec: TableSpec, t: ir.Table) -> list[Rule]:
     return rules
 
 
+def repeats_earlier_row(t: ir.Table, key: str) -> ir.BooleanValue:
+    """The row's ``key`` is on an earlier row (a lower row number): every copy but the first.
+
+    One aggregation finds the keys that occur more than once and the first row of each; a
+    window numbering the rows of every key would sort the whole table, although almost every
+    key occurs once. Usually none repeats (asked here, once): the rule is then false on every
+    row and no row is looked up.
+    """
+    keyed = t.filter(t[key].notnull())
+    rows_per_key = keyed.group_by(key).aggregate(rows=keyed.count(), first_row=keyed[ROW].min())
+    repeated = rows_per_key.filter(rows_per_key.rows > 1)
+    if int(repeated.count().execute()) == 0:
+        return t[key].notnull() & ibis.literal(False)  # a column, false on every row
+    return t[key].isin(repeated[key]) & ~t[ROW].isin(repeated.first_row)
+
+
 def table_rules(spec: TableSpec, t: ir.Table, parents: dict[str, ir.Table]) -> list[Rule]:
     rules = column_rules(spec, t)
     if spec.key is not None:
-        key = t[spec.key]
-        rank = ibis.row_number().over(group_by=key, order_by=t[ROW])
         rules.append(
             Rule(
                 spec.name,
                 spec.key,
                 "duplicate_key",
                 f"{spec.name}.{spec.key} repeats an earlier row (the first is kept)",
-                key.notnull() & (rank > 0),
+                repeats_earlier_row(t, spec.key),
             )
         )
     for ref in spec.references:
@@ -174,43 +188,51 @@ def table_rules(spec: TableSpec, t: ir.Table, parents: dict[str, ir.Table]) -> l
 def apply_rules(
     backend: BaseBackend, typed: TypedTable, t: ir.Table, rules: list[Rule]
 ) -> TableOutcome:
-    """Evaluate every rule in one pass (materialised as ``flagged_<table>``), then count and split.
+    """Count every rule's violations in one pass over ``t`` (the typed rows, materialised), then split.
 
-    The caller drops ``flagged_<table>`` once the clean and quarantined rows are materialised.
+    Usually no row breaks an error rule: the clean rows are then ``t`` without its parse flags,
+    and nothing is copied. Otherwise the rules that some row breaks become columns of
+    ``flagged_<table>`` (materialised once), from which the clean and quarantined rows are split;
+    the caller drops it once those are materialised.
     """
-    # Rules become columns first: some are window expressions, which may not sit inside aggregates.
     names = [f"_cxroi_r{i}" for i in range(len(rules))]
-    flagged = backend.create_table(
-        f"flagged_{typed.name}",
-        t.mutate(**{n: r.violated.fill_null(False) for n, r in zip(names, rules)}),
-        overwrite=True,
-    )
-    totals = flagged.aggregate(
-        [flagged[n].cast("int64").sum().fill_null(0).name(n) for n in names]
+    violated = {n: r.violated.fill_null(False) for n, r in zip(names, rules)}
+    totals = t.aggregate(
+        [v.cast("int64").sum().fill_null(0).name(n) for n, v in violated.items()]
     ).execute()
     counts: list[RuleCount] = []
+    broken: list[tuple[str, Rule]] = []
     for name, rule in zip(names, rules):
         n = int(totals[name].iloc[0])
         if n > 0:
-            examples = _examples(typed, flagged, flagged[name], rule)
+            examples = _examples(typed, t, violated[name], rule)
             counts.append(
                 RuleCount(rule.table, rule.column, rule.rule, rule.message, rule.severity, n, examples)
             )
-    error_names = [n for n, r in zip(names, rules) if r.severity is Severity.ERROR]
+            if rule.severity is Severity.ERROR:
+                broken.append((name, rule))
+    internal = [c for c in t.columns if c.startswith(BAD_PREFIX)]
+    if not broken:
+        nothing = t.filter(ibis.literal(False)).select(
+            t[ROW], ibis.literal("").name(RULES_COLUMN)
+        )
+        return TableOutcome(t.drop(*internal), nothing, tuple(counts), 0)
+    flagged = backend.create_table(
+        f"flagged_{typed.name}",
+        t.mutate(**{name: violated[name] for name, _ in broken}),
+        overwrite=True,
+    )
     any_error: ir.BooleanValue = ibis.literal(False)
     labels: list[ir.StringValue] = []
-    for name, rule in zip(names, rules):
-        if rule.severity is Severity.ERROR:
-            any_error = any_error | flagged[name]
-            labels.append(ibis.ifelse(flagged[name], f"{rule.rule}:{rule.column};", ""))
+    for name, rule in broken:
+        any_error = any_error | flagged[name]
+        labels.append(ibis.ifelse(flagged[name], f"{rule.rule}:{rule.column};", ""))
     label = ibis.literal("").concat(*labels).rstrip()
-    internal = [c for c in flagged.columns if c.startswith(BAD_PREFIX) or c in names]
     quarantine = flagged.filter(any_error).select(
         flagged[ROW], label.re_replace(";$", "").name(RULES_COLUMN)
     )
-    clean = flagged.filter(~any_error).drop(*internal)
-    n_quarantined = int(quarantine.count().execute()) if error_names else 0
-    return TableOutcome(clean, quarantine, tuple(counts), n_quarantined)
+    clean = flagged.filter(~any_error).drop(*internal, *(name for name, _ in broken))
+    return TableOutcome(clean, quarantine, tuple(counts), int(quarantine.count().execute()))
 
 
 def _examples(typed: TypedTable, t: ir.Table, flag: ir.BooleanValue, rule: Rule) -> tuple[str, ...]:

@@ -3,15 +3,18 @@
 A clustered variance needs each customer's own totals (``cxroi.stats.clustered``), yet only
 per-group numbers may leave the engine. Two steps, both plain aggregations in Ibis:
 
-1. **Cells** (``contact_cells``, ``survey_cells``): the enriched contacts (or survey answers)
-   summed per customer × month × mode × direction × proactive (surveys: × channel ×
-   touchpoint). This is the one pass over the contacts; it is materialised once and is smaller
-   than the contacts (a customer's contacts in one month and mode collapse into one row).
-2. **Clustered sums** (``clustered_sums``): the cells summed per customer × group into the
-   *variables* a metric needs (e.g. eligible and resolved contacts), then per group into
-   ``Σv`` and ``Σv²`` for each variable, ``Σ num·den`` for each ratio and the number of customers
-   in each ratio's population. "All" is its own grouping (no group key): a customer's totals
-   over every mode are not the sum of its per-mode squares.
+1. **Customer totals** (``customer_totals``): the rows (enriched contacts, or survey cells)
+   summed per customer × group into the *variables* a metric needs (e.g. eligible and resolved
+   contacts). The contacts are summed straight into these totals: a customer has a handful of
+   contacts in a month, so an intermediate table per customer × month × mode would be nearly as
+   large as the contacts and only add a pass. Survey answers are first summed per customer and
+   answer cell (``survey_cells``), which several groupings then share.
+2. **Moment sums** (``moment_sums``): the totals summed per group into ``Σv`` and ``Σv²`` for
+   each variable, ``Σ num·den`` for each ratio and the number of customers in each ratio's
+   population. "All" is its own grouping: a customer's totals over every mode are the sums of
+   its per-mode totals (``rolled_up``), but its square is not the sum of its per-mode squares.
+
+``clustered_sums`` does both steps for one grouping.
 
 Every sum is of integers or exact decimals, so the result does not depend on the order in which
 parallel threads add rows and ``results.json`` stays byte-identical. Money enters as 60 × cost at
@@ -23,7 +26,7 @@ rounding changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -63,27 +66,6 @@ class Pair:
     b: Ratio
 
 
-def contact_cells(enriched: ir.Table, windows: Sequence[int]) -> ir.Table:
-    """Step 1 for contacts: sums per customer × month × mode × inbound × proactive."""
-    e = enriched
-    aggs: dict[str, ir.Value] = {
-        "n": e.count(),
-        "escalated": e.escalated_value.sum(),
-        "cost_modelled": e.cost_modelled.sum(),
-        "handle_imputed": e.handle_imputed.sum(),
-        "cost_x60": e.cost_x60.sum(),
-        "handle": e.handle_seconds.cast(_MONEY).sum(),
-        "n_handle": e.handle_seconds.count(),
-    }
-    for w in windows:
-        eligible = e[f"eligible_{w}"]
-        aggs[f"eligible_{w}"] = eligible.sum()
-        aggs[f"resolved_{w}"] = (eligible & ~e[f"repeat_{w}"]).sum()
-        aggs[f"cost_x60_eligible_{w}"] = e.cost_x60.sum(where=eligible)
-    keys = [CUSTOMER, "month", "ai_mode", "inbound", "proactive"]
-    return e.group_by(keys).aggregate(**aggs)
-
-
 def survey_cells(answers: ir.Table, keys: Sequence[str]) -> ir.Table:
     """Step 1 for survey answers (with ``customer_id``, ``kind``, ``score``): sums per ``keys``."""
     s = answers
@@ -111,33 +93,60 @@ def clustered_sums(
     pairs: Sequence[Pair] = (),
     counts: Sequence[str] = (),
 ) -> ir.Table:
-    """Step 2: per group in ``by``, the sums over customers that clustered intervals need.
+    """Per group in ``by``, the sums over customers that clustered intervals need.
 
     Only the variables that ``ratios``, ``pairs`` and ``counts`` name are computed.
     """
+    used = used_variables(ratios, pairs, counts)
+    per = customer_totals(cells, by, variables, used)
+    return moment_sums(per, by, used, ratios, pairs)
+
+
+def used_variables(
+    ratios: Sequence[Ratio], pairs: Sequence[Pair] = (), counts: Sequence[str] = ()
+) -> set[str]:
+    """The variables that ``ratios``, ``pairs`` and ``counts`` name."""
     used = set(counts)
     for r in [*ratios, *(side for p in pairs for side in (p.a, p.b))]:
         used |= {r.num, r.den, r.population}
-    wanted = {k: v for k, v in variables(cells).items() if k in used}
-    per = cells.group_by([CUSTOMER, *by]).aggregate(
+    return used
+
+
+def customer_totals(
+    rows: ir.Table, by: Sequence[str], variables: Variables, names: Collection[str]
+) -> ir.Table:
+    """Each customer's totals of the named variables per group in ``by`` (0 where it has none)."""
+    wanted = {k: v for k, v in variables(rows).items() if k in names}
+    return rows.group_by([CUSTOMER, *by]).aggregate(
         **{name: expr.fill_null(0) for name, expr in wanted.items()}
     )
-    return moment_sums(per, by, tuple(wanted), ratios, pairs)
+
+
+def rolled_up(per: ir.Table, names: Collection[str]) -> ir.Table:
+    """Each customer's totals over every group of ``per``: every variable is a sum.
+
+    A customer's totals over all modes are the sums of its per-mode totals, so "all" is
+    computed from the per-mode totals (one row per customer and mode) instead of from the
+    contacts again.
+    """
+    named = [c for c in per.columns if c in names]
+    return per.group_by(CUSTOMER).aggregate(**{name: per[name].sum() for name in named})
 
 
 def moment_sums(
     per: ir.Table,
     by: Sequence[str],
-    wanted: Sequence[str],
+    names: Collection[str],
     ratios: Sequence[Ratio],
     pairs: Sequence[Pair] = (),
 ) -> ir.Table:
-    """The second half of :func:`clustered_sums`, for ``per`` already one row per customer ×
-    ``by`` with the variables ``wanted`` (no nulls): their sums, squares and cross products per
-    group in ``by``."""
-    moment = {name: _for_moments(per[name]) for name in wanted}
+    """Step 2: from customer totals (``customer_totals``), per group in ``by`` the sums over
+    customers: ``Σv`` and ``Σv²`` of each named variable, ``Σ num·den`` of each ratio and the
+    customers in each ratio's population."""
+    named = [c for c in per.columns if c in names]  # in the table's order: a stable query
+    moment = {name: _for_moments(per[name]) for name in named}
     aggs: dict[str, ir.Value] = {}
-    for name in wanted:
+    for name in named:
         aggs[f"s__{name}"] = per[name].sum()
         aggs[f"q__{name}"] = _moment_sum(moment[name] * moment[name])
     for r in [*ratios, *(side for p in pairs for side in (p.a, p.b))]:
@@ -155,7 +164,10 @@ def moment_sums(
 def _for_moments(v: ir.Value) -> ir.Value:
     t = v.type()
     if t.is_decimal() and (t.scale or 0) > 6:
-        return v.cast(_MONEY)
+        # round(), not a cast: the same value (half away from zero on both engines), and DuckDB
+        # rounds a 38-digit decimal about 1.5x as fast as it casts it to a smaller scale
+        assert isinstance(v, ir.NumericValue)
+        return v.round(6).cast(_MONEY)
     return v
 
 

@@ -1,14 +1,14 @@
 """Compute the exact metrics of docs/metrics.md ("Resolution and effort", "Surveys") for a dataset.
 
-One pass over the contacts: they are enriched (repeats, eligibility, cost), summed per
-customer × month × mode × direction (``customer_sums.contact_cells``), and every figure comes
-from per-group sums of those per-customer totals, so each interval is clustered by customer
-(``cxroi.stats.clustered``; docs/methods.md, "Customer-clustered intervals").
+The contacts are enriched once (repeats, eligibility, cost; materialised, later analyses reuse
+it), summed into each customer's totals per mode and per month (``customer_sums``), and every
+figure comes from per-group sums of those per-customer totals, so each interval is clustered by
+customer (``cxroi.stats.clustered``; docs/methods.md, "Customer-clustered intervals").
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +16,16 @@ import ibis.expr.types as ir
 
 from cxroi.io.dataset import Dataset
 from cxroi.metrics import resolution as R
-from cxroi.metrics.customer_sums import clustered_sums, contact_cells, count
+from cxroi.metrics.customer_sums import (
+    Ratio,
+    Variables,
+    clustered_sums,
+    count,
+    customer_totals,
+    moment_sums,
+    rolled_up,
+    used_variables,
+)
 from cxroi.metrics.queries import enrich
 from cxroi.io.contract import ALL, GROUPS
 from cxroi.metrics.resolution import ContactsApart, PerMode
@@ -59,7 +68,8 @@ class ExactMetrics:
     outbound: ContactsApart | None = None
     proactive: ContactsApart | None = None
     # contacts with repeat/eligibility flags for every window (materialised): later analyses reuse
-    # it rather than re-running the windowed repeat query
+    # it rather than re-running the windowed repeat query. It holds every contact column but
+    # those no later analysis reads (UNREAD_COLUMNS)
     enriched: ir.Table | None = field(default=None, compare=False, repr=False)
     # the windows, cost model and privacy threshold these were computed with
     settings: MetricSettings = field(default_factory=MetricSettings)
@@ -99,17 +109,30 @@ class ExactMetrics:
         return out
 
 
+# Columns of the enriched contacts that neither these metrics nor any analysis reusing
+# ``ExactMetrics.enriched`` reads: left out of the materialised copy, which is as long as the
+# contacts (the row number of validation, the raw flags and costs the enriched columns replace,
+# and contact columns other analyses read from the dataset's own table).
+UNREAD_COLUMNS: tuple[str, ...] = (
+    "_cxroi_row",
+    "agent_id",
+    "wait_seconds",
+    "resolved",
+    "sales_transfer",
+    "escalated",
+    "cost",
+    "next_compatible_at",
+)
+
+
 def compute_exact_metrics(ds: Dataset, settings: MetricSettings | None = None) -> ExactMetrics:
     settings = settings or MetricSettings()
     windows = settings.windows_days
     flagged = R.windows_with_false_containment(windows)
-    enriched = enrich(ds.tables["contacts"], settings.cost_model, ds.as_of, flagged).cache()
-    cells = contact_cells(enriched, flagged).cache()
-    try:
-        rows = _resolution_rows(cells, windows)
-        month_rows = _month_rows(cells, windows)
-    finally:
-        cells.release()
+    full = enrich(ds.tables["contacts"], settings.cost_model, ds.as_of, flagged)
+    enriched = full.drop(*(c for c in UNREAD_COLUMNS if c in full.columns)).cache()
+    rows = _resolution_rows(enriched, windows)
+    month_rows = _month_rows(enriched, windows)
     res = R.resolution_results(rows, windows)
     answers = ds.table("surveys")
     surveys = no_surveys() if answers is None else survey_results(enriched, answers)
@@ -142,30 +165,49 @@ def compute_exact_metrics(ds: Dataset, settings: MetricSettings | None = None) -
     )
 
 
-def _resolution_rows(cells: ir.Table, windows: tuple[int, ...]) -> dict[str, dict[str, Any]]:
+def _resolution_rows(enriched: ir.Table, windows: tuple[int, ...]) -> dict[str, dict[str, Any]]:
     """Per-mode rows and the "all" row of the clustered sums."""
-    ratios = R.overall_ratios(windows)
     variables = R.variables(windows)
-    by_mode = clustered_sums(cells, ["ai_mode"], variables, ratios, counts=R.COUNTS).execute()
-    rows = {str(r["ai_mode"]): r for r in by_mode.to_dict("records")}
+    ratios = R.overall_ratios(windows)
     overall = [*ratios, R.CONTAINMENT, R.FALSE_CONTAINMENT]
-    everyone = clustered_sums(cells, [], variables, overall, counts=R.COUNTS).execute()
-    rows[ALL] = everyone.to_dict("records")[0]
-    # outbound and proactive contacts: the same sums over their (few) cells only
-    apart = cells.filter(~cells.inbound | cells.proactive)
-    apart_mode = clustered_sums(
-        apart, ["ai_mode"], variables, R.APART_RATIOS, counts=R.APART_COUNTS
-    ).execute()
-    for r in apart_mode.to_dict("records"):
-        rows.setdefault(str(r["ai_mode"]), {}).update(r)
-    apart_all = clustered_sums(apart, [], variables, R.APART_RATIOS, counts=R.APART_COUNTS)
-    rows[ALL].update(apart_all.execute().to_dict("records")[0])
+    rows = _mode_and_all_rows(
+        enriched, variables, (ratios, R.COUNTS), (overall, R.COUNTS)
+    )
+    # outbound and proactive contacts: the same sums over their (few) contacts only
+    apart = enriched.filter(~enriched.inbound | enriched.proactive)
+    extra = (R.APART_RATIOS, R.APART_COUNTS)
+    for group, row in _mode_and_all_rows(apart, variables, extra, extra).items():
+        rows.setdefault(group, {}).update(row)
     return rows
 
 
-def _month_rows(cells: ir.Table, windows: tuple[int, ...]) -> dict[str, dict[str, Any]]:
+Wanted = tuple[Sequence[Ratio], Sequence[str]]  # ratios and counts
+
+
+def _mode_and_all_rows(
+    contacts: ir.Table, variables: Variables, by_mode: Wanted, everyone: Wanted
+) -> dict[str, dict[str, Any]]:
+    """Clustered sums per mode and over all modes, from one pass over ``contacts``.
+
+    Each customer's totals per mode are computed once (and kept: both groupings read them);
+    its totals over every mode are their sums.
+    """
+    mode_names = used_variables(by_mode[0], counts=by_mode[1])
+    all_names = used_variables(everyone[0], counts=everyone[1])
+    per_mode = customer_totals(contacts, ["ai_mode"], variables, mode_names | all_names).cache()
+    try:
+        modes = moment_sums(per_mode, ["ai_mode"], mode_names, by_mode[0]).execute()
+        total = moment_sums(rolled_up(per_mode, all_names), [], all_names, everyone[0]).execute()
+    finally:
+        per_mode.release()
+    rows = {str(r["ai_mode"]): r for r in modes.to_dict("records")}
+    rows[ALL] = total.to_dict("records")[0]
+    return rows
+
+
+def _month_rows(enriched: ir.Table, windows: tuple[int, ...]) -> dict[str, dict[str, Any]]:
     sums = clustered_sums(
-        cells, ["month"], R.variables(windows), R.monthly_ratios(windows), counts=("n",)
+        enriched, ["month"], R.variables(windows), R.monthly_ratios(windows), counts=("n",)
     ).execute()
     return {str(r["month"]): r for r in sums.to_dict("records")}
 

@@ -40,49 +40,39 @@ def next_compatible_contact(contacts: ir.Table) -> ir.Table:
     A later contact c' repeats c when it is the same customer, strictly later, and the intents
     match (a missing intent on either side matches any). Only inbound contacts take part, as c
     and as c': a call-back or campaign is not the customer coming back (docs/metrics.md), so an
-    outbound contact has no ``next_compatible_at`` and is never anyone's. Computed with windows
-    over distinct instants (so every window has a full ordering and ties are never "later"),
-    not a self-join: a customer with thousands of contacts costs O(n log n), not O(n²).
+    outbound contact has no ``next_compatible_at`` and is never anyone's.
+
+    Windows, not a self-join (a customer with thousands of contacts costs O(n log n), not
+    O(n²)): the earliest start in a frame that begins one microsecond after the contact's own
+    (instants are microseconds on every engine) is the next strictly later start, so ties are
+    never "later", and a minimum over a frame of values does not depend on how ties are ordered.
+    Partitioning by the inbound flag keeps outbound contacts out of every inbound contact's
+    search. The windows run over the few columns they need; the result joins back on the
+    contract key ``contact_id`` (unique once validated).
     """
     inbound = is_inbound(contacts)
-    c = contacts.filter(inbound).select("customer_id", "started_at", "intent")
-    instants = c.group_by(["customer_id", "started_at"]).aggregate(
-        any_missing_intent=c.intent.isnull().any()
+    c = contacts.select("contact_id", "customer_id", "started_at", "intent", _inbound=inbound)
+    later = (ibis.interval(microseconds=1), None)
+    by_customer = ibis.window(
+        group_by=[c.customer_id, c._inbound], order_by=c.started_at, range=later
     )
-    by_time = ibis.window(group_by=instants.customer_id, order_by=instants.started_at)
-    after = ibis.window(
-        group_by=instants.customer_id, order_by=instants.started_at, rows=(1, None)
+    by_intent = ibis.window(
+        group_by=[c.customer_id, c._inbound, c.intent], order_by=c.started_at, range=later
     )
-    instants = instants.mutate(
-        next_any=instants.started_at.lead().over(by_time),
-        next_missing=ibis.ifelse(instants.any_missing_intent, instants.started_at, None)
-        .min()
-        .over(after),
-    )
-    same = c.filter(c.intent.notnull()).select("customer_id", "intent", "started_at").distinct()
-    same = same.mutate(
-        next_same=same.started_at.lead().over(
-            ibis.window(group_by=[same.customer_id, same.intent], order_by=same.started_at)
-        )
-    )
-    joined = (
-        contacts.left_join(instants, ["customer_id", "started_at"])
-        .select(contacts, instants.next_any, instants.next_missing)
-    )
-    joined = joined.left_join(same, ["customer_id", "intent", "started_at"]).select(
-        joined, same.next_same
-    )
-    n_same, n_missing = joined.next_same, joined.next_missing
+    next_any = c.started_at.min().over(by_customer)
+    next_missing = ibis.ifelse(c.intent.isnull(), c.started_at, None).min().over(by_customer)
+    next_same = c.started_at.min().over(by_intent)
+    # least() of the two kinds of compatible later contact, either of which may be missing
     earliest = ibis.cases(
-        (n_same.isnull(), n_missing),
-        (n_missing.isnull(), n_same),
-        else_=ibis.least(n_same, n_missing),
+        (next_same.isnull(), next_missing),
+        (next_missing.isnull(), next_same),
+        else_=ibis.least(next_same, next_missing),
     )
-    # An outbound contact at the same instant as an inbound one found that instant's row above.
-    following = ibis.ifelse(joined.intent.isnull(), joined.next_any, earliest)
-    return joined.mutate(
-        next_compatible_at=ibis.ifelse(is_inbound(joined), following, None)
-    ).drop("next_any", "next_missing", "next_same")
+    following = ibis.ifelse(c.intent.isnull(), next_any, earliest)
+    found = c.select(
+        "contact_id", next_compatible_at=ibis.ifelse(c._inbound, following, None)
+    )
+    return contacts.left_join(found, "contact_id").select(contacts, found.next_compatible_at)
 
 
 def known_handle(t: ir.Table, mean_handle: Mapping[str, float]) -> ir.NumericValue:

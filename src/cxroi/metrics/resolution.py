@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from cxroi.io.contract import ALL, GROUPS, MODES
@@ -29,6 +30,7 @@ from cxroi.stats.clustered import RATIO_METHOD
 from cxroi.stats.result import Result
 
 PerMode = dict[str, Result]
+MONEY = dt.Decimal(38, 6)  # handle seconds are summed exactly, like every duration
 PER_60 = Fraction(1, 60)  # costs are summed as 60 × cost (cxroi.metrics.queries.cost_times_60)
 FALSE_CONTAINMENT_WINDOW = 7
 
@@ -60,35 +62,40 @@ def windows_with_false_containment(windows: Sequence[int]) -> tuple[int, ...]:
 
 
 def variables(windows: Sequence[int]) -> Variables:
-    """Per-customer variables over ``contact_cells`` (``customer_sums.Variables``)."""
+    """Per-customer variables over the enriched contacts (``customer_sums.Variables``)."""
 
-    def build(c: ir.Table) -> dict[str, ir.Value]:
-        inbound, ai_only = c.inbound, c.ai_mode == "ai_only"
-        groups = {"outbound": ~inbound, "proactive": c.proactive}
+    def build(e: ir.Table) -> dict[str, ir.Value]:
+        # Counts, not sums of flags: a filtered count is a 64-bit integer, which DuckDB adds
+        # and squares faster than the 128-bit sums of 0/1 values (the same numbers).
+        inbound, ai_only = e.inbound, e.ai_mode == "ai_only"
+        contained, escalated = inbound & ai_only, inbound & e.escalated_value
+        handle = e.handle_seconds.cast(MONEY)
+        groups = {"outbound": ~inbound, "proactive": e.proactive}
         out: dict[str, ir.Value] = {
-            "n": c.n.sum(),
-            "n_inbound": c.n.sum(where=inbound),
-            "escalated": c.escalated.sum(where=inbound),
-            "contained": c.n.sum(where=inbound & ai_only),
-            "bot_entry": c.n.sum(where=inbound & ai_only).fill_null(0)
-            + c.escalated.sum(where=inbound).fill_null(0),
-            "cost_modelled": c.cost_modelled.sum(),
-            "handle_imputed": c.handle_imputed.sum(),
-            "cost": c.cost_x60.sum(),
-            "handle": c.handle.sum(),
-            "n_handle": c.n_handle.sum(),
-            "fc_eligible": c.eligible_7.sum(where=ai_only),
-            "fc_repeat": (c.eligible_7 - c.resolved_7).sum(where=ai_only),
+            "n": e.count(),
+            "n_inbound": e.count(where=inbound),
+            "escalated": e.count(where=escalated),
+            "contained": e.count(where=contained),
+            # an ai_only contact flagged escalated counts on both sides (docs/metrics.md)
+            "bot_entry": e.count(where=contained) + e.count(where=escalated),
+            "cost_modelled": e.count(where=e.cost_modelled),
+            "handle_imputed": e.count(where=e.handle_imputed),
+            "cost": e.cost_x60.sum(),
+            "handle": handle.sum(),
+            "n_handle": e.handle_seconds.count(),
+            "fc_eligible": e.count(where=e.eligible_7 & ai_only),
+            "fc_repeat": e.count(where=e.eligible_7 & e.repeat_7 & ai_only),
         }
         for kind, where in groups.items():
-            out[f"n_{kind}"] = c.n.sum(where=where)
-            out[f"cost_{kind}"] = c.cost_x60.sum(where=where)
-            out[f"handle_{kind}"] = c.handle.sum(where=where)
-            out[f"n_handle_{kind}"] = c.n_handle.sum(where=where)
+            out[f"n_{kind}"] = e.count(where=where)
+            out[f"cost_{kind}"] = e.cost_x60.sum(where=where)
+            out[f"handle_{kind}"] = handle.sum(where=where)
+            out[f"n_handle_{kind}"] = e.handle_seconds.count(where=where)
         for w in windows:
-            out[f"eligible_{w}"] = c[f"eligible_{w}"].sum()
-            out[f"resolved_{w}"] = c[f"resolved_{w}"].sum()
-            out[f"cost_eligible_{w}"] = c[f"cost_x60_eligible_{w}"].sum()
+            eligible = e[f"eligible_{w}"]
+            out[f"eligible_{w}"] = e.count(where=eligible)
+            out[f"resolved_{w}"] = e.count(where=eligible & ~e[f"repeat_{w}"])
+            out[f"cost_eligible_{w}"] = e.cost_x60.sum(where=eligible)
         return out
 
     return build
@@ -102,7 +109,7 @@ def overall_ratios(windows: Sequence[int]) -> list[Ratio]:
     return ratios
 
 
-# Computed on the outbound and proactive cells only (few rows): exact decimal sums per customer
+# Computed on the outbound and proactive contacts only (few rows): exact decimal sums per customer
 # are the costly part of the clustered queries, so these are not carried through the big ones.
 APART_RATIOS = [*apart_ratios("outbound"), *apart_ratios("proactive")]
 APART_COUNTS = ("n_outbound", "n_proactive")
