@@ -25,14 +25,8 @@ from cxroi.errors import ContractError, Problem
 from cxroi.io.atomic import StagedOutputs, all_or_nothing, os_error_from_engine
 from cxroi.io.contract import TABLES
 from cxroi.io.engine_settings import EngineSettings
-from cxroi.io.engines import (
-    Engine,
-    adopt_table,
-    check_zone,
-    engine_step,
-    open_duckdb,
-    open_engine,
-)
+from cxroi.io.engines import Engine, adopt_table, check_zone, engine_step
+from cxroi.io.engines import open_duckdb, open_engine
 from cxroi.io.faults import nothing_accepted
 from cxroi.io.normalize import TypedTable, normalize, unparseable_columns
 from cxroi.io.sources import (
