@@ -23,8 +23,9 @@ test: $(STAMP)
 # Full analysis and exact metrics against hand-written SQL and pandas (docs/performance.md).
 BENCH_SIZES ?= 1000000 10000000
 BENCH_REPEAT ?= 3
+BENCH_MEMORY ?= 2GB
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_metrics.py --sizes $(BENCH_SIZES) --repeat $(BENCH_REPEAT)
+	$(BIN)/python benchmarks/bench_metrics.py --sizes $(BENCH_SIZES) --repeat $(BENCH_REPEAT) --memory-limit $(BENCH_MEMORY)
 
 clean:
 	rm -rf $(VENV) demo-output
