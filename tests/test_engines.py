@@ -165,6 +165,21 @@ def test_running_out_of_memory_names_the_step_and_what_to_change() -> None:
     assert "150MiB" in problem.message and "memory_limit" in problem.message
 
 
+def test_a_file_the_engine_cannot_read_or_write_names_the_step(tmp_path: Path) -> None:
+    # a missing file stands in for a spill file on a full disk: both are DuckDB IO errors
+    engine = open_duckdb(EngineSettings(threads=1))
+    try:
+        with pytest.raises(EngineError) as caught, engine_step(engine, "value"):
+            engine.backend.con.execute(
+                f"SELECT * FROM read_parquet('{tmp_path / 'gone.parquet'}')"
+            ).fetchall()
+    finally:
+        engine.close()
+    (problem,) = caught.value.problems
+    assert (problem.where, problem.rule) == ("value", "engine_file_error")
+    assert "temp_directory" in problem.message and "gone.parquet" in problem.message
+
+
 def _tiny_dataset(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     rows = [

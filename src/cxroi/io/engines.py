@@ -218,6 +218,8 @@ def engine_step(engine: Engine | None, step: str) -> Iterator[None]:
             yield
         except duckdb.OutOfMemoryException as exc:
             raise out_of_memory(engine.settings if engine else None, step, exc) from exc
+        except duckdb.IOException as exc:
+            raise file_failure(engine, step, exc) from exc
         return
     try:
         yield
@@ -247,6 +249,22 @@ def out_of_memory(settings: EngineSettings | None, step: str, exc: BaseException
     )
 
 
+def file_failure(engine: Engine | None, step: str, exc: BaseException) -> EngineError:
+    """A file DuckDB could not read or write mid-analysis, most often a spill file on a full disk."""
+    folder = engine.workdir / "spill" if engine else "its temporary folder"
+    return EngineError(
+        [
+            Problem(
+                step,
+                "engine_file_error",
+                f"DuckDB could not read or write a file ({_first_line(exc)}); if it is a spill "
+                f"file under {folder}, free disk space there, point [engine] temp_directory at "
+                "a larger disk, or raise [engine] memory_limit so less is spilled",
+            )
+        ]
+    )
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__
@@ -258,6 +276,7 @@ __all__ = [
     "adopt_table",
     "check_zone",
     "engine_step",
+    "file_failure",
     "open_duckdb",
     "open_engine",
     "open_spark",
