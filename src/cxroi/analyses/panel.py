@@ -27,7 +27,7 @@ import pandas as pd
 
 from cxroi.analyses.masking.series import MaskingSeries, masking_series
 from cxroi.io.dataset import Dataset
-from cxroi.metrics.customer_sums import CUSTOMER, Ratio, moment_sums, ratio_sums
+from cxroi.metrics.customer_sums import CUSTOMER, Ratio, moment_sums, ratio_sums, rolled_up
 from cxroi.metrics.exact import ExactMetrics
 from cxroi.metrics.queries import enrich
 from cxroi.stats.clustered import RatioSums
@@ -246,9 +246,7 @@ def clustered_cells(
     names = sorted({r.num for r in ratios} | {r.den for r in ratios})
 
     def totals(rows: ir.Table, group: str) -> ir.Table:
-        summed = rows.group_by([CUSTOMER, "month"]).aggregate(
-            **{name: rows[name].sum() for name in names}
-        )
+        summed = rolled_up(rows, names, keep=["month"])
         return summed.select(CUSTOMER, "month", *names, group=ibis.literal(group))
 
     # One row per customer, month and group: a mode's rows are already that; the AI-assisted

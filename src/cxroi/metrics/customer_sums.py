@@ -122,15 +122,15 @@ def customer_totals(
     )
 
 
-def rolled_up(per: ir.Table, names: Collection[str]) -> ir.Table:
-    """Each customer's totals over every group of ``per``: every variable is a sum.
+def rolled_up(per: ir.Table, names: Collection[str], keep: Sequence[str] = ()) -> ir.Table:
+    """Each customer's totals over every group of ``per`` (per value of ``keep``): sums.
 
     A customer's totals over all modes are the sums of its per-mode totals, so "all" is
     computed from the per-mode totals (one row per customer and mode) instead of from the
     contacts again.
     """
     named = [c for c in per.columns if c in names]
-    return per.group_by(CUSTOMER).aggregate(**{name: per[name].sum() for name in named})
+    return per.group_by([CUSTOMER, *keep]).aggregate(**{name: per[name].sum() for name in named})
 
 
 def moment_sums(
