@@ -143,7 +143,7 @@ def test_a_grouping_larger_than_the_limit_spills_and_finishes() -> None:
         con.execute("SET temp_directory = ''")  # the reference: no spilling allowed
         with pytest.raises(duckdb.OutOfMemoryException):
             con.execute(_BIG_GROUPING).fetchall()
-        con.execute(f"SET temp_directory = '{engine.workdir / 'spill'}'")
+        con.execute(f"SET temp_directory = '{engine.spill_folder}'")
         n, total = con.execute(_BIG_GROUPING).fetchone()  # type: ignore[misc]
     finally:
         engine.close()

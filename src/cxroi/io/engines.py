@@ -65,6 +65,9 @@ class EngineError(CxroiInputError):
     title = "the engine cannot run this"
 
 
+_SPILL = "spill"  # the spill folder's name inside an engine's private workdir
+
+
 @dataclass
 class Engine:
     """A connected backend. ``kind`` is ``duckdb`` or ``spark``; close it when done."""
@@ -77,6 +80,11 @@ class Engine:
     @property
     def kind(self) -> str:
         return self.settings.kind
+
+    @property
+    def spill_folder(self) -> Path:
+        """Where DuckDB writes what does not fit its memory limit (inside ``workdir``)."""
+        return self.workdir / _SPILL
 
     @property
     def is_remote(self) -> bool:
@@ -108,7 +116,7 @@ def _remove_when_collected(owner: object, folder: Path) -> None:
 def open_duckdb(settings: EngineSettings) -> Engine:
     """A fresh in-memory DuckDB that spills to a private folder beyond ``memory_limit``."""
     workdir = _workdir(settings)
-    backend = ibis.duckdb.connect(temp_directory=str(workdir / "spill"))
+    backend = ibis.duckdb.connect(temp_directory=str(workdir / _SPILL))
     con = backend.con
     run(con, f"SET memory_limit = '{settings.effective_memory_limit}'")
     if settings.threads is not None:
@@ -251,7 +259,7 @@ def out_of_memory(settings: EngineSettings | None, step: str, exc: BaseException
 
 def file_failure(engine: Engine | None, step: str, exc: BaseException) -> EngineError:
     """A file DuckDB could not read or write mid-analysis, most often a spill file on a full disk."""
-    folder = engine.workdir / "spill" if engine else "its temporary folder"
+    folder = engine.spill_folder if engine else "its temporary folder"
     return EngineError(
         [
             Problem(
