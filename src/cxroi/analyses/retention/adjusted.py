@@ -43,6 +43,7 @@ from cxroi.analyses.retention.overlap import OverlapDiagnostics, diagnose, effec
 from cxroi.analyses.retention.revenue import RestrictedMeanScores, months_per_day
 from cxroi.results.model.retention import AdjustedDelta, AttDelta, ByExposure
 from cxroi.stats.result import CannotCompute
+from cxroi.stats.row_blocks import times, transposed_times, weighted_gram
 from cxroi.stats.summary import Z95
 
 Array = npt.NDArray[np.float64]
@@ -234,7 +235,9 @@ class AdjustedRetention:
             return out
         for k in range(self.folds):
             test = fold == k
-            model = make_pipeline(StandardScaler(), self._propensity_model())
+            # x[rows] is a fresh copy, so the scaler may standardise it in place (copy=False):
+            # one training copy of the covariates rather than two
+            model = make_pipeline(StandardScaler(copy=False), self._propensity_model())
             model.fit(x[~test], a[~test])
             out[test] = model.predict_proba(x[test])[:, 1]
         return out
@@ -254,9 +257,7 @@ class AdjustedRetention:
         followed_all = c >= self.horizon_days
         for arm in (0, 1):
             mask = a == bool(arm)
-            design = np.column_stack([np.ones(int(mask.sum())), x[mask]])
-            coef, *_ = np.linalg.lstsq(design, c[mask].astype(np.float64), rcond=None)
-            pred = design @ coef
+            pred = _least_squares_fit(x, np.flatnonzero(mask), c[mask].astype(np.float64))
             followed = followed_all[mask]
             for q in range(CENSORING_STRATA, 0, -1):
                 edges = np.quantile(pred, np.linspace(0, 1, q + 1)[1:-1])
@@ -369,3 +370,17 @@ class AdjustedRetention:
                 "ci_high": [e + Z95 * s for _, e, s in rows],
             }
         )
+
+
+def _least_squares_fit(x: Array, rows: npt.NDArray[np.intp], y: Array) -> Array:
+    """Fitted values of the least-squares regression of ``y`` on (1, ``x[rows]``), from the
+    normal equations summed a block of rows at a time; their minimum-norm solution (lstsq) is
+    that of the regression itself, so a column constant within ``rows`` does no harm."""
+
+    def design(s: slice) -> Array:
+        part = x[rows[s]]
+        return np.column_stack([np.ones(len(part)), part])
+
+    gram = weighted_gram(design, np.ones(len(rows)))
+    coef, *_ = np.linalg.lstsq(gram, transposed_times(design, y), rcond=None)
+    return times(design, len(rows), np.asarray(coef, dtype=np.float64))

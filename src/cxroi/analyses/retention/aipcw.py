@@ -93,10 +93,10 @@ def cross_fit_cox(
     eta = np.zeros(len(own))
     lam = np.zeros((folds, horizon + 1))
     for k in range(folds):
-        train = (fold != k) & own
-        model = CoxPH(penalizer=penalizer).fit(x[train], follow.duration[train], event[train])
-        test = fold == k
-        eta[test] = model.linear_predictor(x[test])
+        train = np.flatnonzero((fold != k) & own)
+        model = CoxPH(penalizer=penalizer).fit(x, follow.duration, event, rows=train)
+        test = np.flatnonzero(fold == k)
+        eta[test] = model.linear_predictor(x, rows=test)
         lam[k] = model.cumulative_hazard_at(grid)
     return np.exp(eta), lam
 

@@ -10,6 +10,15 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from cxroi.stats.row_blocks import (
+    column_mean_std,
+    prefix_sums_at,
+    row_blocks,
+    standardised,
+    times,
+    weighted_gram,
+)
+
 Array = npt.NDArray[np.float64]
 
 
@@ -25,16 +34,27 @@ class CoxPH:
         self.max_iter = max_iter
         self.tol = tol
 
-    def fit(self, x: Array, durations: Array, events: npt.NDArray[np.bool_]) -> CoxPH:
+    def fit(
+        self,
+        x: Array,
+        durations: Array,
+        events: npt.NDArray[np.bool_],
+        rows: npt.NDArray[np.intp] | None = None,
+    ) -> CoxPH:
+        """Fit on ``x``, or on its ``rows`` only (``durations`` and ``events`` are then those of
+        all of ``x``'s rows): one sorted copy of the fitting rows, not a subset and a copy."""
         x = np.asarray(x, dtype=np.float64)
-        self.mean_ = x.mean(axis=0) if len(x) else np.zeros(x.shape[1])
-        scale = x.std(axis=0) if len(x) else np.ones(x.shape[1])
-        self.scale_ = np.where(scale > 0, scale, 1.0)
+        if rows is None:
+            rows = np.arange(len(x))
+        durations, events = durations[rows], events[rows]
         # Descending time: a prefix is a risk set. Ties share the risk set of their whole group.
         order = np.lexsort((~events, -durations))
-        z = x[order]  # standardised in place: the same values as standardising, then sorting
-        z -= self.mean_
-        z /= self.scale_
+        z = x[rows[order]]  # standardised in place below
+        self.mean_, scale = column_mean_std(lambda s: z[s], len(z), z.shape[1])
+        self.scale_ = np.where(scale > 0, scale, 1.0)
+        for s in row_blocks(len(z)):
+            z[s] -= self.mean_
+            z[s] /= self.scale_
         t, d = durations[order], events[order]
         risk_sets = _RiskSets(z, d, np.searchsorted(-t, -t, side="right") - 1)
         beta = np.zeros(z.shape[1])
@@ -79,9 +99,7 @@ class CoxPH:
         eta = z @ beta
         w = np.exp(eta - eta.max())
         s0 = np.cumsum(w)[sets.event_end]  # at each event's tie group
-        s1 = np.cumsum(np.multiply(w[:, None], z, out=sets.work), axis=0, out=sets.work)[
-            sets.event_end
-        ]
+        s1 = prefix_sums_at(lambda s: z[s], w, sets.event_end, z.shape[1])
         mean_at = s1 / s0[:, None]
         grad = sets.z_events_sum - mean_at.sum(axis=0) - self.penalizer * beta
         # Σ_events S2/S0 = Σ_i w_i z_i z_iᵀ · Σ_{e: t_e ≤ t_i} 1/S0(t_e), so no n×p×p array.
@@ -90,7 +108,7 @@ class CoxPH:
         # Events at or before t_i sit at or after i's tie group in the descending order.
         acc = np.cumsum(inv[::-1])[::-1]
         weight = w * acc[sets.group_start]
-        info = np.multiply(z, weight[:, None], out=sets.work).T @ z - mean_at.T @ mean_at
+        info = weighted_gram(lambda s: z[s], weight) - mean_at.T @ mean_at
         info += self.penalizer * np.eye(z.shape[1])
         return grad, info
 
@@ -101,9 +119,11 @@ class CoxPH:
         out: Array = padded[pos]
         return out
 
-    def linear_predictor(self, x: Array) -> Array:
-        out: Array = ((np.asarray(x, dtype=np.float64) - self.mean_) / self.scale_) @ self.beta_std_
-        return out
+    def linear_predictor(self, x: Array, rows: npt.NDArray[np.intp] | None = None) -> Array:
+        """η = z β for ``x`` (or its ``rows``), a block of rows at a time."""
+        x = np.asarray(x, dtype=np.float64)
+        n = len(x) if rows is None else len(rows)
+        return times(standardised(x, self.mean_, self.scale_, rows), n, self.beta_std_)
 
     def survival_at(self, x: Array, time: float) -> Array:
         base = float(self.cumulative_hazard_at(np.array([time]))[0])
@@ -120,7 +140,6 @@ class _RiskSets:
 
     def __init__(self, z: Array, d: npt.NDArray[np.bool_], group_end: npt.NDArray[np.intp]):
         self.z = z  # standardised covariates, rows by descending time
-        self.work = np.empty_like(z)  # room for one n × p product at a time
         self.d = d
         self.group_end = group_end  # last row of each row's tie group
         self.event_end = group_end[d]

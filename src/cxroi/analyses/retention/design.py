@@ -14,6 +14,8 @@ import pandas as pd
 
 MISSING = "(missing)"
 OTHER = "(other)"
+# A design column before it enters the matrix: numbers as floats, indicators as booleans.
+Column = npt.NDArray[np.float64] | npt.NDArray[np.bool_]
 MAX_LEVELS = 30  # beyond this, the rarest levels of a category are pooled into "(other)"
 
 
@@ -26,7 +28,7 @@ class Design:
 
 def _categorical(
     name: str, values: pd.Series, min_level: int
-) -> tuple[list[str], list[npt.NDArray[np.float64]], list[str]]:
+) -> tuple[list[str], list[Column], list[str]]:
     labels = values.astype("string").fillna(MISSING).astype(str)
     # Work on one code per customer and one count per label, not on the labels themselves.
     codes, uniques = pd.factorize(labels, sort=False)
@@ -48,19 +50,20 @@ def _categorical(
     names, cols = [], []
     for lvl in levels[1:]:  # the most frequent level is the reference
         names.append(f"{name}={lvl}")
-        cols.append((pooled == levels_of[lvl]).astype(np.float64))
+        cols.append(pooled == levels_of[lvl])
     return names, cols, notes
 
 
 def _numeric(
     name: str, values: npt.NDArray[np.float64], square: bool
-) -> tuple[list[str], list[npt.NDArray[np.float64]]]:
+) -> tuple[list[str], list[Column]]:
     missing = ~np.isfinite(values)
     filled = values.copy()
     if missing.all():
         return [], []
     filled[missing] = float(np.median(values[~missing]))
-    names, cols = [name], [filled]
+    names: list[str] = [name]
+    cols: list[Column] = [filled]
     if square:
         # A quadratic term lets both models bend without committing to a functional form.
         centred = (filled - filled.mean()) / (filled.std() or 1.0)
@@ -68,7 +71,7 @@ def _numeric(
         cols.append(centred * centred)
     if missing.any():
         names.append(f"{name}:missing")
-        cols.append(missing.astype(np.float64))
+        cols.append(missing)
     return names, cols
 
 
@@ -77,7 +80,7 @@ def build_design(
 ) -> Design:
     """``numeric`` maps column -> whether to add a quadratic term; constant columns are dropped."""
     names: list[str] = []
-    cols: list[npt.NDArray[np.float64]] = []
+    cols: list[Column] = []
     notes: list[str] = []
     for name in categorical:
         n, c, nt = _categorical(name, frame[name], min_level)
@@ -93,8 +96,10 @@ def build_design(
             notes.append(f"{name}: every value is missing; not used")
         names += n
         cols += c
-    keep = [i for i, col in enumerate(cols) if len(col) and np.ptp(col) > 0]
-    matrix = np.column_stack([cols[i] for i in keep]) if keep else np.zeros((len(frame), 0))
-    return Design(
-        np.ascontiguousarray(matrix, dtype=np.float64), tuple(names[i] for i in keep), tuple(notes)
-    )
+    keep = [i for i, col in enumerate(cols) if len(col) and col.min() != col.max()]
+    # Indicator columns wait as booleans (a byte per customer, not eight), so the columns
+    # and the matrix made from them are not two copies of the same size.
+    matrix = np.empty((len(frame), len(keep)), dtype=np.float64)
+    for j, i in enumerate(keep):
+        matrix[:, j] = cols[i]
+    return Design(matrix, tuple(names[i] for i in keep), tuple(notes))

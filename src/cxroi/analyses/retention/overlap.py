@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from cxroi.stats.row_blocks import column_mean_std, subset, transposed_times
 from cxroi.results.model.retention import Balance, ByExposure, CountByExposure, Overlap
 
 Array = npt.NDArray[np.float64]
@@ -51,16 +52,20 @@ def effective_sample_size(weights: Array) -> float:
     return float(weights.sum() ** 2 / (weights * weights).sum())
 
 
-def _smd(x: Array, a: npt.NDArray[np.bool_], w: Array) -> Array:
-    """Standardised mean differences; the yardstick is the unweighted pooled SD, so weighting
-    cannot make imbalance look smaller by inflating the spread."""
-
-    def weighted_mean(mask: npt.NDArray[np.bool_]) -> Array:
-        out: Array = (w[mask] / w[mask].sum()) @ x[mask]
-        return out
-
-    sd = np.sqrt((x[a].var(axis=0) + x[~a].var(axis=0)) / 2.0)
-    diff = weighted_mean(a) - weighted_mean(~a)
+def _smd(x: Array, rows: npt.NDArray[np.intp], a: npt.NDArray[np.bool_], w: Array) -> Array:
+    """Standardised mean differences over ``x[rows]`` (``a`` and ``w`` per row of ``rows``);
+    the yardstick is the unweighted pooled SD, so weighting cannot make imbalance look smaller
+    by inflating the spread. Block by block: no copy of the covariates."""
+    p = x.shape[1]
+    means, variances = [], []
+    for mask in (a, ~a):
+        group = rows[mask]
+        of = subset(x, group)
+        _, sd = column_mean_std(of, len(group), p)
+        variances.append(sd * sd)
+        means.append(transposed_times(of, w[mask] / w[mask].sum()))
+    sd = np.sqrt((variances[0] + variances[1]) / 2.0)
+    diff = means[0] - means[1]
     out: Array = np.where(sd > 0, diff / np.where(sd > 0, sd, 1.0), 0.0)
     return out
 
@@ -93,12 +98,13 @@ def diagnose(
         w = 1.0 / inside if name == "ai_assisted" else 1.0 / (1.0 - inside)
         ess[name] = effective_sample_size(w)
         share[name] = ess[name] / max(len(inside), 1)
-    a, xk, pk = exposed[kept], x[kept], propensity[kept]
+    rows = np.flatnonzero(kept)
+    a, pk = exposed[rows], propensity[rows]
     ones = np.ones(len(pk))
     weights = np.where(a, 1.0 / pk, 1.0 / (1.0 - pk))
-    both = bool(a.any() and (~a).any()) and xk.shape[1] > 0
-    unweighted = _smd(xk, a, ones) if both else np.zeros(xk.shape[1])
-    weighted = _smd(xk, a, weights) if both else np.zeros(xk.shape[1])
+    both = bool(a.any() and (~a).any()) and x.shape[1] > 0
+    unweighted = _smd(x, rows, a, ones) if both else np.zeros(x.shape[1])
+    weighted = _smd(x, rows, a, weights) if both else np.zeros(x.shape[1])
     smd = tuple((c, float(u), float(w)) for c, u, w in zip(columns, unweighted, weighted))
     max_u = float(np.abs(unweighted).max()) if len(unweighted) else 0.0
     max_w = float(np.abs(weighted).max()) if len(weighted) else 0.0

@@ -25,7 +25,7 @@ They are fitted without cross-fitting, as their variance formulas assume.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -36,6 +36,14 @@ from cxroi.analyses.retention.cox import CoxPH
 from cxroi.analyses.retention.cox_influence import CoxInfluence, cox_influence
 from cxroi.results.model.retention import Robustness, RobustnessRow
 from cxroi.stats.result import CannotCompute, Estimate, Result
+from cxroi.stats.row_blocks import (
+    RowsOf,
+    column_mean_std,
+    standardised,
+    times,
+    transposed_times,
+    weighted_gram,
+)
 from cxroi.stats.summary import Z95
 
 Array = npt.NDArray[np.float64]
@@ -45,36 +53,57 @@ LOGISTIC_L2 = 1.0  # the same ridge as the DR estimator's logistic model (scikit
 
 @dataclass(frozen=True)
 class Logistic:
-    """A ridge logistic regression on standardised covariates, with what the variance needs."""
+    """A ridge logistic regression on standardised covariates, with what the variance needs.
 
-    design: Array  # n × (1 + p): intercept, standardised covariates
+    The design x̃ = (1, standardised covariates) is made a block of rows at a time and never
+    stored, nor is the n × (1 + p) influence H⁻¹ x̃_i (A_i − π_i): it is only ever needed
+    times a vector (``influence_times``)."""
+
+    x: Array
+    mean: Array
+    scale: Array
+    outcome: Array  # A_i as 0/1
     fitted: Array  # π_i
-    influence: Array  # n × (1 + p): H⁻¹ x̃_i (A_i − π_i), so γ̂ − γ ≈ Σ_i influence_i
+    hessian: Array  # (1 + p) × (1 + p), penalised, at the fit
+
+    def design(self) -> RowsOf:
+        def block(s: slice) -> Array:
+            z = (self.x[s] - self.mean) / self.scale
+            return np.column_stack([np.ones(len(z)), z])
+
+        return block
+
+    def influence_times(self, slope: Array) -> Array:
+        """Σ_j influence_ij slope_j per customer: (A_i − π_i) x̃_i · H⁻¹ slope."""
+        u = np.asarray(np.linalg.solve(self.hessian, slope), dtype=np.float64)
+        residual: Array = self.outcome - self.fitted
+        out: Array = residual * times(self.design(), len(self.x), u)
+        return out
 
 
 def fit_logistic(x: Array, a: Bools, l2: float = LOGISTIC_L2) -> Logistic:
     """Newton–Raphson on the penalised log-likelihood (intercept not penalised)."""
-    sd = x.std(axis=0)
-    z = (x - x.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
-    design = np.column_stack([np.ones(len(a)), z])
-    penalty = np.full(design.shape[1], l2)
+    x = np.asarray(x, dtype=np.float64)
+    n, p = x.shape
+    mean, sd = column_mean_std(lambda s: x[s], n, p)
+    shell = Logistic(x, mean, np.where(sd > 0, sd, 1.0), a.astype(np.float64), np.empty(0),
+                     np.empty((0, 0)))
+    design = shell.design()
+    penalty = np.full(p + 1, l2)
     penalty[0] = 0.0
-    y = a.astype(np.float64)
-    gamma = np.zeros(design.shape[1])
-    work = np.empty_like(design)  # room for one weighted copy of the design at a time
+    y = shell.outcome
+    gamma = np.zeros(p + 1)
     for _ in range(100):
-        p = 1.0 / (1.0 + np.exp(-(design @ gamma)))
-        grad = design.T @ (y - p) - penalty * gamma
-        hess = np.multiply(design, (p * (1.0 - p))[:, None], out=work).T @ design
-        hess += np.diag(penalty)
+        fitted = 1.0 / (1.0 + np.exp(-times(design, n, gamma)))
+        grad = transposed_times(design, y - fitted) - penalty * gamma
+        hess = weighted_gram(design, fitted * (1.0 - fitted)) + np.diag(penalty)
         step = np.linalg.solve(hess, grad)
         gamma = gamma + step
         if float(np.abs(step).max()) < 1e-10:
             break
-    p = 1.0 / (1.0 + np.exp(-(design @ gamma)))
-    hess = np.multiply(design, (p * (1.0 - p))[:, None], out=work).T @ design + np.diag(penalty)
-    influence = np.linalg.solve(hess, np.multiply(design, (y - p)[:, None], out=work).T).T
-    return Logistic(design, p, influence)
+    fitted = 1.0 / (1.0 + np.exp(-times(design, n, gamma)))
+    hess = weighted_gram(design, fitted * (1.0 - fitted)) + np.diag(penalty)
+    return replace(shell, fitted=fitted, hessian=hess)
 
 
 def _weighted_mean(
@@ -85,8 +114,8 @@ def _weighted_mean(
     total = float(weights.sum())
     mean = float((weights * outcome).sum() / total)
     residual = outcome - mean
-    slope = (fit.design * (derivative * residual)[:, None]).sum(axis=0)
-    return mean, (weights * residual + fit.influence @ slope) / total
+    slope = transposed_times(fit.design(), derivative * residual)
+    return mean, (weights * residual + fit.influence_times(slope)) / total
 
 
 def _ipw(
@@ -127,23 +156,27 @@ class ArmOutcomeModel:
 def fit_arm_model(
     x: Array, own: Bools, duration: Array, event: Bools, horizon: float, penalizer: float
 ) -> ArmOutcomeModel:
-    cox = CoxPH(penalizer=penalizer).fit(x[own], duration[own], event[own])
-    return ArmOutcomeModel(own, cox, cox_influence(cox, x[own], duration[own], event[own], horizon))
+    rows = np.flatnonzero(own)
+    cox = CoxPH(penalizer=penalizer).fit(x, duration, event, rows=rows)
+    return ArmOutcomeModel(own, cox, cox_influence(cox, x, duration, event, horizon, rows))
 
 
 def _g_formula_arm(arm: ArmOutcomeModel, x: Array, population: Bools) -> tuple[float, Array]:
     """Mean of S_a(H | X) over ``population`` and its influence values (sum scale)."""
     cox, infl = arm.cox, arm.influence
-    z = (x[population] - cox.mean_) / cox.scale_
-    risk = np.exp(z @ cox.beta_std_)
+    rows = np.flatnonzero(population)
+    z = standardised(x, cox.mean_, cox.scale_, rows)
+    risk = np.exp(cox.linear_predictor(x, rows))
     g = np.exp(-infl.baseline_at_horizon * risk)
-    size = float(population.sum())
+    size = float(len(rows))
     theta = float(g.mean())
-    d_beta = (z * (-g * infl.baseline_at_horizon * risk)[:, None]).sum(axis=0) / size
+    d_beta = transposed_times(z, -g * infl.baseline_at_horizon * risk) / size
     d_baseline = float((-g * risk).sum() / size)
     influence = np.zeros(len(population))
     influence[population] += (g - theta) / size
-    influence[arm.own] += infl.beta @ d_beta + d_baseline * infl.baseline
+    # β̂'s and Λ̂0(H)'s influence, each times its derivative, in one pass over the rows
+    influence[arm.own] += infl.beta_times(d_beta - d_baseline * infl.cum_e_at_horizon)
+    influence[arm.own] += d_baseline * infl.own_baseline
     return theta, influence
 
 
