@@ -167,11 +167,13 @@ def _protected(
         return scores
     if scores.customer_ids is None:
         return CannotCompute("the retention analysis did not keep its customers' ids")
-    weights = revenue.reindex([str(c) for c in scores.customer_ids])
+    # aligned with the fitted customers (a missing revenue stays NaN and is refused there),
+    # with no per-customer Python objects: millions of customers at scale
+    weights = revenue.reindex(scores.customer_ids.astype(str).tolist())
+    aligned = weights.to_numpy(dtype=np.float64, na_value=np.nan)
     if margin is not None:
-        weights = weights * margin
-    mapping = {str(k): float(v) for k, v in weights.items() if v == v}
-    return revenue_protected_12m(scores, mapping, margin_applied=margin is not None)
+        aligned = aligned * margin
+    return revenue_protected_12m(scores, aligned, margin_applied=margin is not None)
 
 
 def _observed_months(obs_start: object, ds: Dataset) -> int:
