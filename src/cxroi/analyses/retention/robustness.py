@@ -39,10 +39,10 @@ from cxroi.stats.result import CannotCompute, Estimate, Result
 from cxroi.stats.row_blocks import (
     RowsOf,
     column_mean_std,
+    row_blocks,
     standardised,
     times,
     transposed_times,
-    weighted_gram,
 )
 from cxroi.stats.summary import Z95
 
@@ -94,16 +94,29 @@ def fit_logistic(x: Array, a: Bools, l2: float = LOGISTIC_L2) -> Logistic:
     y = shell.outcome
     gamma = np.zeros(p + 1)
     for _ in range(100):
-        fitted = 1.0 / (1.0 + np.exp(-times(design, n, gamma)))
-        grad = transposed_times(design, y - fitted) - penalty * gamma
-        hess = weighted_gram(design, fitted * (1.0 - fitted)) + np.diag(penalty)
-        step = np.linalg.solve(hess, grad)
+        fitted, grad, info = _logistic_pass(design, y, gamma)
+        step = np.linalg.solve(info + np.diag(penalty), grad - penalty * gamma)
         gamma = gamma + step
         if float(np.abs(step).max()) < 1e-10:
             break
-    fitted = 1.0 / (1.0 + np.exp(-times(design, n, gamma)))
-    hess = weighted_gram(design, fitted * (1.0 - fitted)) + np.diag(penalty)
+    fitted, _, info = _logistic_pass(design, y, gamma)
+    hess = info + np.diag(penalty)
     return replace(shell, fitted=fitted, hessian=hess)
+
+
+def _logistic_pass(design: RowsOf, y: Array, gamma: Array) -> tuple[Array, Array, Array]:
+    """π, x̃ᵀ(A − π) and x̃ᵀ diag(π(1 − π)) x̃ at ``gamma``, in one pass over the rows (each
+    block of the design is made once per Newton step, not once per product)."""
+    fitted = np.empty(len(y))
+    grad = np.zeros(len(gamma))
+    info = np.zeros((len(gamma), len(gamma)))
+    for s in row_blocks(len(y)):
+        d = design(s)
+        f = 1.0 / (1.0 + np.exp(-(d @ gamma)))
+        fitted[s] = f
+        grad += d.T @ (y[s] - f)
+        info += (d * (f * (1.0 - f))[:, None]).T @ d
+    return fitted, grad, info
 
 
 def _weighted_mean(
