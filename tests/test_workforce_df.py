@@ -19,7 +19,11 @@ from scipy import stats as sps
 
 from cxroi.analyses.value.att import Linear, Scope
 from cxroi.analyses.value.att_queries import CLUSTER, TREATED, vector_names
-from cxroi.analyses.workforce.agent_df import agent_design, small_sample_estimate
+from cxroi.analyses.workforce.agent_df import (
+    _trace_and_squares,
+    agent_design,
+    small_sample_estimate,
+)
 from cxroi.stats.result import Estimate
 
 STRATA = ("experienced", "novice")  # sorted, as DoublyRobustAtt orders them
@@ -166,3 +170,24 @@ def test_interval_covers_with_few_novice_agents() -> None:
     coverage, old = covered / reps, covered_old / reps
     assert abs(coverage - 0.95) < 4 * mc, coverage  # nominal within Monte Carlo error
     assert old < 0.95 - 4 * mc, old  # t on all agents - 1 under-covers here
+
+
+def test_trace_and_squares_equal_those_of_the_dense_matrix() -> None:
+    """The agents × agents matrix is never built; its trace and Σ d² from vectors agree with it."""
+    rng = np.random.default_rng(17)
+    g = 40
+    diagonal = np.zeros(g)
+    a: list[np.ndarray] = []
+    b: list[np.ndarray] = []
+    dense = np.zeros((g, g))
+    for _ in range(2):  # two levels, as novice / experienced
+        s = rng.exponential(3.0, g)
+        p = rng.dirichlet(np.ones(g))
+        big_s = float(s.sum())
+        diagonal += s
+        a += [-s, -p, big_s * p]
+        b += [p, s, p]
+        dense += np.diag(s) - np.outer(s, p) - np.outer(p, s) + big_s * np.outer(p, p)
+    trace, squares = _trace_and_squares(diagonal, a, b)
+    assert trace == pytest.approx(float(np.trace(dense)), rel=1e-12)
+    assert squares == pytest.approx(float((dense**2).sum()), rel=1e-12)
