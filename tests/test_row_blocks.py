@@ -47,6 +47,8 @@ def test_sums_over_blocks_equal_the_whole_array_products(small_blocks: None) -> 
     assert np.allclose(rb.weighted_gram(of, wr), (z * wr[:, None]).T @ z, rtol=1e-13)
     assert np.allclose(rb.transposed_times(of, wr), z.T @ wr, rtol=1e-13)
     assert np.allclose(rb.times(of, len(rows), mean), z @ mean, rtol=1e-13)
+    design = rb.with_intercept(of)
+    assert np.array_equal(design(slice(2, 9)), np.column_stack([np.ones(7), z[2:9]]))
     m, sd = rb.column_mean_std(rb.subset(x, rows), len(rows), 3)
     assert np.allclose(m, x[rows].mean(axis=0), rtol=1e-13)
     assert np.allclose(sd, x[rows].std(axis=0), rtol=1e-13)

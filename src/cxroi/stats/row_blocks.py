@@ -54,6 +54,17 @@ def standardised(x: Array, mean: Array, scale: Array, rows: Ints | None = None) 
     return block
 
 
+def with_intercept(rows_of: RowsOf) -> RowsOf:
+    """Block reader of ``rows_of`` with a column of ones in front (a design with intercept)."""
+
+    def block(s: slice) -> Array:
+        part = rows_of(s)
+        out: Array = np.column_stack([np.ones(len(part)), part])
+        return out
+
+    return block
+
+
 def column_mean_std(rows_of: RowsOf, n: int, p: int) -> tuple[Array, Array]:
     """Column means and (population) standard deviations, two passes like ``np.std``."""
     if n == 0:

@@ -43,7 +43,13 @@ from cxroi.analyses.retention.overlap import OverlapDiagnostics, diagnose, effec
 from cxroi.analyses.retention.revenue import RestrictedMeanScores, months_per_day
 from cxroi.results.model.retention import AdjustedDelta, AttDelta, ByExposure
 from cxroi.stats.result import CannotCompute
-from cxroi.stats.row_blocks import times, transposed_times, weighted_gram
+from cxroi.stats.row_blocks import (
+    subset,
+    times,
+    transposed_times,
+    weighted_gram,
+    with_intercept,
+)
 from cxroi.stats.summary import Z95
 
 Array = npt.NDArray[np.float64]
@@ -376,11 +382,7 @@ def _least_squares_fit(x: Array, rows: npt.NDArray[np.intp], y: Array) -> Array:
     """Fitted values of the least-squares regression of ``y`` on (1, ``x[rows]``), from the
     normal equations summed a block of rows at a time; their minimum-norm solution (lstsq) is
     that of the regression itself, so a column constant within ``rows`` does no harm."""
-
-    def design(s: slice) -> Array:
-        part = x[rows[s]]
-        return np.column_stack([np.ones(len(part)), part])
-
+    design = with_intercept(subset(x, rows))
     gram = weighted_gram(design, np.ones(len(rows)))
     coef, *_ = np.linalg.lstsq(gram, transposed_times(design, y), rcond=None)
     return times(design, len(rows), np.asarray(coef, dtype=np.float64))

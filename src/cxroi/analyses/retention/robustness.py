@@ -43,6 +43,7 @@ from cxroi.stats.row_blocks import (
     standardised,
     times,
     transposed_times,
+    with_intercept,
 )
 from cxroi.stats.summary import Z95
 
@@ -67,11 +68,7 @@ class Logistic:
     hessian: Array  # (1 + p) × (1 + p), penalised, at the fit
 
     def design(self) -> RowsOf:
-        def block(s: slice) -> Array:
-            z = (self.x[s] - self.mean) / self.scale
-            return np.column_stack([np.ones(len(z)), z])
-
-        return block
+        return with_intercept(standardised(self.x, self.mean, self.scale))
 
     def influence_times(self, slope: Array) -> Array:
         """Σ_j influence_ij slope_j per customer: (A_i − π_i) x̃_i · H⁻¹ slope."""
