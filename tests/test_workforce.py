@@ -5,6 +5,7 @@ resolution (none planted)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,8 @@ import pandas as pd
 import pytest
 
 import cxroi
+from cxroi.analyses.value.att_queries import CLUSTER
+from cxroi.analyses.workforce.assist import RESOLVED, _units
 from cxroi.analyses.workforce.run import run_workforce
 from cxroi.analyses.workforce.settings import WorkforceSettings, parse_workforce_settings
 from cxroi.results.model.workforce import AssistEffects, WorkforceResult
@@ -20,7 +23,9 @@ from cxroi.results.model.money import Evidence
 from cxroi.analyses.workforce.turnover import poisson_rate, turnover
 from cxroi.demo import generate_demo
 from cxroi.errors import Problem
+from cxroi.metrics.exact import compute_exact_metrics
 from cxroi.stats.result import CannotCompute, Estimate
+from reference_metrics import has_repeat, is_inbound
 
 N = 60_000
 
@@ -120,3 +125,45 @@ def test_turnover_matches_pandas_on_the_demo(demo: Any) -> None:
     assert got.tenure.employed_at_end == int(employed.sum())
     assert sum(b.agents for b in got.tenure.bands) == int(employed.sum())
     assert np.isfinite(got.tenure.median_months)
+
+
+def _brute_force_resolution(ds: Any, window: int) -> tuple[pd.DataFrame, int]:
+    """Per agent: eligible assisted or human-only contacts and those not repeated within
+    ``window`` days, the repeat searched among all the customer's contacts (reference_metrics's
+    has_repeat); and how many of them only a contact without an agent repeats."""
+    frame = ds.tables["contacts"].to_pandas()
+    frame = frame.astype(object).where(frame.notna(), None)
+    rows = [{**r, "started_at": r["started_at"].to_pydatetime()} for r in frame.to_dict("records")]
+    by_customer: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        by_customer.setdefault(r["customer_id"], []).append(r)
+    agents = set(ds.tables["agents"].agent_id.to_pandas())
+    cut = ds.as_of - timedelta(days=window)
+    kept, only_via_others = [], 0
+    for r in rows:
+        if r["agent_id"] not in agents or not (is_inbound(r) and r["started_at"] <= cut):
+            continue
+        assisted = r["touchpoint"] == "agent_assist" or r["ai_mode"] == "hybrid"
+        if not (assisted or r["ai_mode"] == "human_only"):
+            continue
+        mine = by_customer[r["customer_id"]]
+        repeat = has_repeat(r, mine, window)
+        with_agent = [o for o in mine if o["agent_id"] is not None]
+        only_via_others += repeat and not has_repeat(r, with_agent, window)
+        kept.append({"agent_id": r["agent_id"], "resolved": 0.0 if repeat else 1.0})
+    expected = pd.DataFrame(kept).groupby("agent_id")["resolved"].agg(["size", "sum"])
+    return expected, only_via_others
+
+
+def test_resolution_counts_repeats_through_any_channel(demo: Any) -> None:
+    # an agent's contact followed by the customer's bot contact on the same intent is a repeat
+    folder, _, _ = demo
+    ds = cxroi.load_dataset(folder)
+    window = WorkforceSettings().resolution_window_days
+    expected, only_via_others = _brute_force_resolution(ds, window)
+    assert only_via_others > 0  # the case an agent-only repeat search would miss
+    reused = compute_exact_metrics(ds).enriched
+    for enriched in (reused, None):  # ExactMetrics's repeat flags, or detected here
+        units = _units(ds, WorkforceSettings().novice_months, window, True, enriched)
+        got = units.to_pandas().groupby(CLUSTER)[RESOLVED].agg(["size", "sum"])
+        pd.testing.assert_frame_equal(got.sort_index(), expected.sort_index(), check_names=False)

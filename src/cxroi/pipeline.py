@@ -119,7 +119,7 @@ def analyze(
     say("agent experience and its lead over loyalty")
     with engine_step(on, "agents"):
         agents = agents_section(run_agents(ds, metrics, cfg.agents, cfg.min_cell))
-        workforce = run_workforce(ds, cfg.workforce, cfg.min_cell)
+        workforce = run_workforce(ds, cfg.workforce, cfg.min_cell, metrics)
     say("metric stack, masking, loyalty chain and audit")
     with engine_step(on, "metric stack"):
         loyalty = measure_loyalty(ds, metrics, cfg.min_cell, cfg.masking, cfg.escalation, cfg.chain)

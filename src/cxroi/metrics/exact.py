@@ -115,7 +115,6 @@ class ExactMetrics:
 # and contact columns other analyses read from the dataset's own table).
 UNREAD_COLUMNS: tuple[str, ...] = (
     "_cxroi_row",
-    "agent_id",
     "wait_seconds",
     "resolved",
     "sales_transfer",

@@ -51,13 +51,23 @@ DEFINITION = (
 )
 
 
-def _units(ds: Dataset, novice_months: int, window: int, eligible_only: bool) -> ir.Table:
-    c = ds.tables["contacts"]
-    c = c.filter(c.agent_id.notnull())
-    agents = ds.tables["agents"].select(a_id="agent_id", hired="hired_at")
-    e = enrich(c, None, ds.as_of, (window,)) if eligible_only else c
+def _units(
+    ds: Dataset,
+    novice_months: int,
+    window: int,
+    eligible_only: bool,
+    enriched: ir.Table | None = None,
+) -> ir.Table:
+    # Repeats are found among all the customer's contacts, bots included (docs/metrics.md: across
+    # channels), so the agent filter comes after repeat detection, never before it.
     if eligible_only:
-        e = e.filter(e[f"eligible_{window}"])
+        if enriched is None or not {f"eligible_{window}", "agent_id"} <= set(enriched.columns):
+            enriched = enrich(ds.tables["contacts"], None, ds.as_of, (window,))
+        e = enriched.filter(enriched[f"eligible_{window}"])
+    else:
+        e = ds.tables["contacts"]
+    e = e.filter(e.agent_id.notnull())
+    agents = ds.tables["agents"].select(a_id="agent_id", hired="hired_at")
     j = e.join(agents, e.agent_id == agents.a_id)
     tenure_days = (j.started_at.epoch_seconds() - j.hired.epoch_seconds()) / 86400.0
     novice = tenure_days < novice_months * MONTH_DAYS
@@ -121,13 +131,19 @@ _METHOD = (
 )
 
 
-def assist_effects(ds: Dataset, novice_months: int, window: int) -> AssistEffects | CannotCompute:
-    """The effect of AI assistance by agent experience; needs agents and agent_id."""
+def assist_effects(
+    ds: Dataset, novice_months: int, window: int, enriched: ir.Table | None = None
+) -> AssistEffects | CannotCompute:
+    """The effect of AI assistance by agent experience; needs agents and agent_id.
+
+    ``enriched``: the contacts with their repeat flags (``ExactMetrics.enriched``), reused when it
+    has the window's; otherwise repeats are detected here."""
     if not ds.has("agents") or not ds.has("contacts", "agent_id"):
         return CannotCompute("needs an agents table and contacts.agent_id")
     covariates = _covariates(ds)
     handle = _fit(AttUnits(_units(ds, novice_months, window, False), covariates, (HANDLE,), GROUP))
-    fcr = _fit(AttUnits(_units(ds, novice_months, window, True), covariates, (RESOLVED,), GROUP))
+    units = _units(ds, novice_months, window, True, enriched)
+    fcr = _fit(AttUnits(units, covariates, (RESOLVED,), GROUP))
     if not handle.att.strata_:
         reasons = "; ".join(f"{g}: {r.reason}" for g, r in handle.att.refused_.items())
         return CannotCompute(f"too few assisted or unassisted agent contacts ({reasons})")

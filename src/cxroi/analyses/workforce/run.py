@@ -10,14 +10,20 @@ from cxroi.analyses.workforce.assist import assist_effects
 from cxroi.analyses.workforce.settings import WorkforceSettings
 from cxroi.analyses.workforce.turnover import turnover
 from cxroi.io.dataset import Dataset
+from cxroi.metrics.exact import ExactMetrics
 from cxroi.results.model.workforce import WorkforceResult
 from cxroi.stats.result import CannotCompute
 
 
 def run_workforce(
-    ds: Dataset, settings: WorkforceSettings, min_cell: int = 10
+    ds: Dataset,
+    settings: WorkforceSettings,
+    min_cell: int = 10,
+    exact: ExactMetrics | None = None,
 ) -> WorkforceResult:
-    """Turnover and tenure from ``agents``; the assistance effect by agent experience."""
+    """Turnover and tenure from ``agents``; the assistance effect by agent experience.
+
+    ``exact``: the exact metrics, whose enriched contacts spare a repeat-detection pass."""
     if not ds.has("agents"):
         why = CannotCompute("the dataset has no agents table")
         return WorkforceResult(why, why)
@@ -30,7 +36,9 @@ def run_workforce(
         settings.novice_months,
         min_cell,
     )
-    effects = assist_effects(ds, settings.novice_months, settings.resolution_window_days)
+    enriched = exact.enriched if exact is not None else None
+    window = settings.resolution_window_days
+    effects = assist_effects(ds, settings.novice_months, window, enriched)
     return WorkforceResult(stability, effects)
 
 
