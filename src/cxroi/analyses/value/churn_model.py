@@ -40,16 +40,14 @@ FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 FOLDS = 5
 PENALTY = 1.0
-# customers per block in attribute_loss: a block x 100 draws matrix is 6.5 MB
-BLOCK_ROWS = 8192
-_P_CLIP = 1e-12
+P_CLIP = 1e-12
 
 
 def months_lost(p: FloatArray) -> FloatArray:
     """Expected months of revenue lost in 12 months at churn probability ``p`` (constant hazard)."""
     # 12 - 12 q / -log1p(-q), operation by operation in two buffers (the same bits as the
     # expression, without its five temporaries)
-    lost: FloatArray = np.clip(p, _P_CLIP, 1.0 - _P_CLIP)
+    lost: FloatArray = np.clip(p, P_CLIP, 1.0 - P_CLIP)
     log = np.negative(lost)
     np.log1p(log, out=log)
     np.negative(log, out=log)
@@ -152,189 +150,27 @@ def attribute_loss(
     revenue: FloatArray,
     link_cols: list[int],
     off_values: list[float],
-    block_rows: int = BLOCK_ROWS,
 ) -> dict[str, FloatArray]:
     """Per coefficient draw: total expected loss, ordinary exposure, and each link's Shapley part.
 
     ``x``: scoring matrix (customers x columns); ``betas``: draws x columns; ``revenue``: monthly
     recurring revenue per customer; ``link_cols[k]`` is link k's column, ``off_values[k]`` its
     standardised value when switched off. Returns arrays of length ``draws`` keyed ``total``,
-    ``ordinary``, ``churners`` and ``link:<k>``.
+    ``ordinary``, ``churners`` (expected number) and ``link:<k>``. Memory holds customers x draws
+    matrices: the fitted coefficients, or a few draws of a small base
+    (:mod:`cxroi.analyses.value.churn_risk`; large bases: :mod:`loss_expansion`).
 
-    Customers are taken ``block_rows`` at a time, so memory holds a few block x draws matrices
-    instead of customers x draws ones (1.25M customers x 100 draws is 1 GB a matrix). The sums
-    over customers come out bit for bit as from whole matrices: see :class:`_ColumnSums`.
+    ``v(S)`` of a customer switches off the links outside ``S``; a customer without any link
+    loses the same under every ``S``, so only customers with a link are scored under each subset.
     """
     n_links = len(link_cols)
-    # one draw: a single column's sum is pairwise, not row by row, so it is never split
-    step = max(len(x), 1) if betas.shape[0] == 1 else block_rows
-    sums = _ColumnSums(betas.shape[0])
-    for start in range(0, len(x), step):
-        rows = slice(start, start + step)
-        _add_block(sums, x[rows], betas, revenue[rows], link_cols, off_values)
-    everything = tuple(range(n_links))
-    total = sums.get("total")
-    # customers without a weak link lose the same with or without switching anything off
-    out: dict[str, FloatArray] = {
-        "total": total,
-        "churners": sums.get("churners"),
-        "ordinary": total - sums.get((everything, ())),
-    }
-    for k in range(n_links):
-        part = np.zeros(betas.shape[0])
-        for (kk, s), w in shapley_weights(n_links).items():
-            if kk == k:
-                part += w * sums.get((tuple(sorted((*s, k))), s))
-        out[f"link:{k}"] = part
-    return out
-
-
-class _ColumnSums:
-    """Sums over customers (rows) of per-customer x draws blocks, kept per key.
-
-    ``m.sum(axis=0)`` of a C-ordered customers x draws matrix (draws > 1) adds the rows one after
-    another; putting the running total in front of the next block and summing again continues
-    that same sequence, so the result does not depend on the block size.
-    """
-
-    def __init__(self, draws: int) -> None:
-        self.draws = draws
-        self._sums: dict[object, FloatArray] = {}
-
-    def add(self, key: object, block: FloatArray) -> None:
-        if len(block) == 0:
-            return
-        before = self._sums.get(key)
-        rows = block if before is None else np.concatenate([before[None, :], block])
-        self._sums[key] = rows.sum(axis=0)
-
-    def add_difference(self, key: object, a: FloatArray, b: FloatArray) -> None:
-        """``add(key, a - b)`` with the difference written behind the running total (no copy)."""
-        if len(a) == 0:
-            return
-        before = self._sums.get(key)
-        if before is None:
-            self._sums[key] = (a - b).sum(axis=0)
-            return
-        rows = np.empty((len(a) + 1, *a.shape[1:]))
-        rows[0] = before
-        np.subtract(a, b, out=rows[1:])
-        self._sums[key] = rows.sum(axis=0)
-
-    def get(self, key: object) -> FloatArray:
-        return self._sums.get(key, np.zeros(self.draws))
-
-
-def _linear(x: FloatArray, betas: FloatArray) -> FloatArray:
-    """``x @ betas.T`` with the same bits for a row whatever the number of rows beside it.
-
-    BLAS computes a one-row product by another route (matrix-vector) whose sums can differ in
-    the last bit from the same row inside a larger product; a block that happens to hold one row
-    therefore goes in twice.
-    """
-    if len(x) == 1 and betas.shape[0] > 1:
-        doubled: FloatArray = np.concatenate([x, x]) @ betas.T
-        return doubled[:1]
-    product: FloatArray = x @ betas.T
-    return product
-
-
-def _add_block(
-    sums: _ColumnSums,
-    x: FloatArray,
-    betas: FloatArray,
-    revenue: FloatArray,
-    link_cols: list[int],
-    off_values: list[float],
-) -> None:
-    """Add one block of customers: losses and churn, and the Shapley increments v(S+k) - v(S).
-
-    ``v(S)`` of a customer switches off the links outside ``S``; a link the customer does not
-    have is off already (its column holds exactly the off value), so ``v(S)`` is ``v`` of ``S``
-    restricted to the customer's own links, and ``v`` of all the customer's links is the
-    observed loss. Each customer is therefore scored once per proper subset of the links they
-    have (one with a single link: once, all off) instead of once per subset of every link, and
-    the customers x draws matrix of each ``v(S)`` is gathered from those rows. A row's values do
-    not depend on the rows scored beside it (the premise of the blocks, :class:`_ColumnSums`),
-    so the sums are those of scoring every customer under every subset.
-    """
-    n_links = len(link_cols)
+    p = expit(x @ betas.T)  # customers x draws
+    total = (revenue[:, None] * months_lost(p)).sum(axis=0)
+    out = {"total": total, "churners": p.sum(axis=0)}
     has_link = np.zeros(len(x), dtype=bool)
     for col, off in zip(link_cols, off_values, strict=True):
         has_link |= ~np.isclose(x[:, col], off)
-    p_all = expit(_linear(x, betas))  # customers x draws
-    sums.add("churners", p_all)
-    observed = months_lost(p_all)
-    del p_all
-    np.multiply(observed, revenue[:, None], out=observed)
-    sums.add("total", observed)
-    if betas.shape[0] == 1:
-        # one draw: gemv may round a row differently beside other rows, so every customer is
-        # scored under every subset as one matrix
-        del observed
-        _add_subsets(sums, x[has_link], betas, revenue[has_link], link_cols, off_values)
-        return
-    xl, rl, seen = x[has_link], revenue[has_link], observed[has_link]
-    del observed
-    # bit k of own: the customer has link k (its column differs from the off value at all)
-    own = np.zeros(len(xl), dtype=np.int64)
-    for k, (col, off) in enumerate(zip(link_cols, off_values, strict=True)):
-        own |= (xl[:, col] != off).astype(np.int64) << k
-    scored: dict[int, tuple[npt.NDArray[np.int64], FloatArray]] = {}  # subset -> (positions, values)
-    for size in range(n_links):
-        for s in combinations(range(n_links), size):
-            mask = _mask(s)
-            rows = np.flatnonzero(((own & mask) == mask) & (own != mask))
-            if len(rows) == 0:
-                continue
-            xs = xl[rows]
-            for k in range(n_links):
-                if k not in s:
-                    xs[:, link_cols[k]] = off_values[k]
-            lin = _linear(xs, betas)
-            values = months_lost(expit(lin, out=lin))
-            np.multiply(values, rl[rows][:, None], out=values)
-            position = np.full(len(xl), -1, dtype=np.int64)
-            position[rows] = np.arange(len(rows))
-            scored[mask] = (position, values)
-
-    def value(s: tuple[int, ...]) -> FloatArray:
-        got = own & _mask(s)
-        out = np.empty_like(seen)
-        for mask in np.unique(got).tolist():
-            rows = np.flatnonzero(got == mask)
-            full = own[rows] == mask
-            out[rows[full]] = seen[rows[full]]
-            if not full.all():
-                position, values = scored[mask]
-                part = rows[~full]
-                out[part] = values[position[part]]
-        return out
-
-    pairs: list[tuple[tuple[int, ...], tuple[int, ...]]] = [(tuple(range(n_links)), ())]
-    pairs += [(tuple(sorted((*s, k))), s) for k, s in shapley_weights(n_links)]
-    cache: dict[tuple[int, ...], FloatArray] = {}
-    for with_k, s in dict.fromkeys(pairs):  # with one link, all-on vs all-off is its only pair
-        for key in (with_k, s):
-            if key not in cache:
-                cache[key] = value(key)
-        sums.add_difference((with_k, s), cache[with_k], cache[s])
-
-
-def _mask(subset: tuple[int, ...]) -> int:
-    return sum(1 << k for k in subset)
-
-
-def _add_subsets(
-    sums: _ColumnSums,
-    xl: FloatArray,
-    betas: FloatArray,
-    rl: FloatArray,
-    link_cols: list[int],
-    off_values: list[float],
-) -> None:
-    """The Shapley increments with every customer scored under every subset of the links."""
-    n_links = len(link_cols)
+    xl, rl = x[has_link], revenue[has_link]
     value: dict[tuple[int, ...], FloatArray] = {}
     for size in range(n_links + 1):
         for s in combinations(range(n_links), size):
@@ -342,8 +178,17 @@ def _add_subsets(
             for k in range(n_links):
                 if k not in s:
                     xs[:, link_cols[k]] = off_values[k]
-            value[s] = rl[:, None] * months_lost(expit(_linear(xs, betas)))
-    pairs: list[tuple[tuple[int, ...], tuple[int, ...]]] = [(tuple(range(n_links)), ())]
-    pairs += [(tuple(sorted((*s, k))), s) for k, s in shapley_weights(n_links)]
-    for with_k, s in dict.fromkeys(pairs):  # with one link, all-on vs all-off is its only pair
-        sums.add((with_k, s), value[with_k] - value[s])
+            value[s] = rl[:, None] * months_lost(expit(xs @ betas.T))
+
+    def gain(with_k: tuple[int, ...], s: tuple[int, ...]) -> FloatArray:
+        return np.asarray((value[with_k] - value[s]).sum(axis=0), dtype=np.float64)
+
+    # customers without a weak link lose the same with or without switching anything off
+    out["ordinary"] = total - gain(tuple(range(n_links)), ())
+    for k in range(n_links):
+        part = np.zeros(len(betas))
+        for (kk, s), w in shapley_weights(n_links).items():
+            if kk == k:
+                part += w * gain(tuple(sorted((*s, k))), s)
+        out[f"link:{k}"] = part
+    return out
