@@ -44,7 +44,7 @@ from cxroi.analyses.value.churn_model import (
     months_lost,
 )
 from cxroi.analyses.value.glm import fit_logistic
-from cxroi.analyses.value.loss_expansion import LossExpansion, expand_losses
+from cxroi.analyses.value.loss_expansion import expand_losses
 from cxroi.results.model.money import Basis, Evidence, Money, verdict
 from cxroi.analyses.value.queries import experience_features
 from cxroi.io.dataset import Dataset
