@@ -106,13 +106,13 @@ def revenue_after_index(ds: Dataset, horizon_days: int) -> pd.DataFrame:
     out = (
         j.group_by("customer_id")
         .aggregate(
-            events_total=_sum(j.amount),
-            recurring_total=_sum(j.amount, where=j.kind == "recurring"),
+            events_total=_sum(j.amount).cast("float64"),
+            recurring_total=_sum(j.amount, where=j.kind == "recurring").cast("float64"),
         )
         .order_by("customer_id")
         .execute()
     )
-    return _floats(out, ["events_total", "recurring_total"])
+    return out
 
 
 def has_recurring_rows(ds: Dataset) -> bool:
@@ -164,7 +164,7 @@ def experience_features(
     }
     if ds.has("contacts", "sentiment_start") and ds.has("contacts", "sentiment_end"):
         shift = e.sentiment_end - e.sentiment_start
-        aggs["shift_sum"] = _sum(shift)
+        aggs["shift_sum"] = _sum(shift).cast("float64")  # one row per customer: fetched as floats
         aggs["shift_n"] = shift.count()
     feats = e.group_by("customer_id").aggregate(**aggs)
     if ds.has("surveys"):
@@ -192,7 +192,6 @@ def experience_features(
         )
     out = feats.order_by("customer_id").execute()
     if "shift_sum" in out:
-        out = _floats(out, ["shift_sum"])
         out["sentiment_shift"] = out["shift_sum"] / out["shift_n"].where(out["shift_n"] > 0)
         out = out.drop(columns=["shift_sum", "shift_n"])
     return out
