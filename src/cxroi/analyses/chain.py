@@ -39,6 +39,7 @@ from cxroi.analyses.panel import DEC, DEC_SQ, UNKNOWN, CellStats, Panel, where
 from cxroi.errors import Problem
 from cxroi.io.contract import AI_TOUCHPOINTS
 from cxroi.io.dataset import Dataset
+from cxroi.metrics.queries import first_contacts
 from cxroi.results.model.loyalty import (
     STATUSES,
     BehaviourLink,
@@ -281,10 +282,8 @@ def _behaviour(
         why_not["spend"] = "the dataset has no revenue table"
     if len(why_not) == 2:
         return {}, why_not
-    c = ds.tables["contacts"]
-    order = ibis.window(group_by=c.customer_id, order_by=[c.started_at, c.contact_id])
-    first = c.mutate(_rank=ibis.row_number().over(order))
-    first = first.filter(first._rank == 0).select(
+    first = first_contacts(ds.tables["contacts"])
+    first = first.select(
         "customer_id",
         index_at=first.started_at,
         tp=first.touchpoint.fill_null(UNKNOWN),

@@ -34,6 +34,21 @@ def is_inbound(contacts: ir.Table) -> ir.BooleanValue:
     return direction.isnull() | (direction == "inbound")
 
 
+def first_contacts(contacts: ir.Table) -> ir.Table:
+    """Each customer's first contact (earliest ``started_at``, ties to the smallest ``contact_id``).
+
+    By aggregates and joins instead of a window sorting every customer's contacts: the earliest
+    start, then the smallest id among the contacts at that instant (``contact_id`` is unique and
+    ``started_at`` required by the contract). Returns the contacts' own columns.
+    """
+    c = contacts
+    at = c.group_by(_cust=c.customer_id).aggregate(_first=c.started_at.min())
+    tied = c.join(at, (c.customer_id == at._cust) & (c.started_at == at._first))
+    pick = tied.group_by(_cust2=tied.customer_id).aggregate(_id=tied.contact_id.min())
+    first = c.join(pick, c.contact_id == pick._id)
+    return first.select(*c.columns)
+
+
 def next_compatible_contact(contacts: ir.Table) -> ir.Table:
     """Each contact with ``next_compatible_at``: the first later contact that would repeat it.
 

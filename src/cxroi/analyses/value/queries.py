@@ -16,7 +16,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from cxroi.io.dataset import Dataset
-from cxroi.metrics.queries import enrich
+from cxroi.metrics.queries import enrich, first_contacts
 
 AI_MODES: tuple[str, ...] = ("ai_only", "hybrid")
 # Sums of money, durations and scores are exact decimals, as in cxroi.metrics.queries: a float sum
@@ -50,14 +50,7 @@ def instant(value: datetime) -> ir.TimestampScalar:
 
 def index_contacts(contacts: ir.Table) -> ir.Table:
     """One row per customer: the first contact (ties broken by contact_id), its time and mode."""
-    # The first (started_at, contact_id) per customer by aggregates and joins instead of a
-    # window sorting every customer's contacts: the earliest start, the smallest id among the
-    # contacts at that instant (contact_id is unique and started_at required by the contract).
-    c = contacts
-    at = c.group_by(_cust=c.customer_id).aggregate(_first=c.started_at.min())
-    tied = c.join(at, (c.customer_id == at._cust) & (c.started_at == at._first))
-    pick = tied.group_by(_cust2=tied.customer_id).aggregate(_id=tied.contact_id.min())
-    first = c.join(pick, c.contact_id == pick._id)
+    first = first_contacts(contacts)
     return first.select(
         "customer_id",
         index_at=first.started_at,
