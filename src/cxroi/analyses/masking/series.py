@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from cxroi.io.contract import ALL
+from cxroi.io.fetch import fetch_frame
 from cxroi.stats.clustered_series import (
     ClusteredSeries,
     Rates,
@@ -188,7 +189,7 @@ def masking_series(enriched: ir.Table, surveys: ir.Table | None) -> MaskingSerie
             aggs[f"r_{m.name}"] = r.cast(RESIDUAL).sum().cast("float64")
             aggs[f"n_{m.name}"] = j[m.n].sum().cast("float64")
         grouped = j.group_by(customer=j.customer_id, month=j.month).aggregate(**aggs)
-        return _numeric(grouped.execute())
+        return _numeric(fetch_frame(grouped))
 
     return _assemble(cells, residuals, surveys is not None)
 

@@ -16,6 +16,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from cxroi.io.dataset import Dataset
+from cxroi.io.fetch import fetch_frame
 from cxroi.metrics.queries import enrich, first_contacts
 
 AI_MODES: tuple[str, ...] = ("ai_only", "hybrid")
@@ -69,7 +70,7 @@ def customer_frame(ds: Dataset, extra: tuple[str, ...] = ()) -> pd.DataFrame:
     expr = j.select(
         cust.customer_id, *[cust[c] for c in wanted], idx.index_at, idx.index_mode, idx.index_month
     ).order_by("customer_id")
-    return expr.execute()
+    return fetch_frame(expr)
 
 
 def observation_start(ds: Dataset) -> datetime:
@@ -96,16 +97,11 @@ def revenue_after_index(ds: Dataset, horizon_days: int) -> pd.DataFrame:
         (j.occurred_at >= j.index_at)
         & (j.occurred_at < j.index_at + ibis.interval(seconds=horizon_days * 86400))
     )
-    out = (
-        j.group_by("customer_id")
-        .aggregate(
-            events_total=_sum(j.amount).cast("float64"),
-            recurring_total=_sum(j.amount, where=j.kind == "recurring").cast("float64"),
-        )
-        .order_by("customer_id")
-        .execute()
+    sums = j.group_by("customer_id").aggregate(
+        events_total=_sum(j.amount).cast("float64"),
+        recurring_total=_sum(j.amount, where=j.kind == "recurring").cast("float64"),
     )
-    return out
+    return fetch_frame(sums.order_by("customer_id"))
 
 
 def has_recurring_rows(ds: Dataset) -> bool:
@@ -183,7 +179,7 @@ def experience_features(
             ces_answers=effort.ces_answers.fill_null(0),
             high_effort=effort.high_effort.fill_null(False),
         )
-    out = feats.order_by("customer_id").execute()
+    out = fetch_frame(feats.order_by("customer_id"))
     if "shift_sum" in out:
         out["sentiment_shift"] = out["shift_sum"] / out["shift_n"].where(out["shift_n"] > 0)
         out = out.drop(columns=["shift_sum", "shift_n"])
