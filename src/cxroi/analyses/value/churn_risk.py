@@ -202,8 +202,9 @@ def fit_and_attribute(
     point = {
         k: float(v[0]) for k, v in attribute_loss(xs, beta[None, :], revenue, cols, offs).items()
     }
-    sims = _simulate(xs, beta, cov, revenue, cols, offs, n_draws, rng)
-    return RiskFit(modelled, point, sims, n_draws, diagnostics, len(xs) > EXACT_DRAWS_UP_TO)
+    expanded = len(xs) > EXACT_DRAWS_UP_TO
+    sims = _simulate(xs, beta, cov, revenue, cols, offs, n_draws, rng, expanded)
+    return RiskFit(modelled, point, sims, n_draws, diagnostics, expanded)
 
 
 def _simulate(
@@ -215,13 +216,12 @@ def _simulate(
     offs: list[float],
     draws: int,
     rng: np.random.Generator,
+    expanded: bool,
 ) -> dict[str, FloatArray]:
     """The sums at ``draws`` coefficient vectors: every customer scored again on a small base,
     a second-order expansion of each sum on a large one (:mod:`loss_expansion`)."""
     chol = np.linalg.cholesky(cov + 1e-12 * np.eye(len(beta)))
-    expansion = (
-        expand_losses(xs, beta, revenue, cols, offs) if len(xs) > EXACT_DRAWS_UP_TO else None
-    )
+    expansion = expand_losses(xs, beta, revenue, cols, offs) if expanded else None
     out: dict[str, list[FloatArray]] = {}
     for start in range(0, draws, _CHUNK):
         size = min(_CHUNK, draws - start)
