@@ -144,6 +144,17 @@ def shapley_weights(n_links: int) -> dict[tuple[int, tuple[int, ...]], float]:
     return out
 
 
+def switched_off(
+    x: FloatArray, on: tuple[int, ...], link_cols: list[int], off_values: list[float]
+) -> FloatArray:
+    """A copy of ``x`` with every link outside ``on`` set to its off value."""
+    z = x.copy()
+    for k, (col, off) in enumerate(zip(link_cols, off_values, strict=True)):
+        if k not in on:
+            z[:, col] = off
+    return z
+
+
 def attribute_loss(
     x: FloatArray,
     betas: FloatArray,
@@ -174,10 +185,7 @@ def attribute_loss(
     value: dict[tuple[int, ...], FloatArray] = {}
     for size in range(n_links + 1):
         for s in combinations(range(n_links), size):
-            xs = xl.copy()
-            for k in range(n_links):
-                if k not in s:
-                    xs[:, link_cols[k]] = off_values[k]
+            xs = switched_off(xl, s, link_cols, off_values)
             value[s] = rl[:, None] * months_lost(expit(xs @ betas.T))
 
     def gain(with_k: tuple[int, ...], s: tuple[int, ...]) -> FloatArray:

@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import expit
 
-from cxroi.analyses.value.churn_model import P_CLIP, shapley_weights
+from cxroi.analyses.value.churn_model import P_CLIP, shapley_weights, switched_off
 from cxroi.stats.row_blocks import RowsOf, row_blocks
 
 FloatArray = npt.NDArray[np.float64]
@@ -88,19 +88,11 @@ def _expand(
     return Quadratic(value, gradient, hessian)
 
 
-def _switched_off(
+def _off_outside(
     x: FloatArray, on: Subset, link_cols: list[int], off_values: list[float]
 ) -> RowsOf:
-    """Blocks of ``x`` with every link outside ``on`` set to its off value."""
-
-    def block(s: slice) -> FloatArray:
-        z = x[s].copy()
-        for k, (col, off) in enumerate(zip(link_cols, off_values, strict=True)):
-            if k not in on:
-                z[:, col] = off
-        return z
-
-    return block
+    """Blocks of ``x`` with every link outside ``on`` switched off (:func:`switched_off`)."""
+    return lambda s: switched_off(x[s], on, link_cols, off_values)
 
 
 @dataclass(frozen=True)
@@ -138,11 +130,12 @@ def expand_losses(
 ) -> LossExpansion:
     """One pass over the customers per subset of the links (2^links passes, and one for churn)."""
     n_links = len(link_cols)
-    losses = {
-        s: _expand(_switched_off(x, s, link_cols, off_values), len(x), beta, revenue, False)
-        for size in range(n_links + 1)
-        for s in combinations(range(n_links), size)
-    }
+    losses: dict[Subset, Quadratic] = {}
+    for size in range(n_links + 1):
+        for s in combinations(range(n_links), size):
+            losses[s] = _expand(
+                _off_outside(x, s, link_cols, off_values), len(x), beta, revenue, False
+            )
     churners = _expand(lambda s: x[s], len(x), beta, np.ones(len(x)), True)
     return LossExpansion(losses, churners, n_links)
 
