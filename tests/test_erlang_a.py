@@ -242,3 +242,30 @@ def test_invalid_input_raises(call: object) -> None:
     assert callable(call)
     with pytest.raises(ValueError):
         call()
+
+
+def _walk_up(rate: float, aht: float, patience: float, cap: float | None) -> int:
+    """The first headcount from floor(0.8 A) meeting the target, trying one agent at a time."""
+    traffic = rate * aht / 3600
+    n = max(1, math.floor(0.8 * traffic))
+    while True:
+        perf = erlang_a.performance(rate, aht, patience, n, 20.0)
+        if perf.service_level >= 0.8 and (cap is None or perf.occupancy <= cap):
+            return n
+        n += 1
+
+
+@pytest.mark.parametrize("cap", [None, 0.85])
+def test_the_galloping_search_finds_what_walking_one_agent_at_a_time_finds(
+    cap: float | None,
+) -> None:
+    # small queues and ones needing hundreds of agents (where the search gallops and halves),
+    # short and long patience, short and long handle times
+    rng = np.random.default_rng(7)
+    rates = np.concatenate([rng.uniform(0.5, 50.0, 12), rng.uniform(50.0, 4000.0, 12)])
+    aht = rng.uniform(60.0, 900.0, rates.size)
+    patience = rng.uniform(20.0, 900.0, rates.size)
+    many = erlang_a.agents_needed_many(rates, aht, patience, 0.8, 20.0, cap)
+    walked = [_walk_up(r, a, p, cap) for r, a, p in zip(rates, aht, patience)]
+    assert many.tolist() == walked
+    assert max(walked) > 300  # the large queues are in the grid
