@@ -92,9 +92,11 @@ def cross_fit_cox(
     grid = np.arange(horizon + 1, dtype=np.float64)
     eta = np.zeros(len(own))
     lam = np.zeros((folds, horizon + 1))
+    start = None  # each fold's fit starts from the previous fold's coefficients
     for k in range(folds):
         train = np.flatnonzero((fold != k) & own)
-        model = CoxPH(penalizer=penalizer).fit(x, follow.duration, event, rows=train)
+        model = CoxPH(penalizer=penalizer).fit(x, follow.duration, event, rows=train, start=start)
+        start = model.coef_
         test = np.flatnonzero(fold == k)
         eta[test] = model.linear_predictor(x, rows=test)
         lam[k] = model.cumulative_hazard_at(grid)

@@ -20,6 +20,7 @@ from cxroi.stats.row_blocks import (
 )
 
 Array = npt.NDArray[np.float64]
+_STEP_TOL = 1e-7
 
 
 class CoxPH:
@@ -40,9 +41,14 @@ class CoxPH:
         durations: Array,
         events: npt.NDArray[np.bool_],
         rows: npt.NDArray[np.intp] | None = None,
+        start: Array | None = None,
     ) -> CoxPH:
         """Fit on ``x``, or on its ``rows`` only (``durations`` and ``events`` are then those of
-        all of ``x``'s rows): one sorted copy of the fitting rows, not a subset and a copy."""
+        all of ``x``'s rows): one sorted copy of the fitting rows, not a subset and a copy.
+
+        ``start``: coefficients (``coef_`` of a fit on similar rows, e.g. another cross-fitting
+        fold) to begin Newton's method from instead of zero. The maximum is the same; it is
+        reached in fewer steps."""
         x = np.asarray(x, dtype=np.float64)
         if rows is None:
             rows = np.arange(len(x))
@@ -57,7 +63,7 @@ class CoxPH:
             z[s] /= self.scale_
         t, d = durations[order], events[order]
         risk_sets = _RiskSets(z, d, np.searchsorted(-t, -t, side="right") - 1)
-        beta = np.zeros(z.shape[1])
+        beta = np.zeros(z.shape[1]) if start is None else np.asarray(start) * self.scale_
         loglik = self._loglik(risk_sets, beta)
         for _ in range(self.max_iter if z.shape[1] else 0):
             grad, hess = self._derivatives(risk_sets, beta)
@@ -71,7 +77,9 @@ class CoxPH:
                 step = step / 2.0
             else:
                 break  # no step improves the likelihood any more: keep the current β
-            converged = abs(new - loglik) < self.tol * (1.0 + abs(loglik))
+            converged = abs(new - loglik) < self.tol * (1.0 + abs(loglik)) and bool(
+                np.abs(step).max() < _STEP_TOL
+            )
             beta, loglik = candidate, new
             if converged:
                 break
