@@ -143,6 +143,22 @@ def test_cox_matches_lifelines_without_ties_and_statsmodels_breslow_with_ties() 
     assert np.allclose(ours_t.cumulative_hazard_at(times - 1e-9), cumhaz * scale, rtol=1e-6)
 
 
+def test_cox_reaches_the_same_maximum_from_any_start() -> None:
+    # cross-fitting starts each fold from the previous fold's coefficients: the fit must not
+    # depend on where Newton's method began (the stop asks for a tiny step, not only a tiny gain)
+    rng = np.random.default_rng(9)
+    n, p = 4000, 6
+    x = rng.standard_normal((n, p)) * rng.uniform(0.5, 20.0, p) + rng.uniform(-5.0, 5.0, p)
+    t = rng.exponential(1.0 / np.exp((x - x.mean(0)) / x.std(0) @ rng.normal(0.0, 0.4, p)))
+    c = rng.uniform(0.0, 2.0, n)
+    dur, ev = np.round(np.minimum(t, c), 2), t <= c
+    cold = CoxPH().fit(x, dur, ev)
+    for start in (cold.coef_ * 0.5, cold.coef_ + rng.normal(0.0, 0.05, p), -cold.coef_):
+        warm = CoxPH().fit(x, dur, ev, start=start)
+        assert np.allclose(warm.coef_, cold.coef_, rtol=1e-9, atol=1e-12)
+        assert warm.log_likelihood_ == pytest.approx(cold.log_likelihood_, rel=1e-13)
+
+
 # ----------------------------------------------------------------------------- adjusted
 def _admin_censored(seed: int, n: int, hr: float, confounded: bool) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
