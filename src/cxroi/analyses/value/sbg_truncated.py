@@ -27,10 +27,14 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special
 
-from cxroi.stats.sbg import ShiftedBetaGeometric, maximise_log_likelihood
+from cxroi.stats.sbg import (
+    LogLikelihood,
+    ShiftedBetaGeometric,
+    maximise_log_likelihood,
+    truncated_log_likelihood,
+)
 
 FloatArray = npt.NDArray[np.float64]
-_STEP = 1e-5
 _MAX_ABS_LOG = 25.0
 
 
@@ -69,28 +73,12 @@ class TruncatedShiftedBetaGeometric(ShiftedBetaGeometric):
         horizon = int(t_i.max())
         total = float(w.sum())
 
-        def parts(log_params: FloatArray) -> tuple[float, FloatArray]:
-            a, b = np.exp(log_params)
-            j = np.arange(1, horizon + 1, dtype=np.float64)
-            denom = a + b + j - 1
-            # log S(k) and its derivatives for k = 0..horizon
-            log_s = np.concatenate([[0.0], np.cumsum(-np.log1p(a / (b + j - 1)))])
-            da = np.concatenate([[0.0], np.cumsum(-1.0 / denom)])
-            db = np.concatenate([[0.0], np.cumsum(1.0 / (b + j - 1) - 1.0 / denom)])
-            den_t = a + b + t - 1
-            ll_rows = np.where(lost, log_s[t_i - 1] + np.log(a / den_t), log_s[t_i]) - log_s[e_i]
-            ga_rows = np.where(lost, da[t_i - 1] + 1.0 / a - 1.0 / den_t, da[t_i]) - da[e_i]
-            gb_rows = np.where(lost, db[t_i - 1] - 1.0 / den_t, db[t_i]) - db[e_i]
-            ll = float(np.sum(w * ll_rows))
-            grad = np.array([np.sum(w * ga_rows) * a, np.sum(w * gb_rows) * b])
-            return ll, grad  # gradient on the log-parameter scale
+        def loglik(log_params: FloatArray) -> LogLikelihood:
+            return truncated_log_likelihood(log_params, e_i, t_i, lost, w)
 
-        def objective(x: FloatArray) -> tuple[float, FloatArray]:
-            ll, g = parts(x)
-            return -ll / total, -g / total
-
-        x = maximise_log_likelihood(objective)
-        ll_max = parts(x)[0]
+        x = maximise_log_likelihood(loglik, total)
+        fitted = loglik(x)
+        ll_max = fitted.value
         # Geometric (no heterogeneity) is memoryless, so truncation leaves its MLE simple.
         renewals = float(np.sum(w * np.where(lost, t - e - 1, t - e)))
         n_lost = float(w[lost].sum())
@@ -101,14 +89,10 @@ class TruncatedShiftedBetaGeometric(ShiftedBetaGeometric):
                 "these customers show no churn heterogeneity (a constant monthly churn of "
                 f"{theta:.4g} fits as well): the sBG alpha and beta are not identified"
             )
-        cols = [
-            -(parts(x + _STEP * u)[1] - parts(x - _STEP * u)[1]) / (2 * _STEP) for u in np.eye(2)
-        ]
-        hess = np.column_stack(cols)
-        hess = (hess + hess.T) / 2
+        hess = -fitted.hess
         if (
             np.any(np.abs(x) > _MAX_ABS_LOG)
-            or np.max(np.abs(parts(x)[1])) > 1e-4 * total
+            or np.max(np.abs(fitted.grad)) > 1e-4 * total
             or not np.all(np.linalg.eigvalsh(hess) > 0)
         ):
             raise ValueError(
