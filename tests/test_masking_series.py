@@ -13,7 +13,12 @@ import statsmodels.api as sm
 
 from cxroi.analyses.masking.series import masking_series, series_from_units
 from cxroi.analyses.masking.simulate import HistorySpec, simulate_history
-from cxroi.stats.clustered_series import StratifiedTotals, clustered_series, rates
+from cxroi.stats.clustered_series import (
+    CustomerMonthIndex,
+    StratifiedTotals,
+    clustered_series,
+    rates,
+)
 from cxroi.stats.summary import Z95
 
 
@@ -145,8 +150,7 @@ def test_stratified_totals_and_residual_sums_by_hand() -> None:
     # residuals: one customer per unit here, so the covariance is diagonal
     series = clustered_series(
         r,
-        customer=np.arange(4),
-        month_row=np.array([0, 0, 1, 1]),
+        index=CustomerMonthIndex(np.arange(4), np.array([0, 0, 1, 1])),
         residual=np.array([0.3, -0.3, 0.1, -0.1]),
         units=np.array([2.0, 2.0, 2.0, 2.0]),
         standardised=True,

@@ -120,30 +120,43 @@ class ClusteredSeries:
         return float(w @ level), math.sqrt(var) if var >= 0 else math.nan
 
 
+class CustomerMonthIndex:
+    """Entries per customer and month, sorted by customer then month once for every measure.
+
+    ``customer``: integer codes (any, not necessarily contiguous); ``month_row``: each entry's
+    row in the totals. At most one entry per customer and month.
+    """
+
+    def __init__(self, customer: IntArray, month_row: IntArray) -> None:
+        self.order = np.lexsort((month_row, customer))
+        self.customer = np.asarray(customer[self.order], dtype=np.int64)
+        self.month_row = np.asarray(month_row[self.order], dtype=np.int64)
+
+
 def clustered_series(
     r: Rates,
-    customer: IntArray,
-    month_row: IntArray,
+    index: CustomerMonthIndex,
     residual: FloatArray,
     units: FloatArray,
     standardised: bool,
 ) -> ClusteredSeries:
-    """One entry per customer and month: the customer's code, the month's row in the totals, the
-    sum of ``y − offset · n`` over their units that month, and their units that month.
+    """Per entry of ``index`` (in its unsorted order): the sum of ``y − offset · n`` over the
+    customer's units that month, and their units that month.
 
-    Entries with no unit or in a month without units are ignored; codes need not be contiguous.
+    Entries with no unit or in a month without units are ignored.
     """
-    pos = np.full(int(max(r.rows.max(), month_row.max(initial=0))) + 1, -1, dtype=np.int64)
-    pos[r.rows] = np.arange(len(r.rows))
-    keep = (units > 0) & (pos[month_row] >= 0)
-    codes, cust = np.unique(customer[keep], return_inverse=True)
-    col = pos[month_row[keep]]
-    u = residual[keep] / r.units[col]
-    order = np.lexsort((col, cust))
-    mat = sparse.csr_matrix(
-        (u[order], (cust[order], col[order])), shape=(len(codes), len(r.months))
-    )
-    g = len(codes)
+    pos = np.full(int(max(r.rows.max(), index.month_row.max(initial=0))) + 1, -1, dtype=np.int64)
+    pos[r.rows] = np.arange(len(r.rows))  # ascending, as r.rows: sorting by month sorts by col
+    keep_sorted = (units[index.order] > 0) & (pos[index.month_row] >= 0)
+    cust = index.customer[keep_sorted]
+    col = pos[index.month_row[keep_sorted]]
+    u = residual[index.order][keep_sorted] / r.units[col]
+    # customers renumbered 0..g-1 in their sorted order: one CSR row each, entries by month
+    first = np.ones(len(cust), dtype=bool)
+    first[1:] = cust[1:] != cust[:-1]
+    g = int(first.sum())
+    indptr = np.append(np.flatnonzero(first), len(cust)).astype(np.int64)
+    mat = sparse.csr_matrix((u, col, indptr), shape=(g, len(r.months)))
     gram = np.asarray((mat.T @ mat).toarray(), dtype=np.float64)
     cov = gram * (g / (g - 1)) if g > 1 else np.full_like(gram, np.nan)
     level = r.overall + r.excess if standardised else r.raw

@@ -14,7 +14,7 @@ worse. Every level carries the covariance across months from per-customer sums.
 
 Two passes over the contacts, both Ibis (any engine): totals per month and intent, then each
 customer's residuals per month against those totals. Only the per-customer-month sums come into
-pandas. :func:`series_from_units` does the same arithmetic on an in-memory frame of bot-entry
+Python, as arrays (customer ids as integer codes made in pyarrow). :func:`series_from_units` does the same arithmetic on an in-memory frame of bot-entry
 contacts (the simulation study's path; a test checks both give the same numbers).
 """
 
@@ -27,12 +27,15 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cxroi.io.contract import ALL
-from cxroi.io.fetch import fetch_frame
 from cxroi.stats.clustered_series import (
     ClusteredSeries,
+    CustomerMonthIndex,
     Rates,
     StratifiedTotals,
     clustered_series,
@@ -44,6 +47,8 @@ UNKNOWN_INTENT = "unknown"
 # exact sums whatever order threads add them in (results.json stays byte-identical)
 DEC = dt.Decimal(38, 6)
 RESIDUAL = dt.Decimal(38, 18)
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -81,7 +86,21 @@ class MaskingSeries:
         return self.containment.months if self.containment is not None else ()
 
 
-Residuals = Callable[[pd.DataFrame], pd.DataFrame]
+@dataclass(frozen=True)
+class CustomerMonthSums:
+    """One entry per customer and month: ``r_<measure>`` (Σ y − offset · n) and ``n_<measure>``.
+
+    ``customer``: codes in the order of the customers' ids (so every run adds the same numbers
+    in the same order); ``month``: codes into ``month_labels``.
+    """
+
+    customer: IntArray
+    month: IntArray
+    month_labels: tuple[str, ...]
+    values: dict[str, FloatArray]
+
+
+Residuals = Callable[[pd.DataFrame], CustomerMonthSums]
 
 
 def _assemble(cells: pd.DataFrame, residuals: Residuals, has_surveys: bool) -> MaskingSeries:
@@ -113,9 +132,9 @@ def _assemble(cells: pd.DataFrame, residuals: Residuals, has_surveys: bool) -> M
         found[m.name] = r
         off = np.zeros((len(months), len(strata))) if r is None else r.offsets
         offsets[f"off_{m.name}"] = off[month_code, stratum_code if m.standardised else 0]
-    per_customer = residuals(offsets.sort_values(["month", "stratum"]).reset_index(drop=True))
-    customer, _ = pd.factorize(per_customer["customer"], sort=True)
-    month_row = pd.Index(months).get_indexer(per_customer["month"].astype(str))
+    sums = residuals(offsets.sort_values(["month", "stratum"]).reset_index(drop=True))
+    month_row = pd.Index(months).get_indexer(list(sums.month_labels))[sums.month]
+    index = CustomerMonthIndex(sums.customer, month_row.astype(np.int64))
     built: dict[str, ClusteredSeries | None] = {}
     for m in MEASURES:
         r = found[m.name]
@@ -123,12 +142,7 @@ def _assemble(cells: pd.DataFrame, residuals: Residuals, has_surveys: bool) -> M
             None
             if r is None
             else clustered_series(
-                r,
-                customer.astype(np.int64),
-                month_row.astype(np.int64),
-                per_customer[f"r_{m.name}"].to_numpy(dtype=np.float64),
-                per_customer[f"n_{m.name}"].to_numpy(dtype=np.float64),
-                m.standardised,
+                r, index, sums.values[f"r_{m.name}"], sums.values[f"n_{m.name}"], m.standardised
             )
         )
     return MaskingSeries(
@@ -189,9 +203,32 @@ def masking_series(enriched: ir.Table, surveys: ir.Table | None) -> MaskingSerie
             aggs[f"r_{m.name}"] = r.cast(RESIDUAL).sum().cast("float64")
             aggs[f"n_{m.name}"] = j[m.n].sum().cast("float64")
         grouped = j.group_by(customer=j.customer_id, month=j.month).aggregate(**aggs)
-        return _numeric(fetch_frame(grouped))
+        return _customer_month_sums(grouped.to_pyarrow())
 
     return _assemble(cells, residuals, surveys is not None)
+
+
+def _customer_month_sums(table: pa.Table) -> CustomerMonthSums:
+    """Codes for the customer and month columns in pyarrow: millions of customer ids never
+    become Python objects."""
+    customer, _ = _sorted_codes(table.column("customer"))
+    month, labels = _sorted_codes(table.column("month"))
+    values = {
+        name: np.asarray(table.column(name).to_numpy(), dtype=np.float64)
+        for name in table.column_names
+        if name not in ("customer", "month")
+    }
+    return CustomerMonthSums(customer, month, tuple(str(v) for v in labels), values)
+
+
+def _sorted_codes(column: pa.ChunkedArray) -> tuple[IntArray, list[object]]:
+    """Each value's rank among the distinct values (ascending), and those values in order."""
+    encoded = column.combine_chunks().dictionary_encode()
+    order = np.asarray(pc.sort_indices(encoded.dictionary), dtype=np.int64)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    codes = rank[np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)]
+    return codes, encoded.dictionary.take(pa.array(order)).to_pylist()
 
 
 def _numeric(frame: pd.DataFrame) -> pd.DataFrame:
@@ -227,21 +264,24 @@ def series_from_units(units: pd.DataFrame, has_surveys: bool = True) -> MaskingS
     key = customer_code * n_months + month_code
     present = np.flatnonzero(np.bincount(key, minlength=len(customers) * n_months))
 
-    def residuals(offsets: pd.DataFrame) -> pd.DataFrame:
+    def residuals(offsets: pd.DataFrame) -> CustomerMonthSums:
         where = (
             pd.Index(months).get_indexer(offsets["month"]) * n_strata
             + pd.Index(strata).get_indexer(offsets["stratum"])
         )
-        cols: dict[str, object] = {
-            "customer": np.asarray(customers)[present // n_months],
-            "month": np.asarray(months, dtype=object)[present % n_months],
-        }
+        cols: dict[str, FloatArray] = {}
         for m in MEASURES:
             off = np.zeros(n_months * n_strata)
             off[where] = offsets[f"off_{m.name}"].to_numpy(dtype=np.float64)
             r = values[m.y] - off[cell] * values[m.n]
-            cols[f"r_{m.name}"] = np.bincount(key, r, len(customers) * n_months)[present]
-            cols[f"n_{m.name}"] = np.bincount(key, values[m.n], len(customers) * n_months)[present]
-        return pd.DataFrame(cols)
+            size = len(customers) * n_months
+            cols[f"r_{m.name}"] = np.asarray(np.bincount(key, r, size)[present], np.float64)
+            cols[f"n_{m.name}"] = np.asarray(np.bincount(key, values[m.n], size)[present], np.float64)
+        return CustomerMonthSums(
+            (present // n_months).astype(np.int64),
+            (present % n_months).astype(np.int64),
+            tuple(str(m) for m in months),
+            cols,
+        )
 
     return _assemble(cells, residuals, has_surveys)
