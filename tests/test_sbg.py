@@ -19,7 +19,8 @@ import pytest
 from scipy import integrate, optimize, special
 
 from cxroi.analyses.value.sbg_truncated import TruncatedShiftedBetaGeometric
-from cxroi.stats.sbg import ShiftedBetaGeometric, truncated_log_likelihood
+from cxroi.stats.sbg import ShiftedBetaGeometric
+from cxroi.stats.sbg_likelihood import truncated_log_likelihood
 
 REGULAR = [1000, 631, 468, 382, 326, 289, 262, 241]
 HIGH_END = [1000, 869, 743, 653, 593, 551, 517, 491]

@@ -27,9 +27,9 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special
 
-from cxroi.stats.sbg import (
+from cxroi.stats.sbg import ShiftedBetaGeometric
+from cxroi.stats.sbg_likelihood import (
     LogLikelihood,
-    ShiftedBetaGeometric,
     maximise_log_likelihood,
     truncated_log_likelihood,
 )
