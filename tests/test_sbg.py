@@ -251,15 +251,12 @@ def test_fits_end_at_the_maximum_not_where_the_quasi_newton_search_stopped(seed:
     left = np.linalg.solve(-f.hess, f.grad)
     assert np.max(np.abs(left)) < 1e-12
     total = float(w.sum())
+    def negated(y: np.ndarray) -> tuple[float, np.ndarray]:
+        g = truncated_log_likelihood(y, e, t, lost, w)
+        return -g.value / total, -g.grad / total
+
     search = optimize.minimize(
-        lambda y: tuple(
-            v / total
-            for v in (
-                -truncated_log_likelihood(y, e, t, lost, w).value,
-                -truncated_log_likelihood(y, e, t, lost, w).grad,
-            )
-        ),
-        np.zeros(2), jac=True, method="L-BFGS-B", bounds=[(-30.0, 30.0)] * 2,
+        negated, np.zeros(2), jac=True, method="L-BFGS-B", bounds=[(-30.0, 30.0)] * 2,
         options={"gtol": 1e-12, "ftol": 1e-15, "maxiter": 5000},
     )
     assert np.max(np.abs(search.x - x)) > 100 * np.max(np.abs(left))  # the polish did something

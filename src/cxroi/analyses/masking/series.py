@@ -14,8 +14,9 @@ worse. Every level carries the covariance across months from per-customer sums.
 
 Two passes over the contacts, both Ibis (any engine): totals per month and intent, then each
 customer's residuals per month against those totals. Only the per-customer-month sums come into
-Python, as arrays (customer ids as integer codes made in pyarrow). :func:`series_from_units` does the same arithmetic on an in-memory frame of bot-entry
-contacts (the simulation study's path; a test checks both give the same numbers).
+Python, as arrays (customer ids as integer codes made in pyarrow). :func:`series_from_units` does
+the same arithmetic on an in-memory frame of bot-entry contacts (the simulation study's path; a
+test checks both give the same numbers).
 """
 
 from __future__ import annotations
@@ -270,11 +271,11 @@ def series_from_units(units: pd.DataFrame, has_surveys: bool = True) -> MaskingS
             + pd.Index(strata).get_indexer(offsets["stratum"])
         )
         cols: dict[str, FloatArray] = {}
+        size = len(customers) * n_months
         for m in MEASURES:
             off = np.zeros(n_months * n_strata)
             off[where] = offsets[f"off_{m.name}"].to_numpy(dtype=np.float64)
             r = values[m.y] - off[cell] * values[m.n]
-            size = len(customers) * n_months
             cols[f"r_{m.name}"] = np.asarray(np.bincount(key, r, size)[present], np.float64)
             cols[f"n_{m.name}"] = np.asarray(np.bincount(key, values[m.n], size)[present], np.float64)
         return CustomerMonthSums(

@@ -29,13 +29,13 @@ from scipy import special
 
 from cxroi.stats.sbg import ShiftedBetaGeometric
 from cxroi.stats.sbg_likelihood import (
+    MAX_ABS_LOG_PARAM,
     LogLikelihood,
     maximise_log_likelihood,
     truncated_log_likelihood,
 )
 
 FloatArray = npt.NDArray[np.float64]
-_MAX_ABS_LOG = 25.0
 
 
 class TruncatedShiftedBetaGeometric(ShiftedBetaGeometric):
@@ -91,7 +91,7 @@ class TruncatedShiftedBetaGeometric(ShiftedBetaGeometric):
             )
         hess = -fitted.hess
         if (
-            np.any(np.abs(x) > _MAX_ABS_LOG)
+            np.any(np.abs(x) > MAX_ABS_LOG_PARAM)
             or np.max(np.abs(fitted.grad)) > 1e-4 * total
             or not np.all(np.linalg.eigvalsh(hess) > 0)
         ):
