@@ -33,7 +33,7 @@ import numpy.typing as npt
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
@@ -236,6 +236,9 @@ class AdjustedRetention:
 
     def _cross_fit_propensity(self, x: Array, a: Bools, fold: npt.NDArray[np.int64]) -> Array:
         out = np.empty(len(a))
+        # the last fold's logistic coefficients on the covariates' own scale (intercept first),
+        # or None: where the robustness table's logistic propensity may start Newton's method
+        self.propensity_coef_: Array | None = None
         if x.shape[1] == 0:
             out[:] = a.mean()  # no covariates: the adjusted delta reduces to the naive one
             return out
@@ -246,6 +249,7 @@ class AdjustedRetention:
             model = make_pipeline(StandardScaler(copy=False), self._propensity_model())
             model.fit(x[~test], a[~test])
             out[test] = model.predict_proba(x[test])[:, 1]
+        self.propensity_coef_ = _raw_scale_coefficients(model)
         return out
 
     def _censoring_strata(
@@ -386,3 +390,14 @@ def _least_squares_fit(x: Array, rows: npt.NDArray[np.intp], y: Array) -> Array:
     gram = weighted_gram(design, np.ones(len(rows)))
     coef, *_ = np.linalg.lstsq(gram, transposed_times(design, y), rcond=None)
     return times(design, len(rows), np.asarray(coef, dtype=np.float64))
+
+
+def _raw_scale_coefficients(model: Pipeline) -> Array | None:
+    """(intercept, slopes) of a standardised logistic pipeline, on the unstandardised
+    covariates; None for any other propensity model."""
+    scaler, fitted = model[0], model[-1]
+    if not isinstance(fitted, LogisticRegression):
+        return None
+    slopes = np.asarray(fitted.coef_[0], dtype=np.float64) / scaler.scale_
+    intercept = float(fitted.intercept_[0]) - float(slopes @ scaler.mean_)
+    return np.concatenate([[intercept], slopes])

@@ -45,6 +45,9 @@ class ArmScores:
     u_survival: Array  # augmented IPCW outcome of 1{T > H}
     m_restricted: Array  # ∫_0^H S_a(t | X_i) dt
     u_restricted: Array  # augmented IPCW outcome of min(T, H)
+    # the last cross-fitting fold's Cox coefficients: where a fit of the same model on the
+    # arm's customers may start Newton's method (the robustness table's outcome model)
+    outcome_coef: Array
 
 
 @dataclass(frozen=True)
@@ -86,9 +89,9 @@ def cross_fit_cox(
     event: Bools,
     horizon: int,
     penalizer: float,
-) -> tuple[Array, Array]:
-    """Relative risk exp(η_i) from the model without i's fold, and each fold's baseline Λ0 on
-    whole days 0 … H (rows: folds)."""
+) -> tuple[Array, Array, Array]:
+    """Relative risk exp(η_i) from the model without i's fold, each fold's baseline Λ0 on
+    whole days 0 … H (rows: folds), and the last fold's coefficients."""
     grid = np.arange(horizon + 1, dtype=np.float64)
     eta = np.zeros(len(own))
     lam = np.zeros((folds, horizon + 1))
@@ -100,7 +103,8 @@ def cross_fit_cox(
         test = np.flatnonzero(fold == k)
         eta[test] = model.linear_predictor(x, rows=test)
         lam[k] = model.cumulative_hazard_at(grid)
-    return np.exp(eta), lam
+    assert start is not None  # folds ≥ 2
+    return np.exp(eta), lam, start
 
 
 def arm_scores(
@@ -115,7 +119,7 @@ def arm_scores(
     arm_name: str,
 ) -> ArmScores | CannotCompute:
     h = horizon
-    risk, lam = cross_fit_cox(x, own, fold, folds, follow, event, h, penalizer)
+    risk, lam, coef = cross_fit_cox(x, own, fold, folds, follow, event, h, penalizer)
     k_surv = censoring_survival(follow, own, h)
     e, c, strata = follow.churn_day, follow.observed_through, follow.strata
     k_h = k_surv[strata, h]
@@ -148,6 +152,7 @@ def arm_scores(
         u_survival=np.where(own, w_surv + cens_surv - comp_surv, 0.0),
         m_restricted=start * mean_left,
         u_restricted=np.where(own, w_rest + cens_rest - comp_rest, 0.0),
+        outcome_coef=coef,
     )
 
 

@@ -78,8 +78,14 @@ class Logistic:
         return out
 
 
-def fit_logistic(x: Array, a: Bools, l2: float = LOGISTIC_L2) -> Logistic:
-    """Newton–Raphson on the penalised log-likelihood (intercept not penalised)."""
+def fit_logistic(
+    x: Array, a: Bools, l2: float = LOGISTIC_L2, start: Array | None = None
+) -> Logistic:
+    """Newton–Raphson on the penalised log-likelihood (intercept not penalised).
+
+    ``start``: (intercept, slopes) on the covariates' own scale, e.g. a cross-fitting fold's
+    fit, to begin from instead of zero. The log-likelihood is strictly concave, so the maximum
+    is the same; it is reached in fewer steps."""
     x = np.asarray(x, dtype=np.float64)
     n, p = x.shape
     mean, sd = column_mean_std(lambda s: x[s], n, p)
@@ -89,7 +95,7 @@ def fit_logistic(x: Array, a: Bools, l2: float = LOGISTIC_L2) -> Logistic:
     penalty = np.full(p + 1, l2)
     penalty[0] = 0.0
     y = shell.outcome
-    gamma = np.zeros(p + 1)
+    gamma = np.zeros(p + 1) if start is None else _standardised_start(start, shell)
     for _ in range(100):
         fitted, grad, info = _logistic_pass(design, y, gamma)
         step = np.linalg.solve(info + np.diag(penalty), grad - penalty * gamma)
@@ -99,6 +105,12 @@ def fit_logistic(x: Array, a: Bools, l2: float = LOGISTIC_L2) -> Logistic:
     fitted, _, info = _logistic_pass(design, y, gamma)
     hess = info + np.diag(penalty)
     return replace(shell, fitted=fitted, hessian=hess)
+
+
+def _standardised_start(start: Array, shell: Logistic) -> Array:
+    # η = b0 + xβ = (b0 + mean·β) + ((x − mean)/scale)·(β·scale)
+    slopes = np.asarray(start[1:], dtype=np.float64)
+    return np.concatenate([[float(start[0]) + float(slopes @ shell.mean)], slopes * shell.scale])
 
 
 def _logistic_pass(design: RowsOf, y: Array, gamma: Array) -> tuple[Array, Array, Array]:
@@ -164,10 +176,17 @@ class ArmOutcomeModel:
 
 
 def fit_arm_model(
-    x: Array, own: Bools, duration: Array, event: Bools, horizon: float, penalizer: float
+    x: Array,
+    own: Bools,
+    duration: Array,
+    event: Bools,
+    horizon: float,
+    penalizer: float,
+    start: Array | None = None,
 ) -> ArmOutcomeModel:
+    """``start``: Cox coefficients to begin from (``CoxPH.fit``), e.g. a cross-fitting fold's."""
     rows = np.flatnonzero(own)
-    cox = CoxPH(penalizer=penalizer).fit(x, duration, event, rows=rows)
+    cox = CoxPH(penalizer=penalizer).fit(x, duration, event, rows=rows, start=start)
     return ArmOutcomeModel(own, cox, cox_influence(cox, x, duration, event, horizon, rows))
 
 
@@ -234,11 +253,14 @@ def _robustness(
     a = np.asarray(exposed, dtype=bool)
     event = np.asarray(event, dtype=bool)
     duration = np.asarray(duration, dtype=np.float64)
-    propensity = fit_logistic(x, a)
+    # Each fit starts where the DR estimator's last cross-fitting fold ended: the same models
+    # on four fifths of the rows, so Newton's method has a step or two left, not seven.
+    propensity = fit_logistic(x, a, start=model.propensity_coef_)
     h, pen = float(model.horizon_days), model.cox_penalizer
+    starts = model.scores_[True].outcome_coef, model.scores_[False].outcome_coef
     arms = (
-        fit_arm_model(x, a, duration, event, h, pen),
-        fit_arm_model(x, ~a, duration, event, h, pen),
+        fit_arm_model(x, a, duration, event, h, pen, starts[0]),
+        fit_arm_model(x, ~a, duration, event, h, pen, starts[1]),
     )
     rows = {
         estimand: RobustnessRow(
