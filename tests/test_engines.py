@@ -223,6 +223,28 @@ def test_memory_limit_reaches_the_loader(tmp_path: Path) -> None:
     assert got is not None and str(got[0]) in {"777.0 MiB", "814.7 MB"}
 
 
+def test_validated_tables_live_in_the_engines_database_file(tmp_path: Path) -> None:
+    """Compressed in a file in the private folder (not DuckDB's memory), and gone with it."""
+    folder = _tiny_dataset(tmp_path / "d")
+    engine = open_duckdb(EngineSettings(temp_directory=tmp_path / "work"))
+    ds = load_dataset(folder, LoadOptions(), engine=engine)
+    con = engine.backend.con
+    database = con.execute("SELECT current_database()").fetchone()
+    files = {row[0]: row[1] for row in con.execute(
+        "SELECT database_name, path FROM duckdb_databases() WHERE NOT internal"
+    ).fetchall()}
+    assert database is not None and files[database[0]] == str(engine.workdir / "tables.duckdb")
+    # typed_rows_<table> (every row accepted) or clean_<table> (some quarantined)
+    stored = con.execute(
+        "SELECT DISTINCT database_name FROM duckdb_tables() "
+        "WHERE table_name IN ('typed_rows_contacts', 'clean_contacts')"
+    ).fetchall()
+    assert stored == [(database[0],)]
+    assert int(ds.tables["contacts"].count().execute()) > 0
+    engine.close()
+    assert not engine.workdir.exists()
+
+
 def _parts_dataset(tmp_path: Path) -> tuple[Path, Path]:
     """The same contacts as one file and as a folder of three Parquet parts."""
     rows = [
