@@ -253,8 +253,9 @@ def _robustness(
     a = np.asarray(exposed, dtype=bool)
     event = np.asarray(event, dtype=bool)
     duration = np.asarray(duration, dtype=np.float64)
-    # Each fit starts where the DR estimator's last cross-fitting fold ended: the same models
-    # on four fifths of the rows, so Newton's method has a step or two left, not seven.
+    # Each fit starts where the DR estimator's last cross-fitting fold ended (the same models on
+    # (K−1)/K of the rows): at 1M, 14 → 6 Newton steps for the propensity, 12 → 7 derivative
+    # evaluations for the two Cox models.
     propensity = fit_logistic(x, a, start=model.propensity_coef_)
     h, pen = float(model.horizon_days), model.cox_penalizer
     starts = model.scores_[True].outcome_coef, model.scores_[False].outcome_coef
