@@ -270,16 +270,18 @@ def out_of_memory(settings: EngineSettings | None, step: str, exc: BaseException
 
 
 def file_failure(engine: Engine | None, step: str, exc: BaseException) -> EngineError:
-    """A file DuckDB could not read or write mid-analysis, most often a spill file on a full disk."""
-    folder = engine.spill_folder if engine else "its temporary folder"
+    """A file DuckDB could not read or write mid-analysis, most often a spill file or the
+    engine's database file on a full disk."""
+    folder = engine.workdir if engine else "its temporary folder"
     return EngineError(
         [
             Problem(
                 step,
                 "engine_file_error",
                 f"DuckDB could not read or write a file ({_first_line(exc)}); if it is a spill "
-                f"file under {folder}, free disk space there, point [engine] temp_directory at "
-                "a larger disk, or raise [engine] memory_limit so less is spilled",
+                f"file or the tables' database file under {folder}, free disk space there, "
+                "point [engine] temp_directory at a larger disk, or raise [engine] memory_limit "
+                "so less is spilled",
             )
         ]
     )
