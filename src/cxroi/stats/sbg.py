@@ -112,8 +112,7 @@ class ShiftedBetaGeometric:
         def loglik(log_params: FloatArray) -> LogLikelihood:
             return truncated_log_likelihood(log_params, entry, periods, lost_rows, weights)
 
-        log_params = maximise_log_likelihood(loglik, total)
-        fitted = loglik(log_params)
+        log_params, fitted = maximise_log_likelihood(loglik, total)
         ll_max = fitted.value
         # The homogeneous geometric is the sBG's limit as alpha, beta -> infinity. If it fits as
         # well, the optimiser is walking up a ridge and any finite (alpha, beta) it stops at is

@@ -38,8 +38,8 @@ class LogLikelihood(NamedTuple):
 
 def maximise_log_likelihood(
     loglik: Callable[[FloatArray], LogLikelihood], total: float
-) -> FloatArray:
-    """The (log alpha, log beta) maximising ``loglik`` within the box.
+) -> tuple[FloatArray, LogLikelihood]:
+    """The (log alpha, log beta) maximising ``loglik`` within the box, and ``loglik`` there.
 
     L-BFGS-B on the per-customer scale (``total`` customers) finds the hill; it stops ~1e-8 from
     the top in the parameters, wherever its path and the machine's last bits take it, and the
@@ -69,7 +69,7 @@ def maximise_log_likelihood(
         x, here = candidate, new
         if np.max(np.abs(step)) < 1e-13:
             break
-    return x
+    return x, here
 
 
 def _negated(f: LogLikelihood, total: float) -> tuple[float, FloatArray]:

@@ -76,8 +76,7 @@ class TruncatedShiftedBetaGeometric(ShiftedBetaGeometric):
         def loglik(log_params: FloatArray) -> LogLikelihood:
             return truncated_log_likelihood(log_params, e_i, t_i, lost, w)
 
-        x = maximise_log_likelihood(loglik, total)
-        fitted = loglik(x)
+        x, fitted = maximise_log_likelihood(loglik, total)
         ll_max = fitted.value
         # Geometric (no heterogeneity) is memoryless, so truncation leaves its MLE simple.
         renewals = float(np.sum(w * np.where(lost, t - e - 1, t - e)))
