@@ -19,7 +19,7 @@ import pytest
 from scipy import integrate, optimize, special
 
 from cxroi.analyses.value.sbg_truncated import TruncatedShiftedBetaGeometric
-from cxroi.stats.sbg import ShiftedBetaGeometric
+from cxroi.stats.sbg import ShiftedBetaGeometric, _derl_series, derl_closed_form
 from cxroi.stats.sbg_likelihood import truncated_log_likelihood
 
 REGULAR = [1000, 631, 468, 382, 326, 289, 262, 241]
@@ -112,6 +112,28 @@ def test_survival_and_retention_against_quadrature() -> None:
             lambda th, t=t: (1 - th) ** (t - 1), a, b
         )
         assert m.retention_rate(t) == pytest.approx(ratio, rel=1e-8)
+
+
+@pytest.mark.parametrize(("a", "b"), [(0.704, 1.182), (0.668, 3.806 + 7), (3.0, 150.0)])
+def test_the_derl_series_equals_the_closed_form_where_scipy_evaluates_it(a: float, b: float) -> None:
+    z = 1 / 1.1 ** (1 / 12)
+    closed = derl_closed_form(np.array([a]), np.array([b]), z)
+    assert np.isfinite(closed).all()
+    assert _derl_series(np.array([a]), np.array([b]), z) == pytest.approx(closed, rel=1e-12)
+
+
+def test_derl_near_the_geometric_limit_is_the_geometric_value() -> None:
+    # SciPy's hyp2f1 gives NaN this far out; a parameter draw of a band fitted near the
+    # geometric boundary lands here (the demo with seed 3 drew this pair). The sBG is then a
+    # constant churn a / (a + b): DERL = q / (1 - q) with q = z (1 - theta).
+    a = np.array([461412884935656.0, 2e7])
+    b = np.array([2.60209632666284e16, 1e9])
+    z = 1 / 1.1 ** (1 / 12)
+    assert np.isnan(b / (a + b) * z * special.hyp2f1(1.0, b + 1.0, a + b + 1.0, z)).all()
+    q = z * (1 - a / (a + b))
+    got = derl_closed_form(a, b, z)
+    np.testing.assert_allclose(got, q / (1 - q), rtol=1e-6)  # 1e-6: b = 1e9 is not quite the limit
+    assert got[0] == pytest.approx(q[0] / (1 - q[0]), rel=1e-12)
 
 
 @pytest.mark.parametrize("discount", [0.1, 0.05, 0.25])

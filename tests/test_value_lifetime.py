@@ -109,6 +109,24 @@ def test_sbg_baseline_is_the_product_of_retention_rates() -> None:
             assert got[row, list(grid).index(k)] == pytest.approx(ratio, rel=1e-10)
 
 
+def test_sbg_baseline_near_the_geometric_limit_is_geometric() -> None:
+    # A parameter draw of a band whose fit sits near the geometric boundary (the demo with seed 3
+    # made this one): as log-gamma differences, log S came out at +256 and exp overflowed.
+    a, b = 461412884935656.0, 2.60209632666284e16
+    band = BandFit(
+        lower=None, upper=None, model="sbg", alpha=a, beta=b, alpha_draws=np.array([a]),
+        beta_draws=np.array([b]), theta=0.05, theta_draws=np.array([0.05]),
+        rev_by_renewals=np.array([1.0]), n_active=1, fitted=1,
+    )
+    cells = _Cells(np.array([0, 0]), np.array([0, 40]), np.array([1.0, 1.0]))
+    grid = month_grid()
+    with np.errstate(all="raise"):
+        got = _log_baseline(cells, (band,), 0, grid)
+    # retention (b + j) / (a + b + j) is 1 - a / (a + b) to within 1e-15 for every month here
+    expected = np.log1p(-a / (a + b)) * grid
+    np.testing.assert_allclose(got, np.vstack([expected, expected]), rtol=1e-12, atol=1e-13)
+
+
 def test_longer_and_persisting_never_give_less() -> None:
     got = sensitivity_from_bands(
         Estimate(5_000.0, se=1_000.0), _customers(), (_geometric_band(200),), D, 0.3, 24,

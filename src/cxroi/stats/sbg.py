@@ -324,8 +324,38 @@ class ShiftedBetaGeometric:
 
 def _derl(a: float, b_prior: float, d: float, renewals: int) -> float:
     b = b_prior + renewals
-    z = 1.0 / (1.0 + d)
-    return float(b / (a + b) * z * special.hyp2f1(1.0, b + 1.0, a + b + 1.0, z))
+    return float(derl_closed_form(np.array([a]), np.array([b]), 1.0 / (1.0 + d))[0])
+
+
+# Most terms the direct series may take: at a 0.01% monthly discount and 0.1% churn, ~4e5.
+_SERIES_TERMS = 10_000_000
+
+
+def derl_closed_form(a: FloatArray, b: FloatArray, z: float) -> FloatArray:
+    """``sum_{k >= 1} z^k (b)_k / (a + b)_k`` for each pair (``b`` = beta + renewals):
+    ``(b / (a + b)) z 2F1(1, b + 1; a + b + 1; z)``.
+
+    SciPy's ``hyp2f1`` returns NaN once ``b`` and ``a + b`` pass about 1e6, which a parameter
+    draw near the geometric limit does (alpha and beta ~1e15, their ratio fixed). There the same
+    series is summed term by term: its terms fall at least as fast as ``z^k (b / (a + b))^k``.
+    """
+    out = np.asarray(b / (a + b) * z * special.hyp2f1(1.0, b + 1.0, a + b + 1.0, z), np.float64)
+    bad = ~np.isfinite(out)
+    if bad.any():
+        out[bad] = _derl_series(a[bad], b[bad], z)
+    return out
+
+
+def _derl_series(a: FloatArray, b: FloatArray, z: float) -> FloatArray:
+    """The series summed directly, until each term is below the sum's rounding."""
+    term = np.ones_like(a)
+    total = np.zeros_like(a)
+    for j in range(_SERIES_TERMS):
+        term *= z * (b + j) / (a + b + j)
+        total += term
+        if np.all(term <= 1e-17 * total):
+            return total
+    raise ValueError("the DERL series did not converge (discount rate and churn both near 0)")
 
 
 def _as_counts(name: str, values: npt.ArrayLike) -> FloatArray:
@@ -355,4 +385,4 @@ def _check_value_inputs(margin: float, revenue_per_period: float) -> None:
         raise ValueError(f"revenue_per_period must be >= 0, got {revenue_per_period!r}")
 
 
-__all__ = ["ShiftedBetaGeometric"]
+__all__ = ["ShiftedBetaGeometric", "derl_closed_form"]

@@ -31,7 +31,6 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import special
 
 from cxroi.analyses.value.clv import ClvFit
 from cxroi.analyses.value.clv_bands import BandFit, renewals_done
@@ -91,38 +90,34 @@ def _log_baseline(
         sel = cells.band == i
         if not sel.any():
             continue
-        n = cells.renewals[sel].astype(np.float64)[:, None]
         if b.model == "geometric":
             theta = b.theta if draw is None else float(b.theta_draws[draw])
-            out[sel] = np.log1p(-theta) * np.broadcast_to(grid[None, :], (len(n), grid.size))
+            out[sel] = np.log1p(-theta) * np.broadcast_to(grid[None, :], (int(sel.sum()), grid.size))
             continue
         assert b.alpha is not None and b.beta is not None
         assert b.alpha_draws is not None and b.beta_draws is not None
         a = b.alpha if draw is None else float(b.alpha_draws[draw])
         be = b.beta if draw is None else float(b.beta_draws[draw])
-        # sBG: S(m) = B(alpha, beta + m) / B(alpha, beta), so S(n + k) / S(n) in log-gammas
-        m = n + grid[None, :]
-        out[sel] = (
-            _gammaln_at(be, m)
-            - _gammaln_at(a + be, m)
-            - special.gammaln(be + n)
-            + special.gammaln(a + be + n)
-        )
+        out[sel] = _sbg_log_survival_after(a, be, cells.renewals[sel], grid)
     return out
 
 
-def _gammaln_at(shift: float, m: FloatArray) -> FloatArray:
-    """``gammaln(shift + m)`` for months ``m``, each distinct month computed once.
+def _sbg_log_survival_after(
+    alpha: float, beta: float, renewals: npt.NDArray[np.int64], grid: FloatArray
+) -> FloatArray:
+    """``log S(n + k) / S(n)`` under the sBG for each renewal count ``n`` and grid month ``k``.
 
-    ``m`` holds whole months (renewals plus grid months, exact in floating point), a few hundred
-    distinct values among cells x grid points: the log-gamma of each is computed once and
-    gathered, the same bits as computing it elementwise.
+    ``S(m) / S(m - 1) = (beta + m - 1) / (alpha + beta + m - 1)``, so the log is a sum of
+    ``log1p(-alpha / (alpha + beta + j))`` for ``j = n .. n + k - 1``: a table of cumulative
+    sums, read at both ends. Not as the difference of log-gammas it also equals: near the
+    geometric limit (a parameter draw with alpha and beta ~1e15, their ratio the churn rate),
+    those log-gammas are ~1e16 and their difference is rounding noise in the hundreds, which
+    overflowed ``exp``. Months are whole (renewals plus grid months).
     """
-    whole = m.astype(np.int64)
-    if m.size == 0 or whole.min() < 0 or not np.array_equal(whole, m):
-        return np.asarray(special.gammaln(shift + m), dtype=np.float64)
-    table = special.gammaln(shift + np.arange(int(whole.max()) + 1, dtype=np.float64))
-    return np.asarray(table[whole], dtype=np.float64)
+    months = renewals[:, None] + grid.astype(np.int64)[None, :]
+    steps = np.log1p(-alpha / (alpha + beta + np.arange(int(months.max()), dtype=np.float64)))
+    cumulative = np.concatenate([[0.0], np.cumsum(steps)])
+    return np.asarray(cumulative[months] - cumulative[renewals][:, None], dtype=np.float64)
 
 
 def _integral(curve: FloatArray, weights: FloatArray, grid: FloatArray) -> FloatArray:

@@ -25,9 +25,8 @@ from typing import Self
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special
 
-from cxroi.stats.sbg import ShiftedBetaGeometric
+from cxroi.stats.sbg import ShiftedBetaGeometric, derl_closed_form
 from cxroi.stats.sbg_likelihood import (
     MAX_ABS_LOG_PARAM,
     LogLikelihood,
@@ -127,7 +126,7 @@ def derl_by_renewals(
     z = 1.0 / (1.0 + discount_rate)
     out = np.empty((a.shape[0], max_renewals + 1), dtype=np.float64)
     top = b + max_renewals
-    out[:, -1:] = top / (a + top) * z * special.hyp2f1(1.0, top + 1.0, a + top + 1.0, z)
+    out[:, -1] = derl_closed_form(a[:, 0], top[:, 0], z)
     for n in range(max_renewals - 1, -1, -1):
         r_next = (b[:, 0] + n) / (a[:, 0] + b[:, 0] + n)
         out[:, n] = z * r_next * (1.0 + out[:, n + 1])
