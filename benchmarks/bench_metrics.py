@@ -92,6 +92,7 @@ def _analyze_runner(
         return [
             {
                 "stage": t.stage,
+                "start_seconds": t.start_seconds,
                 "seconds": t.seconds,
                 "cpu_seconds": t.cpu_seconds,
                 "peak_rss_mb": t.peak_bytes / 2**20,
@@ -376,14 +377,16 @@ def markdown_tables(rows: list[dict[str, Any]]) -> str:
             continue
         lines += [
             "",
-            f"`cxroi analyze` at {r['size']:,} contacts, per stage (the median run):",
+            f"`cxroi analyze` at {r['size']:,} contacts, per stage (the median run; stages "
+            "that ran side by side overlap, and each one's CPU and peak are the whole "
+            "process's while it ran):",
             "",
-            "| stage | wall s | CPU s | peak RSS MB |",
-            "|---|---:|---:|---:|",
+            "| stage | began at s | wall s | CPU s | peak RSS MB |",
+            "|---|---:|---:|---:|---:|",
         ]
         lines += [
-            f"| {s['stage']} | {s['seconds']:.1f} | {s['cpu_seconds']:.1f} "
-            f"| {s['peak_rss_mb']:.0f} |"
+            f"| {s['stage']} | {fmt(s.get('start_seconds'), '.1f')} | {s['seconds']:.1f} "
+            f"| {s['cpu_seconds']:.1f} | {s['peak_rss_mb']:.0f} |"
             for s in r["stages"]
         ]
     return "\n".join(lines)

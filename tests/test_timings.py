@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from pathlib import Path
 
 import numpy as np
 
-from cxroi.io.timings import StageTimer, resident_bytes
+from cxroi.io.timings import STEP_DONE, StageTimer, resident_bytes
 
 
 def test_stages_follow_the_messages(tmp_path: Path) -> None:
@@ -43,3 +44,37 @@ def test_forwarding_and_the_timings_file(tmp_path: Path) -> None:
     assert seen == ["a", "b"]
     assert [s["stage"] for s in written["stages"]] == ["a", "b"]
     assert resident_bytes() > 0
+
+
+def test_threads_time_their_own_stages_and_done_ends_one() -> None:
+    timer = StageTimer()
+    say = timer.progress()
+    beside_began = threading.Event()
+    spans: dict[str, tuple[float, float]] = {}
+
+    def beside() -> None:
+        t0 = time.perf_counter()
+        say("beside")
+        beside_began.set()
+        time.sleep(0.2)
+        say(STEP_DONE)
+        spans["beside"] = (t0, time.perf_counter())
+
+    t0 = time.perf_counter()
+    say("main")
+    worker = threading.Thread(target=beside)
+    worker.start()
+    assert beside_began.wait(10)
+    say(STEP_DONE)  # main waits from here: its stage ends now, not when the timer finishes
+    spans["main"] = (t0, time.perf_counter())
+    worker.join()
+    time.sleep(0.1)
+    stages = {s.stage: s for s in timer.finish()}
+    assert list(stages) == ["main", "beside"]  # in the order they began
+    main, side = stages["main"], stages["beside"]
+    for name, stage in stages.items():
+        assert stage.seconds <= spans[name][1] - spans[name][0]
+    assert side.seconds >= 0.2
+    # they overlapped: "beside" began before "main" ended
+    assert main.start_seconds <= side.start_seconds < main.start_seconds + main.seconds
+    assert timer.cpu_seconds() >= 0

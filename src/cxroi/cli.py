@@ -204,7 +204,7 @@ def _analyse_and_write(dataset: str, out: Path, cfg: Config, extras: Extras) -> 
                     discard_tables(outputs)
                 if timer is not None:
                     text = timings_json(timer.finish(), cfg.engine.describe(),
-                                        time.perf_counter() - started)
+                                        time.perf_counter() - started, timer.cpu_seconds())
                     written["timings"] = outputs.write_text("timings.json", text)
                 else:
                     outputs.discard("timings.json")

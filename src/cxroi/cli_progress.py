@@ -7,7 +7,8 @@ taken. Nothing is shown when standard error is not a terminal (CI logs, pipes).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 from rich.console import Console
@@ -21,6 +22,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from cxroi.io.timings import STEP_DONE
 from cxroi.outputs.timings_file import STAGES, stage_of
 
 ANALYSIS_STAGES: tuple[str, ...] = tuple(stage for _, stage in STAGES)
@@ -42,10 +44,33 @@ def steps(console: Console, stages: Sequence[str] = ()) -> Iterator[Callable[[st
         disable=not console.is_terminal,
     ) as progress:
         task = progress.add_task("starting", total=len(stages) or None)
+        lock = threading.Lock()
+        running: dict[int, str] = {}  # thread -> its step now (analyses may run side by side)
+        begun: list[str] = []
 
         def show(message: str) -> None:
-            stage = stage_of(message)
-            done = stages.index(stage) if stage in stages else None
-            progress.update(task, description=message, completed=done)
+            with lock:
+                thread = threading.get_ident()
+                if message == STEP_DONE:
+                    running.pop(thread, None)
+                else:
+                    running[thread] = message
+                    if stage_of(message) in stages and stage_of(message) not in begun:
+                        begun.append(stage_of(message))
+                progress.update(task, description=" | ".join(running.values()),
+                                completed=_done(stages, begun, running.values()))
 
         yield show
+
+
+def _done(stages: Sequence[str], begun: list[str], running: Iterable[str]) -> int | None:
+    """Stages done: begun and no longer running, or before the first one running."""
+    if not stages:
+        return None
+    now = {stage_of(message) for message in running}
+    # with none running, the stages up to the last one begun
+    after_begun = max((stages.index(s) + 1 for s in begun if s in stages), default=0)
+    first = min((stages.index(s) for s in now if s in stages), default=after_begun)
+    return sum(
+        s not in now and (s in begun or i < first) for i, s in enumerate(stages)
+    )

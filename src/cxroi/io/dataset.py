@@ -10,7 +10,7 @@ files or Parquet folders, or a DuckDB file), at a database URL Ibis can open (``
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from types import MappingProxyType
@@ -28,6 +28,7 @@ from cxroi.io.engine_settings import EngineSettings
 from cxroi.io.engines import Engine, adopt_table, check_zone, engine_step
 from cxroi.io.engines import open_duckdb, open_engine
 from cxroi.io.faults import nothing_accepted
+from cxroi.io.side_connection import rebind
 from cxroi.io.normalize import TypedTable, normalize, unparseable_columns
 from cxroi.io.sources import (
     ROW,
@@ -113,6 +114,12 @@ class Dataset:
 
     def table(self, name: str) -> ir.Table | None:
         return self.tables.get(name)
+
+    def on(self, engine: Engine) -> Dataset:
+        """The same tables read through ``engine``, another connection to this dataset's
+        database (:func:`cxroi.io.side_connection.side_connection`)."""
+        tables = {name: rebind(t, engine.backend) for name, t in self.tables.items()}
+        return replace(self, engine=engine, tables=MappingProxyType(tables))
 
     def has(self, table: str, column: str | None = None) -> bool:
         if table not in self.tables:

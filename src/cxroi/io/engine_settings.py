@@ -42,6 +42,7 @@ _KEYS = (
     "temp_directory",
     "spill_limit",
     "threads",
+    "side_by_side",
     "spark_master",
     "spark_remote",
     "spark_conf",
@@ -98,6 +99,9 @@ class EngineSettings:
     # most disk DuckDB may spill to; None = DuckDB's default, 90% of the free space
     spill_limit: str | None = None
     threads: int | None = None
+    # DuckDB: the analyses that do not need each other's results run on two threads, each on
+    # its own connection (cxroi.io.side_connection); False = one after another, in less memory
+    side_by_side: bool = True
     spark_master: str = "local[*]"
     spark_remote: str | None = None
     spark_conf: tuple[tuple[str, str], ...] = ()
@@ -155,6 +159,12 @@ def _values(raw: Any, problems: list[Problem]) -> dict[str, Any]:
             _bad(problems, "threads", "out_of_range", f"a whole number ≥ 1, got {threads!r}")
         else:
             values["threads"] = threads
+    side = raw.get("side_by_side")
+    if side is not None:
+        if not isinstance(side, bool):
+            _bad(problems, "side_by_side", "wrong_type", f"expected true or false, got {side!r}")
+        else:
+            values["side_by_side"] = side
     _text_key(raw, "spark_master", values, problems)
     remote = raw.get("spark_remote")
     if remote is not None:

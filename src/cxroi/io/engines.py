@@ -69,14 +69,36 @@ _SPILL = "spill"  # the spill folder's name inside an engine's private workdir
 _STORE = "tables.duckdb"  # DuckDB's database file inside the workdir
 
 
+class FileDuckDB(DuckDBBackend):  # type: ignore[misc]  # Ibis is untyped here
+    """Ibis's DuckDB backend, whose cached tables go to the database file while
+    ``cache_in_file`` is on.
+
+    Ibis caches a table as a temporary table, which only the connection that made it can read.
+    Tables cached in the file can also be read by a second connection to the same database
+    (:func:`cxroi.io.side_connection.side_connection`), which runs analyses beside the first.
+    """
+
+    cache_in_file = False
+
+    def _create_cached_table(self, name: str, expr: ir.Table) -> ir.Table:
+        if not self.cache_in_file:
+            return super()._create_cached_table(name, expr)
+        return self.create_table(name, expr, schema=expr.schema(), temp=False)
+
+
 @dataclass
 class Engine:
-    """A connected backend. ``kind`` is ``duckdb`` or ``spark``; close it when done."""
+    """A connected backend. ``kind`` is ``duckdb`` or ``spark``; close it when done.
+
+    ``parent``: set on a second connection to another engine's database. It keeps that engine
+    (and the folder holding the database file) alive while the connection is in use.
+    """
 
     settings: EngineSettings
     backend: BaseBackend
     workdir: Path
     _names: Iterator[int] = field(default_factory=lambda: iter(range(1, 2**62)), repr=False)
+    parent: Engine | None = field(default=None, repr=False)
 
     @property
     def kind(self) -> str:
@@ -97,10 +119,25 @@ class Engine:
         """A table name no earlier dataset on this engine used (datasets may share a session)."""
         return f"cxroi_{next(self._names)}_{stem}"
 
+    @contextmanager
+    def caches_in_file(self) -> Iterator[None]:
+        """Tables cached meanwhile go to the database file, readable by a second connection
+        (no effect on Spark, which has none)."""
+        backend = self.backend
+        if not isinstance(backend, FileDuckDB):
+            yield
+            return
+        before, backend.cache_in_file = backend.cache_in_file, True
+        try:
+            yield
+        finally:
+            backend.cache_in_file = before
+
     def close(self) -> None:
         if isinstance(self.backend, DuckDBBackend):
             self.backend.disconnect()
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        if self.parent is None:  # a second connection leaves the folder to its engine
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 def _workdir(settings: EngineSettings) -> Path:
@@ -126,7 +163,7 @@ def open_duckdb(settings: EngineSettings) -> Engine:
     that, so the limit is left to the queries and these spill less (docs/performance.md).
     """
     workdir = _workdir(settings)
-    backend = ibis.duckdb.connect(
+    backend = FileDuckDB().connect(
         database=str(workdir / _STORE), temp_directory=str(workdir / _SPILL)
     )
     con = backend.con
@@ -295,6 +332,7 @@ def _first_line(exc: BaseException) -> str:
 __all__ = [
     "Engine",
     "EngineError",
+    "FileDuckDB",
     "adopt_table",
     "check_zone",
     "engine_step",

@@ -9,12 +9,14 @@ customer (``cxroi.stats.clustered``; docs/methods.md, "Customer-clustered interv
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import ibis.expr.types as ir
 
 from cxroi.io.dataset import Dataset
+from cxroi.io.engines import Engine
+from cxroi.io.side_connection import rebind
 from cxroi.metrics import resolution as R
 from cxroi.metrics.customer_sums import (
     Ratio,
@@ -73,6 +75,14 @@ class ExactMetrics:
     enriched: ir.Table | None = field(default=None, compare=False, repr=False)
     # the windows, cost model and privacy threshold these were computed with
     settings: MetricSettings = field(default_factory=MetricSettings)
+
+    def on(self, engine: Engine) -> ExactMetrics:
+        """The same metrics, their enriched contacts read through ``engine``, another connection
+        to the same database; they must have been cached in the database file
+        (:meth:`cxroi.io.engines.Engine.caches_in_file`)."""
+        if self.enriched is None:
+            return self
+        return replace(self, enriched=rebind(self.enriched, engine.backend))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain numbers (None where not computable), the shape the benchmark compares."""

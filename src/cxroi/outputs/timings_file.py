@@ -4,7 +4,9 @@ Stages are the pipeline's own progress messages, grouped (``reading contacts`` a
 customers`` are both "loading"), timed by :class:`cxroi.io.timings.StageTimer`. The file goes
 beside results.json, never into it: results.json stays byte-identical from run to run; timings
 do not. Wall time depends on what else the machine runs; CPU time (every thread of the process,
-DuckDB's too) is the steadier figure. Memory is the process's resident set: its peak during each
+DuckDB's too) is the steadier figure. Analyses that run side by side (agents, workforce and the
+stack beside retention and value, on DuckDB) are separate stages whose times overlap: each
+stage's ``start_seconds`` shows when it began. Memory is the process's resident set: its peak during each
 stage, and the run's high-water mark from the operating system.
 """
 
@@ -41,14 +43,20 @@ def process_peak_bytes() -> int:
     return int(peak if sys.platform == "darwin" else peak * 1024)
 
 
-def timings_json(stages: tuple[StageTiming, ...], engine: str, wall_seconds: float) -> str:
-    """The file's text: the engine, each stage in the order it ran, and the totals."""
+def timings_json(
+    stages: tuple[StageTiming, ...], engine: str, wall_seconds: float, cpu_seconds: float
+) -> str:
+    """The file's text: the engine, each stage in the order it began, and the totals.
+
+    ``cpu_seconds``: the whole run's. Stages that ran side by side each count the process's CPU
+    while they ran, so the stages' sum would count that time twice.
+    """
     body = {
         "engine": engine,
         "stages": [asdict(s) for s in stages],
         "total": {
             "seconds": wall_seconds,
-            "cpu_seconds": sum(s.cpu_seconds for s in stages),
+            "cpu_seconds": cpu_seconds,
             "peak_bytes": max([process_peak_bytes(), *(s.peak_bytes for s in stages)]),
         },
         "units": {"seconds": "wall clock", "cpu_seconds": "CPU of every thread",

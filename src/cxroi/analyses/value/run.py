@@ -11,6 +11,8 @@ to run and one analysis' draws never shift another's.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 import numpy as np
 import pandas as pd
 
@@ -23,7 +25,10 @@ from cxroi.analyses.value.clv import ClvFit, fit_clv, revenue_per_retained_custo
 from cxroi.analyses.value.generated import revenue_generated
 from cxroi.analyses.value.lifetime import ai_assisted_customers, lifetime_sensitivity
 from cxroi.analyses.value.pillars import exposed_by_month
-from cxroi.analyses.value.recurring_revenue import monthly_recurring_revenue
+from cxroi.analyses.value.recurring_revenue import (
+    MonthlyRecurringRevenue,
+    monthly_recurring_revenue,
+)
 from cxroi.analyses.value.roi import roi_worksheet
 from cxroi.analyses.value.roi_inputs import (
     BenefitInput,
@@ -41,29 +46,55 @@ from cxroi.io.dataset import Dataset
 from cxroi.metrics.exact import ExactMetrics
 from cxroi.metrics.queries import enrich
 from cxroi.results.model.money import Evidence, RevenueProtected
-from cxroi.results.model.value import GeneratedRevenue, ValueSection
+from cxroi.results.model.scenario import WhatIfResult
+from cxroi.results.model.value import (
+    GeneratedRevenue,
+    RetainedRevenue,
+    RevenueAtRisk,
+    ValueSection,
+)
 from cxroi.stats.result import CannotCompute, Estimate
 
 # the what-if draws from the stream the old per-mode rates used: other streams stay as they were
 _STREAMS = ("clv", "protected", "risk", "what_if", "roi", "generated")
+# what the what-if holds for the revenue protected until retention's effects are known
+_NOT_YET_WEIGHED = CannotCompute("not weighed yet: needs the retention analysis")
 NO_MONTHLY_REVENUE = "customers.monthly_revenue is absent, so no revenue per period is known"
 
 
-def run_value(
-    ds: Dataset,
-    exact: ExactMetrics,
-    retention: RetentionResult,
-    settings: ValueSettings,
-    covariates: tuple[str, ...] = (),
-    currency: str = "USD",
-) -> ValueSection:
-    """``covariates``: the configured extra customer columns ([retention] covariates);
-    ``currency`` labels the assumptions table. Cost model and privacy threshold come with
-    ``exact`` (the settings the metrics were computed with)."""
+@dataclass(frozen=True)
+class ValueInputs:
+    """What the value analyses need that does not depend on retention: queried and fitted by
+    :func:`prepare_value`, which may run beside the retention analysis."""
+
+    clv_fit: ClvFit | CannotCompute
+    retained: RetainedRevenue | CannotCompute
+    mrr: MonthlyRecurringRevenue
+    ai_assisted: pd.DataFrame
+    observed_months: int
+    generated: GeneratedRevenue
+    risk: RevenueAtRisk | CannotCompute
+    # the scenario without the revenue protected it would lose, which needs retention
+    what_if: WhatIfResult | CannotCompute
+    cost: CostSeries | CannotCompute
+    months: tuple[str, ...]
+    exposed: pd.Series  # AI-assisted customers indexed per month
+
+
+def _streams(seed: int) -> dict[str, np.random.Generator]:
+    """One random stream per analysis, the same for a seed however the work is split."""
+    seeds = np.random.SeedSequence(seed).spawn(len(_STREAMS))
+    return {name: np.random.default_rng(c) for name, c in zip(_STREAMS, seeds, strict=True)}
+
+
+def prepare_value(
+    ds: Dataset, exact: ExactMetrics, settings: ValueSettings, covariates: tuple[str, ...] = ()
+) -> ValueInputs:
+    """The value analyses' part that needs no retention result: CLV, revenue generated and at
+    risk, and the what-if's data. ``covariates``: the configured extra customer columns."""
     s = settings
     min_cell = exact.settings.min_cell
-    seeds = np.random.SeedSequence(s.seed).spawn(len(_STREAMS))
-    rngs = {name: np.random.default_rng(c) for name, c in zip(_STREAMS, seeds, strict=True)}
+    rngs = _streams(s.seed)
     frame = q.customer_frame(ds, covariates)
     obs_start = q.observation_start(ds)
     clv_fit: ClvFit | CannotCompute = (
@@ -86,28 +117,7 @@ def run_value(
     retained = revenue_per_retained_customer(
         frame, events, recurring_table, ds.as_of, min_cell
     )
-
     mrr = monthly_recurring_revenue(ds)
-    protected = _protected(retention, mrr.by_customer, margin=None)
-    at_margin = _protected(retention, mrr.by_customer, margin=s.margin)
-    protected_margin = (
-        at_margin
-        if "value.margin" in s.configured and isinstance(at_margin, RevenueProtected)
-        else None
-    )
-    lifetime = (
-        lifetime_sensitivity(
-            protected,
-            ai_assisted_customers(frame, mrr),
-            clv_fit,
-            _observed_months(obs_start, ds),
-            rngs["protected"],
-        )
-        if isinstance(protected, Estimate) and isinstance(clv_fit, ClvFit)
-        else CannotCompute(
-            protected.reason if isinstance(protected, CannotCompute) else _reason(clv_fit)
-        )
-    )
     generated = revenue_generated(
         ds,
         revenue_band_edges(frame["monthly_revenue"]),
@@ -130,32 +140,92 @@ def run_value(
     if enriched is None:
         m = exact.settings
         enriched = enrich(ds.tables["contacts"], m.cost_model, ds.as_of, m.windows_days)
-    data = load_what_if_data(ds, enriched, s.what_if.live_channels)
-    what_if, cost = what_if_stopped(
-        data, s.what_if, protected, s.monte_carlo_draws, rngs["what_if"]
-    )
     monthly = q.monthly_mode_counts(ds.tables["contacts"])
-    months = tuple(sorted(monthly["month"].astype(str).unique()))
-    inputs = _benefit_inputs(months, protected, exposed_by_month(frame), generated)
-    series, excluded = _benefit_series(months, cost, inputs, s, rngs["generated"])
+    what_if, cost = what_if_stopped(
+        load_what_if_data(ds, enriched, s.what_if.live_channels),
+        s.what_if,
+        _NOT_YET_WEIGHED,
+        s.monte_carlo_draws,
+        rngs["what_if"],
+    )
+    return ValueInputs(
+        clv_fit=clv_fit,
+        retained=retained,
+        mrr=mrr,
+        ai_assisted=ai_assisted_customers(frame, mrr),
+        observed_months=_observed_months(obs_start, ds),
+        generated=generated,
+        risk=risk,
+        what_if=what_if,
+        cost=cost,
+        months=tuple(sorted(monthly["month"].astype(str).unique())),
+        exposed=exposed_by_month(frame),
+    )
+
+
+def finish_value(
+    inputs: ValueInputs, retention: RetentionResult, settings: ValueSettings, currency: str = "USD"
+) -> ValueSection:
+    """The value section: what :func:`prepare_value` found, weighed with retention's
+    per-customer effects. ``currency`` labels the assumptions table."""
+    s, v = settings, inputs
+    rngs = _streams(s.seed)
+    clv_fit = v.clv_fit
+    protected = _protected(retention, v.mrr.by_customer, margin=None)
+    at_margin = _protected(retention, v.mrr.by_customer, margin=s.margin)
+    protected_margin = (
+        at_margin
+        if "value.margin" in s.configured and isinstance(at_margin, RevenueProtected)
+        else None
+    )
+    lifetime = (
+        lifetime_sensitivity(
+            protected, v.ai_assisted, clv_fit, v.observed_months, rngs["protected"]
+        )
+        if isinstance(protected, Estimate) and isinstance(clv_fit, ClvFit)
+        else CannotCompute(
+            protected.reason if isinstance(protected, CannotCompute) else _reason(clv_fit)
+        )
+    )
+    what_if = v.what_if
+    if isinstance(what_if, WhatIfResult):
+        what_if = replace(what_if, revenue_protected_lost=protected)
+    cost = v.cost
+    benefits = _benefit_inputs(v.months, protected, v.exposed, v.generated)
+    series, excluded = _benefit_series(v.months, cost, benefits, s, rngs["generated"])
     worksheet = roi_worksheet(
-        months, series, excluded, s.roi, s.configured, s.monte_carlo_draws, rngs["roi"]
+        v.months, series, excluded, s.roi, s.configured, s.monte_carlo_draws, rngs["roi"]
     )
     return ValueSection(
         clv=clv_fit.estimate if isinstance(clv_fit, ClvFit) else clv_fit,
         clv_honesty=clv_fit.honesty if isinstance(clv_fit, ClvFit) else clv_fit,
-        revenue_per_retained_customer=retained,
+        revenue_per_retained_customer=v.retained,
         revenue_protected_12m=protected,
         revenue_protected_12m_margin=protected_margin,
         revenue_protected_lifetime=lifetime,
-        generated=generated,
-        risk=risk,
+        generated=v.generated,
+        risk=v.risk,
         what_if_stopped=what_if,
         roi_worksheet=worksheet,
         assumptions=value_assumptions(
-            s, currency, [i for i in inputs if isinstance(i, BenefitInput)]
+            s, currency, [i for i in benefits if isinstance(i, BenefitInput)]
         ),
     )
+
+
+def run_value(
+    ds: Dataset,
+    exact: ExactMetrics,
+    retention: RetentionResult,
+    settings: ValueSettings,
+    covariates: tuple[str, ...] = (),
+    currency: str = "USD",
+) -> ValueSection:
+    """``covariates``: the configured extra customer columns ([retention] covariates);
+    ``currency`` labels the assumptions table. Cost model and privacy threshold come with
+    ``exact`` (the settings the metrics were computed with)."""
+    inputs = prepare_value(ds, exact, settings, covariates)
+    return finish_value(inputs, retention, settings, currency)
 
 
 def _protected(
@@ -293,4 +363,4 @@ def _benefit_series(
     return series, dict(sorted(excluded.items()))
 
 
-__all__ = ["run_value"]
+__all__ = ["ValueInputs", "finish_value", "prepare_value", "run_value"]
