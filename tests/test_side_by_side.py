@@ -4,6 +4,7 @@ jobs on two threads, and the same results.json to the byte as one analysis after
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -131,3 +132,25 @@ def test_side_by_side_gives_the_same_results_json_as_one_after_another(demo: Pat
     assert len(threads[True]) == 3  # this thread and two beside it
     assert threads[False] == {threading.get_ident()}
     assert text[True] == text[False]
+
+
+def test_a_failure_interrupts_the_queries_running_beside_it(engine: Engine) -> None:
+    started = threading.Event()
+
+    def long_query(e: Engine) -> object:
+        started.set()  # about 30 s of work on two threads if nothing stops it
+        return e.backend.con.execute("SELECT sum(range) FROM range(40000000000)").fetchall()
+
+    def bad(_e: Engine) -> None:
+        assert started.wait(20)
+        time.sleep(0.2)  # the query is running
+        raise ValueError("boom")
+
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match="boom"):
+        with SideBySide(engine, lambda conn: conn, 2, lambda _m: None) as side:
+            running = side.submit(long_query)
+            side.submit(bad).result()
+    assert time.perf_counter() - t0 < 10
+    with pytest.raises(duckdb.InterruptException):
+        running.result()

@@ -93,13 +93,18 @@ def test_constant_churn_and_hazard_ratio_match_closed_forms() -> None:
     )
 
 
-def test_sbg_baseline_is_the_product_of_retention_rates() -> None:
-    a, b = 0.8, 12.0
-    band = BandFit(
+def _sbg_band(a: float, b: float) -> BandFit:
+    """One sBG band whose point and only draw are (a, b)."""
+    return BandFit(
         lower=None, upper=None, model="sbg", alpha=a, beta=b, alpha_draws=np.array([a]),
         beta_draws=np.array([b]), theta=0.05, theta_draws=np.array([0.05]),
         rev_by_renewals=np.array([1.0]), n_active=1, fitted=1,
     )
+
+
+def test_sbg_baseline_is_the_product_of_retention_rates() -> None:
+    a, b = 0.8, 12.0
+    band = _sbg_band(a, b)
     cells = _Cells(np.array([0, 0]), np.array([0, 17]), np.array([1.0, 1.0]))
     grid = month_grid()
     got = np.exp(_log_baseline(cells, (band,), None, grid))
@@ -113,11 +118,7 @@ def test_sbg_baseline_near_the_geometric_limit_is_geometric() -> None:
     # A parameter draw of a band whose fit sits near the geometric boundary (the demo with seed 3
     # made this one): as log-gamma differences, log S came out at +256 and exp overflowed.
     a, b = 461412884935656.0, 2.60209632666284e16
-    band = BandFit(
-        lower=None, upper=None, model="sbg", alpha=a, beta=b, alpha_draws=np.array([a]),
-        beta_draws=np.array([b]), theta=0.05, theta_draws=np.array([0.05]),
-        rev_by_renewals=np.array([1.0]), n_active=1, fitted=1,
-    )
+    band = _sbg_band(a, b)
     cells = _Cells(np.array([0, 0]), np.array([0, 40]), np.array([1.0, 1.0]))
     grid = month_grid()
     with np.errstate(all="raise"):

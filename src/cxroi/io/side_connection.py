@@ -94,10 +94,10 @@ class SideBySide(Generic[C]):
         self._inline: C | None = None
         # Made here, in the caller's thread: a DuckDB connection refuses a second caller at once
         # (the first connection is asked for its time zone, and makes each cursor).
+        made = [side_connection(engine) for _ in range(0 if inline else threads)]
+        self._made = tuple(e for e in made if e is not None)
         self._connections: queue.SimpleQueue[Engine] = queue.SimpleQueue()
-        for _ in range(0 if inline else threads):
-            second = side_connection(engine)
-            assert second is not None  # _has_side
+        for second in self._made:
             self._connections.put(second)
 
     def submit(self, job: Callable[[C], R]) -> Future[R]:
@@ -122,9 +122,15 @@ class SideBySide(Generic[C]):
         return self
 
     def __exit__(self, kind: object, error: object, trace: object) -> None:
-        """Wait for the jobs; after a failure, start none that has not begun."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=error is not None)
+        """Wait for the jobs. After a failure (or Ctrl-C) start none that has not begun, and
+        interrupt the queries running, so that the failure is reported without waiting for
+        them; a job inside a model fit still finishes its current step."""
+        if self._pool is None:
+            return
+        if error is not None:
+            for second in self._made:
+                second.backend.con.interrupt()
+        self._pool.shutdown(wait=True, cancel_futures=error is not None)
 
 
 __all__ = ["SideBySide", "rebind", "side_connection"]
