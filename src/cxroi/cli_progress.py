@@ -55,8 +55,9 @@ def steps(console: Console, stages: Sequence[str] = ()) -> Iterator[Callable[[st
                     running.pop(thread, None)
                 else:
                     running[thread] = message
-                    if stage_of(message) in stages and stage_of(message) not in begun:
-                        begun.append(stage_of(message))
+                    stage = stage_of(message)
+                    if stage in stages and stage not in begun:
+                        begun.append(stage)
                 progress.update(task, description=" | ".join(running.values()),
                                 completed=_done(stages, begun, running.values()))
 

@@ -57,12 +57,15 @@ def side_connection(engine: Engine) -> Engine | None:
     Like the first, it closes when collected: the cached tables made on it are dropped through
     it when the expressions naming them are collected, which may be after the analysis returns.
     """
-    backend = engine.backend
-    if not _has_side(engine):
-        return None
-    cursor = backend.con.cursor()
+    return _second(engine) if _has_side(engine) else None
+
+
+def _second(engine: Engine) -> Engine:
+    """A cursor on ``engine``'s database, in its time zone (``engine`` passes :func:`_has_side`)."""
+    con = engine.backend.con
+    cursor = con.cursor()
     side = FileDuckDB.from_connection(cursor)
-    rows = backend.con.execute("SELECT current_setting('TimeZone')").fetchall()
+    rows = con.execute("SELECT current_setting('TimeZone')").fetchall()
     run(cursor, f"SET TimeZone = '{rows[0][0]}'")
     return Engine(engine.settings, side, engine.workdir, parent=engine)
 
@@ -94,8 +97,7 @@ class SideBySide(Generic[C]):
         self._inline: C | None = None
         # Made here, in the caller's thread: a DuckDB connection refuses a second caller at once
         # (the first connection is asked for its time zone, and makes each cursor).
-        made = [side_connection(engine) for _ in range(0 if inline else threads)]
-        self._made = tuple(e for e in made if e is not None)
+        self._made = tuple(_second(engine) for _ in range(0 if inline else threads))
         self._connections: queue.SimpleQueue[Engine] = queue.SimpleQueue()
         for second in self._made:
             self._connections.put(second)

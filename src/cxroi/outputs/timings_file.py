@@ -4,10 +4,10 @@ Stages are the pipeline's own progress messages, grouped (``reading contacts`` a
 customers`` are both "loading"), timed by :class:`cxroi.io.timings.StageTimer`. The file goes
 beside results.json, never into it: results.json stays byte-identical from run to run; timings
 do not. Wall time depends on what else the machine runs; CPU time (every thread of the process,
-DuckDB's too) is the steadier figure. Analyses that run side by side (agents, workforce and the
-stack beside retention and value, on DuckDB) are separate stages whose times overlap: each
-stage's ``start_seconds`` shows when it began. Memory is the process's resident set: its peak during each
-stage, and the run's high-water mark from the operating system.
+DuckDB's too) is the steadier figure. Analyses that run side by side (on DuckDB) are separate
+stages whose times overlap: each stage's ``start_seconds`` shows when it began. Memory is the
+process's resident set: its peak during each stage, and the run's high-water mark from the
+operating system.
 """
 
 from __future__ import annotations

@@ -92,7 +92,7 @@ def _log_baseline(
             continue
         if b.model == "geometric":
             theta = b.theta if draw is None else float(b.theta_draws[draw])
-            out[sel] = np.log1p(-theta) * np.broadcast_to(grid[None, :], (int(sel.sum()), grid.size))
+            out[sel] = np.log1p(-theta) * grid[None, :]  # broadcast over the band's cells
             continue
         assert b.alpha is not None and b.beta is not None
         assert b.alpha_draws is not None and b.beta_draws is not None

@@ -91,7 +91,8 @@ def prepare_value(
     ds: Dataset, exact: ExactMetrics, settings: ValueSettings, covariates: tuple[str, ...] = ()
 ) -> ValueInputs:
     """The value analyses' part that needs no retention result: CLV, revenue generated and at
-    risk, and the what-if's data. ``covariates``: the configured extra customer columns."""
+    risk, and the what-if scenario (all but the revenue protected it would lose).
+    ``covariates``: the configured extra customer columns."""
     s = settings
     min_cell = exact.settings.min_cell
     rngs = _streams(s.seed)
