@@ -30,11 +30,24 @@ def test_row_blocks_cover_every_row_once(small_blocks: None) -> None:
     assert [(s.start, s.stop) for s in rb.row_blocks(0)] == [(0, 0)]
 
 
-def test_prefix_sums_are_bit_for_bit_a_cumsum(small_blocks: None) -> None:
+@pytest.mark.parametrize("block", [1, 7, 48, 49, 1 << 18])
+def test_prefix_sums_are_a_cumsum_at_the_rows_asked_for(
+    monkeypatch: pytest.MonkeyPatch, block: int
+) -> None:
+    # segments that start and end on block edges, one row long, repeated and unordered
+    monkeypatch.setattr(rb, "ROW_BLOCK", block)
     x, w = _data()
-    at = np.array([0, 3, 6, 7, 7, 20, 48, 49, 12, 2])  # any order
-    got = rb.prefix_sums_at(lambda s: x[s], w, at, x.shape[1])
-    assert np.array_equal(got, np.cumsum(w[:, None] * x, axis=0)[at])
+    for at in (
+        np.array([0, 3, 6, 7, 7, 20, 48, 49, 12, 2, 13, 14]),
+        np.array([5]),
+        np.array([49, 49]),
+        np.arange(50),
+    ):
+        got = rb.prefix_sums_at(lambda s: x[s], w, at, x.shape[1])
+        want = np.cumsum(w[:, None] * x, axis=0)[at]
+        assert got.shape == want.shape
+        assert np.allclose(got, want, rtol=1e-13, atol=1e-13 * np.abs(want).max())
+    assert rb.prefix_sums_at(lambda s: x[s], w, np.array([], dtype=np.intp), 3).shape == (0, 3)
 
 
 def test_sums_over_blocks_equal_the_whole_array_products(small_blocks: None) -> None:

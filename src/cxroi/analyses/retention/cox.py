@@ -102,24 +102,28 @@ class CoxPH:
     def _loglik(self, sets: _RiskSets, beta: Array) -> float:
         eta = sets.z @ beta
         shift = eta.max() if len(eta) else 0.0
-        log_risk = np.log(np.cumsum(np.exp(eta - shift))[sets.event_end]) + shift
-        return float((eta[sets.d] - log_risk).sum() - 0.5 * self.penalizer * beta @ beta)
+        log_risk = np.log(np.cumsum(np.exp(eta - shift))[sets.event_groups]) + shift
+        events_term = eta[sets.d].sum() - sets.events_in_group @ log_risk
+        return float(events_term - 0.5 * self.penalizer * beta @ beta)
 
     def _derivatives(self, sets: _RiskSets, beta: Array) -> tuple[Array, Array]:
         z = sets.z
         eta = z @ beta
         w = np.exp(eta - eta.max())
-        s0 = np.cumsum(w)[sets.event_end]  # at each event's tie group
-        s1 = prefix_sums_at(lambda s: z[s], w, sets.event_end, z.shape[1])
+        # Risk-set sums once per tie group with events; its events share them.
+        s0 = np.cumsum(w)[sets.event_groups]
+        s1 = prefix_sums_at(lambda s: z[s], w, sets.event_groups, z.shape[1])
         mean_at = s1 / s0[:, None]
-        grad = sets.z_events_sum - mean_at.sum(axis=0) - self.penalizer * beta
+        grad = sets.z_events_sum - sets.events_in_group @ mean_at - self.penalizer * beta
         # Σ_events S2/S0 = Σ_i w_i z_i z_iᵀ · Σ_{e: t_e ≤ t_i} 1/S0(t_e), so no n×p×p array.
         inv = np.zeros(len(z))
-        inv[sets.d] = 1.0 / s0
+        inv[sets.event_groups] = sets.events_in_group / s0
         # Events at or before t_i sit at or after i's tie group in the descending order.
         acc = np.cumsum(inv[::-1])[::-1]
         weight = w * acc[sets.group_start]
-        info = weighted_gram(lambda s: z[s], weight) - mean_at.T @ mean_at
+        info = weighted_gram(lambda s: z[s], weight) - (
+            mean_at * sets.events_in_group[:, None]
+        ).T @ mean_at
         info += self.penalizer * np.eye(z.shape[1])
         return grad, info
 
@@ -153,7 +157,10 @@ class _RiskSets:
         self.z = z  # standardised covariates, rows by descending time
         self.d = d
         self.group_end = group_end  # last row of each row's tie group
-        self.event_end = group_end[d]
+        # the tie groups holding events (their last rows) and how many events each holds
+        groups, counts = np.unique(group_end[d], return_counts=True)
+        self.event_groups: npt.NDArray[np.intp] = groups
+        self.events_in_group: Array = counts.astype(np.float64)
         self.group_start = _first_of_group(group_end)
         self.z_events_sum: Array = z[d].sum(axis=0)
 
