@@ -73,6 +73,9 @@ def test_analyze_writes_every_table_and_the_timings(run: Path) -> None:
         assert s["seconds"] >= 0 and s["cpu_seconds"] >= 0 and s["peak_bytes"] > 0
     assert timings["total"]["peak_bytes"] >= max(s["peak_bytes"] for s in timings["stages"])
     assert "duckdb" in timings["engine"]
+    # 2,500 demo customers: side by side fits in any machine's memory
+    assert timings["side_by_side"]["on"] is True
+    assert "2,500 customers" in timings["side_by_side"]["why"]
     assert "timings" not in json.loads((run / "results.json").read_text())
 
 

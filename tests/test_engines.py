@@ -53,6 +53,9 @@ def test_engine_settings_parse_every_key() -> None:
         spark_master="local[2]",
         spark_conf=(("spark.driver.memory", "4g"), ("spark.sql.adaptive.enabled", "true")),
     )
+    assert s.side_by_side is None  # "auto": decided from the memory it needs
+    for given, kept in ((True, True), (False, False), ("auto", None)):
+        assert parse_engine_settings({"side_by_side": given}, problems).side_by_side is kept
     remote = parse_engine_settings({"engine": "sc://spark.example:15002"}, problems)
     assert (remote.kind, remote.spark_remote) == ("spark", "sc://spark.example:15002")
 
@@ -66,6 +69,7 @@ def test_engine_settings_collect_every_problem() -> None:
             "threads": 0,
             "spark_remote": "http://x",
             "spark_conf": ["a"],
+            "side_by_side": "yes",
             "colour": "blue",
         },
         problems,
@@ -74,6 +78,7 @@ def test_engine_settings_collect_every_problem() -> None:
         "engine.colour",
         "engine.engine",
         "engine.memory_limit",
+        "engine.side_by_side",
         "engine.spark_conf",
         "engine.spark_remote",
         "engine.threads",

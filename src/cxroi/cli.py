@@ -20,6 +20,7 @@ from typing import Annotated, NoReturn, Optional, ParamSpec
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from cxroi._version import __version__
 from cxroi.config import Config, load_config
@@ -45,6 +46,7 @@ from cxroi.io.dataset import load_dataset
 from cxroi.io.timings import StageTimer
 from cxroi.outputs.tables import discard_tables, write_tables
 from cxroi.outputs.timings_file import stage_of, timings_json
+from cxroi.pipeline import Analysis
 from cxroi.pipeline import analyze as run_analysis
 from cxroi.report import write_report
 from cxroi.results.files import load_results
@@ -183,6 +185,19 @@ def _write_beside(
     return written
 
 
+def _say_if_one_after_another(analysis: Analysis) -> None:
+    """Say so when the analyses ran one after another for want of memory: it takes longer."""
+    plan = analysis.side_by_side
+    if plan is None or plan.side_by_side or analysis.config.engine.side_by_side is not None:
+        return
+    if analysis.config.engine.kind != "duckdb":
+        return
+    err_console.print(
+        f"[dim]The analyses ran one after another: {escape(plan.why)}. "
+        "\\[engine] side_by_side = true runs them side by side.[/dim]"
+    )
+
+
 def _analyse_and_write(dataset: str, out: Path, cfg: Config, extras: Extras) -> None:
     """Analyse, then write every output into OUT at once: all of them, or none and OUT unchanged.
 
@@ -204,7 +219,8 @@ def _analyse_and_write(dataset: str, out: Path, cfg: Config, extras: Extras) -> 
                     discard_tables(outputs)
                 if timer is not None:
                     text = timings_json(timer.finish(), cfg.engine.describe(),
-                                        time.perf_counter() - started, timer.cpu_seconds())
+                                        time.perf_counter() - started, timer.cpu_seconds(),
+                                        analysis.side_by_side)
                     written["timings"] = outputs.write_text("timings.json", text)
                 else:
                     outputs.discard("timings.json")
@@ -212,6 +228,7 @@ def _analyse_and_write(dataset: str, out: Path, cfg: Config, extras: Extras) -> 
         if timer is not None:
             timer.finish()
     print_validation(console, analysis.dataset.report, brief=True)
+    _say_if_one_after_another(analysis)
     print_summary(console, analysis.results, cfg.min_cell)
     for note in analysis.summary_lines():
         console.print(note, highlight=False)

@@ -28,6 +28,7 @@ from cxroi.io.atomic import StagedOutputs, all_or_nothing
 from cxroi.io.dataset import Dataset, ValidationReport, load_dataset
 from cxroi.io.engines import Engine, engine_step
 from cxroi.io.side_connection import SideBySide
+from cxroi.io.side_memory import SidePlan, plan_side_by_side
 from cxroi.io.timings import STEP_DONE
 from cxroi.metrics.exact import ExactMetrics, compute_exact_metrics
 from cxroi.metrics.section import metrics_section
@@ -53,6 +54,8 @@ class Analysis:
     metrics: ExactMetrics
     results: Results
     config: Config
+    # whether the analyses ran side by side, and why (time and memory only: never a result)
+    side_by_side: SidePlan | None = None
 
     def write(self, out: Path | StagedOutputs) -> dict[str, Path]:
         """results.json and the quarantine files, written as one set (all of them, or none)."""
@@ -117,10 +120,11 @@ def analyze(
         metrics = compute_exact_metrics(ds, cfg.metric_settings)
     # One BLAS thread for every model: the same sums in the same order on every run, and the
     # other core left to the analyses running beside.
+    plan = plan_side_by_side(on.settings, ds.report.accepted.get("customers", 0))
     with threadpool_limits(limits=1), SideBySide(
         on,
         lambda conn: _Bound(ds.on(conn), metrics.on(conn)),
-        _SIDE_THREADS if on.settings.side_by_side else 0,
+        _SIDE_THREADS if plan.side_by_side else 0,
         say,
     ) as side:
         # Two run at a time, the others as a thread comes free. Retention and the value
@@ -174,7 +178,7 @@ def analyze(
         alerts=verdicts.alerts,
     )
     # the tree as a reader of results.json gets it back: declared units on every leaf
-    return Analysis(ds, metrics, canonical(results), cfg)
+    return Analysis(ds, metrics, canonical(results), cfg, plan)
 
 
 # Analyses run on two threads beside each other (DuckDB only), each on its own connection.

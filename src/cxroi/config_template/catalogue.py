@@ -321,8 +321,9 @@ def _governance() -> list[Section]:
                _none, "100GB"),
             _k("threads", "DuckDB worker threads (default: every core)", _none, 2),
             _k("side_by_side", "run the analyses that do not need each other on two threads "
-               "(DuckDB; false: one after another, in less memory)",
-               lambda c: c.engine.side_by_side),
+               "(DuckDB; false: one after another, in less memory; \"auto\": side by side "
+               "when the memory it needs fits)",
+               lambda c: "auto" if c.engine.side_by_side is None else c.engine.side_by_side),
             _k("spark_master", "local Spark's master when engine = \"spark\"",
                lambda c: c.engine.spark_master),
             _k("spark_remote", "a Spark Connect server (the same as engine = \"sc://…\")",

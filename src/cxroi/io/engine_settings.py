@@ -100,8 +100,9 @@ class EngineSettings:
     spill_limit: str | None = None
     threads: int | None = None
     # DuckDB: the analyses that do not need each other's results run on two threads, each on
-    # its own connection (cxroi.io.side_connection); False = one after another, in less memory
-    side_by_side: bool = True
+    # its own connection (cxroi.io.side_connection); False = one after another, in less memory;
+    # None ("auto") = side by side when the memory it needs fits (cxroi.io.side_memory)
+    side_by_side: bool | None = None
     spark_master: str = "local[*]"
     spark_remote: str | None = None
     spark_conf: tuple[tuple[str, str], ...] = ()
@@ -161,10 +162,11 @@ def _values(raw: Any, problems: list[Problem]) -> dict[str, Any]:
             values["threads"] = threads
     side = raw.get("side_by_side")
     if side is not None:
-        if not isinstance(side, bool):
-            _bad(problems, "side_by_side", "wrong_type", f"expected true or false, got {side!r}")
-        else:
+        if isinstance(side, bool):
             values["side_by_side"] = side
+        elif side != "auto":
+            message = f'expected true, false or "auto", got {side!r}'
+            _bad(problems, "side_by_side", "wrong_type", message)
     _text_key(raw, "spark_master", values, problems)
     remote = raw.get("spark_remote")
     if remote is not None:

@@ -17,6 +17,7 @@ import resource
 import sys
 from dataclasses import asdict
 
+from cxroi.io.side_memory import SidePlan
 from cxroi.io.timings import StageTiming
 
 # progress message prefix -> stage (the pipeline's messages; docs/engines.md)
@@ -44,15 +45,22 @@ def process_peak_bytes() -> int:
 
 
 def timings_json(
-    stages: tuple[StageTiming, ...], engine: str, wall_seconds: float, cpu_seconds: float
+    stages: tuple[StageTiming, ...],
+    engine: str,
+    wall_seconds: float,
+    cpu_seconds: float,
+    side_by_side: SidePlan | None = None,
 ) -> str:
-    """The file's text: the engine, each stage in the order it began, and the totals.
+    """The file's text: the engine, whether the analyses ran side by side and why, each stage
+    in the order it began, and the totals.
 
     ``cpu_seconds``: the whole run's. Stages that ran side by side each count the process's CPU
     while they ran, so the stages' sum would count that time twice.
     """
-    body = {
-        "engine": engine,
+    body: dict[str, object] = {"engine": engine}
+    if side_by_side is not None:
+        body["side_by_side"] = {"on": side_by_side.side_by_side, "why": side_by_side.why}
+    body |= {
         "stages": [asdict(s) for s in stages],
         "total": {
             "seconds": wall_seconds,
