@@ -72,17 +72,21 @@ def _config(memory_limit: str | None) -> Any:
 
 def _analyze_runner(
     dataset: Path, memory_limit: str | None
-) -> tuple[Callable[[], dict[str, Any]], Callable[[], Any]]:
-    """The full analysis, timed per stage as `cxroi analyze --timings` groups its progress."""
+) -> tuple[Callable[[], dict[str, Any]], Callable[[], dict[str, Any]]]:
+    """The full analysis, timed per stage as `cxroi analyze --timings` groups its progress;
+    the second callable gives the stages and whether the analyses ran side by side."""
     cxroi = _import_cxroi()
     from cxroi.io.timings import StageTimer
     from cxroi.outputs.timings_file import stage_of  # the stages of `cxroi analyze --timings`
 
     timer = StageTimer(group=stage_of)
+    side: dict[str, Any] = {}
 
     def run() -> dict[str, Any]:
         say = timer.progress()
         analysis = cxroi.analyze(dataset, _config(memory_limit), progress=say)
+        if analysis.side_by_side is not None:
+            side.update(on=analysis.side_by_side.side_by_side, why=analysis.side_by_side.why)
         say("writing outputs")
         with tempfile.TemporaryDirectory(prefix="cxroi-bench-") as out:
             analysis.write(Path(out))
@@ -100,16 +104,16 @@ def _analyze_runner(
             for t in timer.finish()
         ]
 
-    return run, stages
+    return run, lambda: {"stages": stages(), "side_by_side": side or None}
 
 
 def child(impl: str, dataset: Path, memory_limit: str | None = None) -> int:
     """Run one implementation once and print a JSON line for the parent."""
     sys.path.insert(0, str(HERE))
     run: Callable[[], dict[str, Any]]
-    stages: Callable[[], Any] = lambda: None
+    extra: Callable[[], dict[str, Any]] = lambda: {"stages": None}
     if impl == "analyze":
-        run, stages = _analyze_runner(dataset, memory_limit)
+        run, extra = _analyze_runner(dataset, memory_limit)
     elif impl == "cxroi":
         try:
             cxroi = _import_cxroi()
@@ -140,7 +144,7 @@ def child(impl: str, dataset: Path, memory_limit: str | None = None) -> int:
                 "peak_rss_mb": _peak_rss_mb(),
                 "import_rss_mb": baseline,
                 "metrics": _jsonable(metrics) if impl != "analyze" else None,
-                "stages": stages(),
+                **extra(),
             }
         )
     )
@@ -228,6 +232,7 @@ def _row(
         "peak_rss_mb": mem,
         "load_1min": res.get("load_1min"),
         "stages": res.get("stages"),
+        "side_by_side": res.get("side_by_side"),
         "import_rss_mb": res.get("import_rss_mb"),
         "time_vs_sql": _ratio(secs, sql.get("seconds")),
         # CPU is steadier than wall time when other processes share the cores
@@ -375,11 +380,15 @@ def markdown_tables(rows: list[dict[str, Any]]) -> str:
     for r in rows:
         if not r.get("stages"):
             continue
+        side, how = r.get("side_by_side"), ""
+        if side:
+            mode = "side by side" if side["on"] else "one after another"
+            how = f"; the analyses ran {mode}: {side['why']}"
         lines += [
             "",
             f"`cxroi analyze` at {r['size']:,} contacts, per stage (the median run; stages "
             "that ran side by side overlap, and each one's CPU and peak are the whole "
-            "process's while it ran):",
+            f"process's while it ran{how}):",
             "",
             "| stage | began at s | wall s | CPU s | peak RSS MB |",
             "|---|---:|---:|---:|---:|",
