@@ -4,7 +4,7 @@ Side by side (:mod:`cxroi.io.side_connection`), two analyses hold their per-cust
 model matrices at the same time, beside DuckDB's own memory. Measured on the demo data, a
 side-by-side run's resident peak was DuckDB's limit plus about 1.5 KiB per customer: 3.63 GiB
 at 1.25M customers (10M contacts, 2 GB limit) and 20.4 GiB at 12.5M (100M contacts, 3 GB
-limit), against 14 GiB one after another. The 100M run finished with about 3 GiB of the
+limit), against 12.7 GiB one after another. The 100M run finished with about 3 GiB of the
 machine's 23.5 GiB to spare; a larger dataset would have been killed for want of memory.
 
 So ``[engine] side_by_side`` is ``"auto"`` unless set: side by side when that estimate, with a
