@@ -115,11 +115,11 @@ def prefix_sums_at(rows_of: RowsOf, weights: Array, at: Ints, p: int) -> Array:
     ``np.cumsum(w[:, None] * z, axis=0)[at]``, without the n × p cumulative array.
 
     Summed per segment between consecutive distinct ``at`` (a sparse product, no n × p
-    temporary), then the segments cumulated. The Cox fit asks at every event, but events share
-    the few distinct days they happened on: at 1M customers about 700 segments, against a
-    cumulative sum over 800,000 rows × p on each Newton step (8× less time). The addition order
-    differs from one ``np.cumsum``, so results agree with it to rounding (~1e-15 relative), and
-    are the same on every run.
+    temporary), then the segments cumulated. The Cox fit asks once per tie group of event days,
+    far fewer than its rows: on a synthetic 800,000 × 30 with 700 distinct days this took 0.018 s
+    against 0.14–0.26 s for one cumulative sum over every row. The addition order differs from
+    one ``np.cumsum``, so results agree with it to rounding (~1e-15 relative), and are the same
+    on every run.
     """
     if len(at) == 0:
         return np.empty((0, p))
