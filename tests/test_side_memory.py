@@ -25,6 +25,7 @@ def test_auto_runs_side_by_side_where_the_measured_runs_fit_and_not_where_they_n
     ten = plan_side_by_side(EngineSettings(memory_limit="2GB"), 1_250_000, 24 * GIB)
     hundred = plan_side_by_side(EngineSettings(memory_limit="3GB"), 12_500_000, 24 * GIB)
     assert ten.side_by_side and "1,250,000 customers" in ten.why and "within 85%" in ten.why
+    assert ten.automatic and hundred.automatic
     assert not hundred.side_by_side and "more than 85% of 24.0 GiB" in hundred.why
     # the estimate: DuckDB's limit + the base + bytes per customer, against 85% of memory
     assert "about 21.9 GiB" in hundred.why  # 3e9 B + 0.5 GiB + 12.5M × 1,600 B, above 20.4 GiB
@@ -43,6 +44,7 @@ def test_the_setting_decides_outright_and_spark_never_runs_side_by_side() -> Non
     off = plan_side_by_side(EngineSettings(side_by_side=False), 10, 64 * GIB)
     assert (on.side_by_side, on.why) == (True, "[engine] side_by_side = true")
     assert (off.side_by_side, off.why) == (False, "[engine] side_by_side = false")
+    assert not on.automatic and not off.automatic  # the terminal explains only "auto"
     assert not plan_side_by_side(EngineSettings(kind="spark"), 10, 64 * GIB).side_by_side
 
 

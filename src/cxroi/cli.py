@@ -188,9 +188,7 @@ def _write_beside(
 def _say_if_one_after_another(analysis: Analysis) -> None:
     """Say so when the analyses ran one after another for want of memory: it takes longer."""
     plan = analysis.side_by_side
-    if plan is None or plan.side_by_side or analysis.config.engine.side_by_side is not None:
-        return
-    if analysis.config.engine.kind != "duckdb":
+    if plan is None or plan.side_by_side or not plan.automatic:
         return
     err_console.print(
         f"[dim]The analyses ran one after another: {escape(plan.why)}. "

@@ -34,6 +34,8 @@ class SidePlan:
 
     side_by_side: bool
     why: str
+    # decided from the memory needed ("auto"), not by the setting or the engine
+    automatic: bool = False
 
 
 def plan_side_by_side(
@@ -48,7 +50,8 @@ def plan_side_by_side(
         return SidePlan(settings.side_by_side, f"[engine] side_by_side = {state}")
     total = physical_memory_bytes() if memory_bytes is None else memory_bytes
     if total is None:
-        return SidePlan(False, "this machine's memory is unknown: one after another, to be safe")
+        why = "this machine's memory is unknown: one after another, to be safe"
+        return SidePlan(False, why, automatic=True)
     limit = size_bytes(settings.effective_memory_limit) or 0
     need = limit + BASE_BYTES + BYTES_PER_CUSTOMER * customers
     allowed = int(SAFE_SHARE * total)
@@ -58,10 +61,10 @@ def plan_side_by_side(
         f"{customers:,} customers × {BYTES_PER_CUSTOMER:,} bytes + {_gib(BASE_BYTES)})"
     )
     if fits:
-        return SidePlan(True, f"{estimate}, within {SAFE_SHARE:.0%} of {_gib(total)} of memory")
-    return SidePlan(
-        False, f"{estimate}, more than {SAFE_SHARE:.0%} of {_gib(total)} of memory"
-    )
+        why = f"{estimate}, within {SAFE_SHARE:.0%} of {_gib(total)} of memory"
+    else:
+        why = f"{estimate}, more than {SAFE_SHARE:.0%} of {_gib(total)} of memory"
+    return SidePlan(fits, why, automatic=True)
 
 
 def _gib(n: int) -> str:
