@@ -29,9 +29,9 @@ from cxroi.analyses.retention.robustness import (
     _g_formula_arm,
     _weighted_mean,
     fit_arm_model,
-    fit_logistic,
     robustness_table,
 )
+from cxroi.analyses.retention.logistic import fit_logistic
 from cxroi.stats.result import CannotCompute, Estimate
 
 H = 365.0
@@ -255,36 +255,54 @@ def test_logistic_matches_scikit_learn() -> None:
     assert np.allclose(ours.fitted, expected, atol=1e-6)
 
 
-def test_logistic_reaches_the_same_maximum_from_a_cross_fitting_folds_start(
+def test_logistic_on_a_fold_of_rows_is_the_pipeline_on_those_rows() -> None:
+    """A cross-fitting fold: the fit on ``rows`` (no copy of x[rows]) is scikit-learn's
+    standardised pipeline fitted on x[rows], predicting the held-out rows alike."""
+    from sklearn.pipeline import make_pipeline
+
+    rng = np.random.default_rng(7)
+    n = 5000
+    x = rng.standard_normal((n, 4)) * np.array([1.0, 30.0, 0.1, 4.0]) + np.array([0, 500, 2, -9])
+    x[:, 3] = x[:, 3] > -9  # a flag, as the design's dummies are
+    z = (x - x.mean(0)) / x.std(0)
+    a = rng.random(n) < 1 / (1 + np.exp(-(0.3 + z @ np.array([1.2, -0.7, 0.4, 0.9]))))
+    train, test = np.flatnonzero(np.arange(n) % 5 != 2), np.flatnonzero(np.arange(n) % 5 == 2)
+    ours = fit_logistic(x, a[train], rows=train)
+    ref = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, tol=1e-12, max_iter=10_000))
+    ref.fit(x[train], a[train])
+    assert np.allclose(ours.fitted, ref.predict_proba(x[train])[:, 1], atol=1e-8)
+    assert np.allclose(ours.predict(x, test), ref.predict_proba(x[test])[:, 1], atol=1e-8)
+    # brute force: the raw-scale coefficients give the same probabilities
+    raw = ours.raw_coefficients()
+    assert np.allclose(
+        1 / (1 + np.exp(-(raw[0] + x[test] @ raw[1:]))), ours.predict(x, test), rtol=1e-12
+    )
+
+
+def test_logistic_reaches_the_same_maximum_from_another_folds_start(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The robustness table's propensity starts from the DR estimator's last fold: the start is
-    put on the fit's own standardised scale correctly (same maximum), and saves Newton steps."""
-    import cxroi.analyses.retention.robustness as rob
-    from cxroi.analyses.retention.adjusted import _raw_scale_coefficients
-    from sklearn.pipeline import make_pipeline
+    """Each cross-fitting fold, and the robustness table's fit on all rows, starts where the
+    previous fold ended: the start is put on the fit's own standardised scale correctly (same
+    maximum), and saves Newton steps."""
+    import cxroi.analyses.retention.logistic as lg
 
     rng = np.random.default_rng(21)
     n = 20_000
     x = rng.standard_normal((n, 4)) * np.array([1.0, 30.0, 0.1, 4.0]) + np.array([0, 500, 2, -9])
     z = (x - x.mean(0)) / x.std(0)
     a = rng.random(n) < 1 / (1 + np.exp(-(0.3 + z @ np.array([1.2, -0.7, 0.4, 0.9]))))
-    fold = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=5000))
-    fold.fit(x[: 4 * n // 5], a[: 4 * n // 5])
-    start = _raw_scale_coefficients(fold)
-    assert start is not None
-    # brute force: the raw-scale coefficients predict what the pipeline predicts
-    raw = 1 / (1 + np.exp(-(start[0] + x @ start[1:])))
-    assert np.allclose(raw, fold.predict_proba(x)[:, 1], rtol=1e-12, atol=0.0)
+    fold = np.arange(4 * n // 5)
+    start = fit_logistic(x, a[fold], rows=fold).raw_coefficients()
 
     passes = []
-    real_pass = rob._logistic_pass
+    real_pass = lg._pass
 
     def counted(*args: Any) -> Any:
         passes[-1] += 1
         return real_pass(*args)
 
-    monkeypatch.setattr(rob, "_logistic_pass", counted)
+    monkeypatch.setattr(lg, "_pass", counted)
     fits = []
     for begin in (None, start):
         passes.append(0)
@@ -293,6 +311,68 @@ def test_logistic_reaches_the_same_maximum_from_a_cross_fitting_folds_start(
     assert np.allclose(warm.fitted, cold.fitted, rtol=1e-12, atol=0.0)
     assert np.allclose(warm.hessian, cold.hessian, rtol=1e-10, atol=0.0)
     assert passes[1] < passes[0]
+
+
+def test_logistic_pilot_on_every_eighth_row_reaches_the_same_maximum(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A cold start on many rows first fits every 8th row; finishing on all rows from there
+    gives the maximum a fit without the pilot finds, in fewer passes over all the rows."""
+    import cxroi.analyses.retention.logistic as lg
+
+    rng = np.random.default_rng(8)
+    n = 40_000
+    x = rng.standard_normal((n, 5)) * np.array([1.0, 30.0, 0.1, 4.0, 1.0]) + 3.0
+    x[:, 4] = x[:, 4] > 3.5
+    z = (x - x.mean(0)) / x.std(0)
+    a = rng.random(n) < 1 / (1 + np.exp(-(0.3 + z @ np.array([2.2, -1.7, 0.4, 0.9, 1.5]))))
+    rows = np.flatnonzero(np.arange(n) % 5 != 0)  # a cross-fitting fold's training rows
+    full_passes: list[int] = []
+    real_pass = lg._pass
+
+    def counted(part: Any, size: int, *rest: Any) -> Any:
+        if size == len(rows):
+            full_passes[-1] += 1
+        return real_pass(part, size, *rest)
+
+    monkeypatch.setattr(lg, "_pass", counted)
+    fits = []
+    for smallest in (10**9, 1_000):  # without, then with the pilot
+        monkeypatch.setattr(lg, "PILOT_MIN_ROWS", smallest)
+        full_passes.append(0)
+        fits.append(fit_logistic(x, a[rows], rows=rows))
+    plain, piloted = fits
+    assert np.allclose(piloted.fitted, plain.fitted, rtol=1e-10, atol=0.0)
+    assert np.allclose(piloted.hessian, plain.hessian, rtol=1e-9, atol=0.0)
+    assert full_passes[1] < full_passes[0]
+
+
+def test_logistic_halves_a_step_that_overshoots(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From a start far off (saturated probabilities, wrong signs) a full Newton step overshoots:
+    the step is halved until the objective rises, and the fit reaches the maximum a cold start
+    and scikit-learn find."""
+    import cxroi.analyses.retention.logistic as lg
+
+    rng = np.random.default_rng(5)
+    n = 3000
+    x = rng.standard_normal((n, 2))
+    a = rng.random(n) < 1 / (1 + np.exp(-(0.5 + 1.5 * x[:, 0])))
+    cold = fit_logistic(x, a)
+    logliks: list[float] = []
+    real_pass = lg._pass
+
+    def recorded(*args: Any) -> Any:
+        out = real_pass(*args)
+        logliks.append(out.loglik)
+        return out
+
+    monkeypatch.setattr(lg, "_pass", recorded)
+    far = fit_logistic(x, a, start=np.array([0.0, -30.0, 20.0]))
+    assert min(logliks[1:]) < logliks[0]  # some full step overshot (and was halved)
+    assert np.allclose(far.fitted, cold.fitted, rtol=1e-10, atol=1e-14)
+    z = StandardScaler().fit_transform(x)
+    ref = LogisticRegression(C=1.0, tol=1e-12, max_iter=100_000).fit(z, a)
+    assert np.allclose(far.fitted, ref.predict_proba(z)[:, 1], atol=1e-6)
 
 
 def test_arm_outcome_model_reaches_the_same_maximum_from_a_start() -> None:

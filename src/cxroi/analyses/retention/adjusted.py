@@ -32,13 +32,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from cxroi.analyses.retention.aipcw import ArmScores, Follow, arm_scores, follow_from
 from cxroi.analyses.retention.estimands import ArmContrast, ate_contrast, att_contrast
+from cxroi.analyses.retention.logistic import fit_logistic
 from cxroi.analyses.retention.overlap import OverlapDiagnostics, diagnose, effective_sample_size
 from cxroi.analyses.retention.revenue import RestrictedMeanScores, months_per_day
 from cxroi.results.model.retention import AdjustedDelta, AttDelta, ByExposure
@@ -223,33 +223,30 @@ class AdjustedRetention:
         fold[order] = np.arange(len(a)) % self.folds
         return fold
 
-    def _propensity_model(self) -> LogisticRegression | HistGradientBoostingClassifier:
-        if self.propensity_model == "boosting":
-            return HistGradientBoostingClassifier(
-                max_iter=200,
-                learning_rate=0.05,
-                max_leaf_nodes=15,
-                early_stopping=False,
-                random_state=self.seed,
-            )
-        return LogisticRegression(C=1.0, max_iter=5000)
-
     def _cross_fit_propensity(self, x: Array, a: Bools, fold: npt.NDArray[np.int64]) -> Array:
         out = np.empty(len(a))
         # the last fold's logistic coefficients on the covariates' own scale (intercept first),
-        # or None: where the robustness table's logistic propensity may start Newton's method
+        # or None: where the robustness table's logistic propensity starts Newton's method
         self.propensity_coef_: Array | None = None
         if x.shape[1] == 0:
             out[:] = a.mean()  # no covariates: the adjusted delta reduces to the naive one
             return out
+        if self.propensity_model == "boosting":
+            for k in range(self.folds):
+                test = fold == k
+                model = make_pipeline(StandardScaler(copy=False), _boosting(self.seed))
+                model.fit(x[~test], a[~test])
+                out[test] = model.predict_proba(x[test])[:, 1]
+            return out
+        start: Array | None = None
         for k in range(self.folds):
-            test = fold == k
-            # x[rows] is a fresh copy, so the scaler may standardise it in place (copy=False):
-            # one training copy of the covariates rather than two
-            model = make_pipeline(StandardScaler(copy=False), self._propensity_model())
-            model.fit(x[~test], a[~test])
-            out[test] = model.predict_proba(x[test])[:, 1]
-        self.propensity_coef_ = _raw_scale_coefficients(model)
+            train, test = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
+            # Each fold starts where the previous one ended: the folds share (K − 2)/(K − 1)
+            # of their training rows, so the maxima are close and Newton needs fewer steps.
+            fit = fit_logistic(x, a[train], start=start, rows=train)
+            out[test] = fit.predict(x, test)
+            start = fit.raw_coefficients()
+        self.propensity_coef_ = start
         return out
 
     def _censoring_strata(
@@ -392,12 +389,11 @@ def _least_squares_fit(x: Array, rows: npt.NDArray[np.intp], y: Array) -> Array:
     return times(design, len(rows), np.asarray(coef, dtype=np.float64))
 
 
-def _raw_scale_coefficients(model: Pipeline) -> Array | None:
-    """(intercept, slopes) of a standardised logistic pipeline, on the unstandardised
-    covariates; None for any other propensity model."""
-    scaler, fitted = model[0], model[-1]
-    if not isinstance(fitted, LogisticRegression):
-        return None
-    slopes = np.asarray(fitted.coef_[0], dtype=np.float64) / scaler.scale_
-    intercept = float(fitted.intercept_[0]) - float(slopes @ scaler.mean_)
-    return np.concatenate([[intercept], slopes])
+def _boosting(seed: int) -> HistGradientBoostingClassifier:
+    return HistGradientBoostingClassifier(
+        max_iter=200,
+        learning_rate=0.05,
+        max_leaf_nodes=15,
+        early_stopping=False,
+        random_state=seed,
+    )

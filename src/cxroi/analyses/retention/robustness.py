@@ -25,7 +25,7 @@ They are fitted without cross-fitting, as their variance formulas assume.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -34,98 +34,14 @@ from threadpoolctl import threadpool_limits
 from cxroi.analyses.retention.adjusted import AdjustedRetention
 from cxroi.analyses.retention.cox import CoxPH
 from cxroi.analyses.retention.cox_influence import CoxInfluence, cox_influence
+from cxroi.analyses.retention.logistic import Logistic, fit_logistic
 from cxroi.results.model.retention import Robustness, RobustnessRow
 from cxroi.stats.result import CannotCompute, Estimate, Result
-from cxroi.stats.row_blocks import (
-    RowsOf,
-    column_mean_std,
-    row_blocks,
-    standardised,
-    times,
-    transposed_times,
-    with_intercept,
-)
+from cxroi.stats.row_blocks import standardised, transposed_times
 from cxroi.stats.summary import Z95
 
 Array = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
-LOGISTIC_L2 = 1.0  # the same ridge as the DR estimator's logistic model (scikit-learn C = 1)
-
-
-@dataclass(frozen=True)
-class Logistic:
-    """A ridge logistic regression on standardised covariates, with what the variance needs.
-
-    The design x̃ = (1, standardised covariates) is made a block of rows at a time and never
-    stored, nor is the n × (1 + p) influence H⁻¹ x̃_i (A_i − π_i): it is only ever needed
-    times a vector (``influence_times``)."""
-
-    x: Array
-    mean: Array
-    scale: Array
-    outcome: Array  # A_i as 0/1
-    fitted: Array  # π_i
-    hessian: Array  # (1 + p) × (1 + p), penalised, at the fit
-
-    def design(self) -> RowsOf:
-        return with_intercept(standardised(self.x, self.mean, self.scale))
-
-    def influence_times(self, slope: Array) -> Array:
-        """Σ_j influence_ij slope_j per customer: (A_i − π_i) x̃_i · H⁻¹ slope."""
-        u = np.asarray(np.linalg.solve(self.hessian, slope), dtype=np.float64)
-        residual: Array = self.outcome - self.fitted
-        out: Array = residual * times(self.design(), len(self.x), u)
-        return out
-
-
-def fit_logistic(
-    x: Array, a: Bools, l2: float = LOGISTIC_L2, start: Array | None = None
-) -> Logistic:
-    """Newton–Raphson on the penalised log-likelihood (intercept not penalised).
-
-    ``start``: (intercept, slopes) on the covariates' own scale, e.g. a cross-fitting fold's
-    fit, to begin from instead of zero. The log-likelihood is strictly concave, so the maximum
-    is the same; it is reached in fewer steps."""
-    x = np.asarray(x, dtype=np.float64)
-    n, p = x.shape
-    mean, sd = column_mean_std(lambda s: x[s], n, p)
-    shell = Logistic(x, mean, np.where(sd > 0, sd, 1.0), a.astype(np.float64), np.empty(0),
-                     np.empty((0, 0)))
-    design = shell.design()
-    penalty = np.full(p + 1, l2)
-    penalty[0] = 0.0
-    y = shell.outcome
-    gamma = np.zeros(p + 1) if start is None else _standardised_start(start, shell)
-    for _ in range(100):
-        fitted, grad, info = _logistic_pass(design, y, gamma)
-        step = np.linalg.solve(info + np.diag(penalty), grad - penalty * gamma)
-        gamma = gamma + step
-        if float(np.abs(step).max()) < 1e-10:
-            break
-    fitted, _, info = _logistic_pass(design, y, gamma)
-    hess = info + np.diag(penalty)
-    return replace(shell, fitted=fitted, hessian=hess)
-
-
-def _standardised_start(start: Array, shell: Logistic) -> Array:
-    # η = b0 + xβ = (b0 + mean·β) + ((x − mean)/scale)·(β·scale)
-    slopes = np.asarray(start[1:], dtype=np.float64)
-    return np.concatenate([[float(start[0]) + float(slopes @ shell.mean)], slopes * shell.scale])
-
-
-def _logistic_pass(design: RowsOf, y: Array, gamma: Array) -> tuple[Array, Array, Array]:
-    """π, x̃ᵀ(A − π) and x̃ᵀ diag(π(1 − π)) x̃ at ``gamma``, in one pass over the rows (each
-    block of the design is made once per Newton step, not once per product)."""
-    fitted = np.empty(len(y))
-    grad = np.zeros(len(gamma))
-    info = np.zeros((len(gamma), len(gamma)))
-    for s in row_blocks(len(y)):
-        d = design(s)
-        f = 1.0 / (1.0 + np.exp(-(d @ gamma)))
-        fitted[s] = f
-        grad += d.T @ (y[s] - f)
-        info += (d * (f * (1.0 - f))[:, None]).T @ d
-    return fitted, grad, info
 
 
 def _weighted_mean(
