@@ -365,7 +365,7 @@ def markdown_tables(rows: list[dict[str, Any]]) -> str:
 
     lines = [
         (
-            "| contacts | implementation | runs | median wall s | CPU s | peak RSS MB "
+            "| contacts | implementation | runs | median wall s | CPU s | peak RSS MiB "
             "| wall / SQL | CPU / SQL | peak / SQL | load (1 min) |"
         ),
         "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -390,7 +390,7 @@ def markdown_tables(rows: list[dict[str, Any]]) -> str:
             "that ran side by side overlap, and each one's CPU and peak are the whole "
             f"process's while it ran{how}):",
             "",
-            "| stage | began at s | wall s | CPU s | peak RSS MB |",
+            "| stage | began at s | wall s | CPU s | peak RSS MiB |",
             "|---|---:|---:|---:|---:|",
         ]
         lines += [
