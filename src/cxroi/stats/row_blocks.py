@@ -34,11 +34,11 @@ def row_blocks(n: int, size: int | None = None) -> Iterator[slice]:
         yield slice(start, min(start + size, n))
 
 
-def subset(x: Array, rows: Ints) -> RowsOf:
-    """Block reader of ``x[rows]``."""
+def subset(x: Array, rows: Ints | None = None) -> RowsOf:
+    """Block reader of ``x[rows]`` (of ``x`` itself when ``rows`` is None)."""
 
     def block(s: slice) -> Array:
-        out: Array = x[rows[s]]
+        out: Array = x[s] if rows is None else x[rows[s]]
         return out
 
     return block
@@ -46,10 +46,10 @@ def subset(x: Array, rows: Ints) -> RowsOf:
 
 def standardised(x: Array, mean: Array, scale: Array, rows: Ints | None = None) -> RowsOf:
     """Block reader of ``(x[rows] − mean) / scale`` (all rows when ``rows`` is None)."""
+    rows_of = subset(x, rows)
 
     def block(s: slice) -> Array:
-        part = x[s] if rows is None else x[rows[s]]
-        out: Array = (part - mean) / scale
+        out: Array = (rows_of(s) - mean) / scale
         return out
 
     return block

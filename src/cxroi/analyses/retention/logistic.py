@@ -28,6 +28,7 @@ from cxroi.stats.row_blocks import (
     column_mean_std,
     row_blocks,
     standardised,
+    subset,
     times,
     with_intercept,
 )
@@ -80,11 +81,7 @@ class Logistic:
         """π at ``x[rows]`` (all rows when None), e.g. a cross-fitting fold's held-out rows."""
         raw = self.raw_coefficients()
         n = len(x) if rows is None else len(rows)
-        out = np.empty(n)
-        for s in row_blocks(n):
-            part = x[s] if rows is None else x[rows[s]]
-            out[s] = _sigmoid(part @ raw[1:] + raw[0])
-        return out
+        return _sigmoid(times(subset(x, rows), n, raw[1:]) + raw[0])
 
 
 def fit_logistic(
@@ -111,9 +108,7 @@ def fit_logistic(
         pilot_rows = every if rows is None else rows[every]
         start = fit_logistic(x, a[every], l2 / PILOT_EVERY, rows=pilot_rows).raw_coefficients()
 
-    def part(s: slice) -> Array:
-        return x[s] if rows is None else x[rows[s]]
-
+    part = subset(x, rows)
     mean, sd = column_mean_std(part, n, p)
     scale = np.where(sd > 0, sd, 1.0)
     penalty = np.full(p + 1, l2)
